@@ -1,0 +1,77 @@
+//! The reply value every front-end renders: items with dates, modality and numbered citations.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{EventDate, Modality};
+
+/// What the core answers to one request. Front-ends only render it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Reply {
+    /// A one-line heading ("Latest on the minerals deal", "Status: ratified as of May 8, 2025").
+    pub title: String,
+    /// Lines of plain prose before the items (no claims without citations here).
+    pub intro: Vec<String>,
+    /// Dated, cited claims.
+    pub items: Vec<ReplyItem>,
+    /// Articles cited by the items, numbered from 1 in order of first use.
+    pub citations: Vec<Citation>,
+    /// Closing notes (e.g. "Hedged statements are marked as such").
+    pub notes: Vec<String>,
+    /// Follow-up actions a front-end may offer as buttons.
+    pub actions: Vec<Action>,
+    pub kind: ReplyKind,
+}
+
+/// What sort of reply this is, so front-ends and tests can tell them apart without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ReplyKind {
+    #[default]
+    Answer,
+    /// Nothing relevant in the sources.
+    NotInSources,
+    /// Help, topic lists, source lists: no claims.
+    Info,
+    /// The request could not be understood or was invalid (bad date, unknown topic).
+    Error,
+}
+
+/// One claim: what happened, when, how sure, and where it is said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyItem {
+    /// The claim as written by the source (normally the source sentence).
+    pub text: String,
+    /// When it happened (or is expected), if known.
+    pub event_date: Option<EventDate>,
+    /// When it was reported (publication date of the first citation).
+    pub reported: NaiveDate,
+    pub modality: Modality,
+    /// Who the source attributes it to, if anyone.
+    pub attribution: Option<String>,
+    /// 1-based indexes into `Reply::citations`.
+    pub cites: Vec<usize>,
+    /// Further citations of the same fact by other outlets ("also reported by").
+    pub also_reported_by: Vec<usize>,
+    /// A short label in front of the claim ("Stage: signed", "Expected").
+    pub label: Option<String>,
+}
+
+/// An article cited by a reply, with the sentence numbers that support the claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    pub article_id: String,
+    pub outlet: String,
+    pub title: String,
+    pub url: String,
+    pub published: NaiveDate,
+    /// 1-based sentence numbers in the article that the reply relies on.
+    pub sentences: Vec<u32>,
+}
+
+/// A follow-up a front-end may offer (Telegram renders them as inline buttons).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub label: String,
+    /// The message to send when chosen ("/timeline minerals").
+    pub command: String,
+}

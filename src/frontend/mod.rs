@@ -1,0 +1,1 @@
+//! Front-ends: thin translators between people and the core.

@@ -1,0 +1,1 @@
+//! Files → articles → events → store.

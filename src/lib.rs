@@ -1,0 +1,28 @@
+//! Storyline follows a news story and answers questions about it with dated, cited answers.
+//!
+//! Module map (the core knows nothing of Telegram; front-ends only translate):
+//!
+//! - [`config`]: the TOML configuration (data dir, article folders, topics, actors), defaults and
+//!   env overrides.
+//! - [`article`]: reading articles from files (front matter or a folder's `manifest.toml`) into
+//!   [`article::Article`] values, with one typed error per bad file.
+//! - [`extract`]: sentences, dates, actors, attribution, modality and topics → [`event::Event`]s.
+//! - [`event`]: the event model: when it happened (with precision), who, according to whom, how
+//!   sure, which topics, and the sentence that says it.
+//! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic,
+//!   actor, term), subscriptions and the push outbox. Nothing else knows sled's trees.
+//! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
+//! - [`answer`]: requests (`/latest`, `/status`, questions, …) → [`answer::Reply`] values.
+//! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
+//! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
+
+pub mod answer;
+pub mod article;
+pub mod config;
+pub mod event;
+pub mod extract;
+pub mod frontend;
+pub mod ingest;
+pub mod render;
+pub mod store;
+pub mod text;

@@ -1,0 +1,114 @@
+//! Word-level text helpers shared by indexing and question answering, so that both sides cut
+//! and fold words the same way.
+
+/// Words too common to index or search on.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "been", "before", "being", "between", "both", "but", "by", "can", "could", "did", "do",
+    "does", "doing", "during", "each", "for", "from", "had", "has", "have", "having", "he", "her",
+    "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+    "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some",
+    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you",
+    "your", "yet", "said", "says", "say", "tell", "told", "me", "us", "s", "t", "mr", "ms",
+    "mrs", "many", "much", "whose", "get", "got", "ever", "still", "already",
+];
+
+/// Splits text into lowercase words (letters, digits, inner apostrophes and hyphens kept out).
+/// "U.S." becomes "us"; "50%" becomes "50"; "Zelensky's" becomes "zelensky".
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '.')) {
+        let cleaned: String = raw
+            .trim_matches(|c: char| c == '\'' || c == '’' || c == '.')
+            .chars()
+            .filter(|c| *c != '.')
+            .collect();
+        let word = cleaned
+            .strip_suffix("'s")
+            .or_else(|| cleaned.strip_suffix("’s"))
+            .unwrap_or(&cleaned);
+        let word: String = word.chars().filter(|c| c.is_alphanumeric()).collect();
+        if !word.is_empty() {
+            out.push(word.to_lowercase());
+        }
+    }
+    out
+}
+
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word)
+}
+
+/// A light suffix-folding stemmer: enough to meet "signed"/"signing"/"signs" and
+/// "proposals"/"proposal" on one key, not a linguistic stemmer.
+pub fn stem(word: &str) -> String {
+    let w = word;
+    if w.len() <= 3 || w.chars().any(|c| c.is_ascii_digit()) {
+        return w.to_string();
+    }
+    for (suffix, replacement, min_stem) in [
+        ("ations", "ate", 3),
+        ("ation", "ate", 3),
+        ("ies", "y", 3),
+        ("ied", "y", 3),
+        ("ing", "", 3),
+        ("ed", "", 3),
+        ("es", "", 4),
+        ("s", "", 3),
+    ] {
+        if let Some(base) = w.strip_suffix(suffix) {
+            if base.chars().count() >= min_stem && !w.ends_with("ss") {
+                let mut b = base.to_string();
+                // "stalled" → "stall", "planned" → "plan": fold a doubled final consonant.
+                let bytes = b.as_bytes();
+                if (suffix == "ed" || suffix == "ing")
+                    && bytes.len() >= 2
+                    && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+                    && !matches!(bytes[bytes.len() - 1], b'l' | b's' | b'z')
+                {
+                    b.pop();
+                }
+                // "ratified" → "ratify"-like keys: "ratif"; "signed" → "sign".
+                b.push_str(replacement);
+                return b;
+            }
+        }
+    }
+    w.to_string()
+}
+
+/// The index terms of a text: words without stopwords, stemmed, deduplicated, in order.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in words(text) {
+        if is_stopword(&w) {
+            continue;
+        }
+        let s = stem(&w);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_fold_abbreviations_and_possessives() {
+        assert_eq!(words("U.S. President Zelensky's aide, 50%"), ["us", "president", "zelensky", "aide", "50"]);
+    }
+
+    #[test]
+    fn stems_meet_on_one_key() {
+        assert_eq!(stem("signed"), stem("signing"));
+        assert_eq!(stem("proposals"), stem("proposal"));
+        assert_eq!(stem("stalled"), "stall");
+        assert_eq!(stem("ratified"), stem("ratifies"));
+    }
+}
