@@ -14,6 +14,7 @@
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
 //! - [`answer`]: requests (`/latest`, `/status`, questions, …) → [`answer::Reply`] values.
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
+//! - [`notify`]: subscriptions, push planning and the outbox records.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
 
 pub mod answer;
@@ -23,6 +24,7 @@ pub mod event;
 pub mod extract;
 pub mod frontend;
 pub mod ingest;
+pub mod notify;
 pub mod render;
 pub mod store;
 pub mod text;
