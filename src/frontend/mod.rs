@@ -1,1 +1,3 @@
 //! Front-ends: thin translators between people and the core.
+
+pub mod telegram;
