@@ -1,14 +1,60 @@
 //! The event store on sled: articles, events and the indexes that let answers avoid scanning
 //! (by event date, by topic, by actor, by term), plus a schema version key. Nothing outside this
 //! module knows sled's trees or key layout.
+//!
+//! Trees (values are postcard unless noted):
+//!
+//! - `articles`: article id → [`Article`].
+//! - `hashes`: article id → content hash (UTF-8), so the "unchanged?" check decodes nothing.
+//! - `events`: event key (`"articleid:0003:00"`) → [`Event`]; sorts by article, then sentence.
+//! - `article_events`: article id → the article's event keys and index terms, so that a replaced
+//!   or removed article's entries are found exactly even if the term extraction changed since.
+//! - `index`: every secondary index in one tree, keyed by a one-byte kind (see `keys.rs`):
+//!   - `d | day | reported | event key`: dated events by event date (for `latest_events`);
+//!   - `t | topic | 0x00 | day or FFFFFFFF | reported | event key`: by topic, undated last;
+//!   - `a | actor | 0x00 | day or FFFFFFFF | reported | event key`: by actor, same shape;
+//!   - `x | term | 0x00 | event key`: term postings;
+//!   - `p | published UTC ms | article id`: articles by publication time.
+//!
+//!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
+//!   date order and every query is a prefix or range scan. Values are empty.
+//! - `counts`: u64 big-endian counters kept in step with the index inside the same transaction:
+//!   `A` articles, `E` events, `t<topic>` events per topic, `f<term>` events per term.
+//! - `meta`: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
+//!
+//! Atomicity and durability: `put_article` and `remove_article` apply all their writes (article,
+//! events, index entries, counters, removal of a replaced version's entries) in one sled
+//! multi-tree transaction, so a crash leaves either the old or the new version, never a mix.
+//! They do not flush: sled writes dirty pages in the background every `FLUSH_EVERY_MS`, and when
+//! the last handle is dropped. A flush per article would make a 100k-article ingest crawl, so
+//! the caller calls [`Store::flush`] at the end of each batch; a crash before that may lose the
+//! most recent (whole) articles, which the next ingest re-adds since they are idempotent.
 
-use std::path::Path;
+mod keys;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
 
 use crate::article::Article;
 use crate::event::Event;
+
+/// Bump when the key layout or value encoding changes; older stores are then refused with
+/// [`StoreError::Schema`] instead of being misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// sled's page cache. The default (1 GiB) is far more than a news bot needs.
+const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+/// How often sled flushes in the background: bounds what a crash can lose between batch flushes.
+const FLUSH_EVERY_MS: u64 = 1000;
+
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_LAST_INGEST: &[u8] = b"last_ingest";
 
 /// Errors callers act on.
 #[derive(Debug, thiserror::Error)]
@@ -17,7 +63,11 @@ pub enum StoreError {
     #[error("the store at {path} is in use by another process (only one Storyline may open it at a time)")]
     Locked { path: String },
     #[error("the store at {path} has schema version {found}; this build reads version {expected}")]
-    Schema { path: String, found: u32, expected: u32 },
+    Schema {
+        path: String,
+        found: u32,
+        expected: u32,
+    },
     #[error("the store is damaged: {0}")]
     Corrupt(String),
     #[error("store I/O error: {0}")]
@@ -48,65 +98,696 @@ pub struct Stats {
 }
 
 pub struct Store {
-    _private: (),
+    /// The database itself; other parts of the store module (subscriptions, outbox) open their
+    /// own trees on it.
+    db: sled::Db,
+    /// The directory, for error messages.
+    path: PathBuf,
+    articles: sled::Tree,
+    hashes: sled::Tree,
+    events: sled::Tree,
+    article_events: sled::Tree,
+    index: sled::Tree,
+    counts: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// Per article: what to delete when it is replaced or removed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ArticleRecord {
+    event_keys: Vec<String>,
+    /// The distinct index terms of all its events.
+    terms: Vec<String>,
+}
+
+/// One write to a tree: `Some(value)` inserts, `None` removes.
+type Op = (Vec<u8>, Option<Vec<u8>>);
+
+/// Everything one `put_article`/`remove_article` writes, computed before the transaction so that
+/// the transaction body only replays inserts/removes and counter updates (and so stays cheap if
+/// sled re-runs it).
+#[derive(Default)]
+struct Plan {
+    articles: Vec<Op>,
+    hashes: Vec<Op>,
+    events: Vec<Op>,
+    article_events: Vec<Op>,
+    index: Vec<Op>,
+    /// Counter key → change.
+    counts: BTreeMap<Vec<u8>, i64>,
+}
+
+/// An article's index entries and event keys, old or new version.
+#[derive(Default)]
+struct Entries {
+    index: BTreeSet<Vec<u8>>,
+    event_keys: BTreeSet<String>,
 }
 
 impl Store {
-    pub fn open(_dir: &Path) -> Result<Store, StoreError> {
-        todo!("store")
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let shown = dir.display().to_string();
+        create_private_dir(dir)
+            .map_err(|e| StoreError::Io(format!("cannot create {shown}: {e}")))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY)
+            .flush_every_ms(Some(FLUSH_EVERY_MS))
+            .open()
+            .map_err(|e| map_sled_error(e, &shown))?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| map_sled_error(e, &shown));
+        let store = Store {
+            articles: tree("articles")?,
+            hashes: tree("hashes")?,
+            events: tree("events")?,
+            article_events: tree("article_events")?,
+            index: tree("index")?,
+            counts: tree("counts")?,
+            meta: tree("meta")?,
+            path: dir.to_path_buf(),
+            db,
+        };
+        store.check_schema()?;
+        Ok(store)
     }
+
+    /// Writes the schema version into a new store; refuses a store of another version.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        match self.meta.get(META_SCHEMA).map_err(|e| self.err(e))? {
+            Some(v) => {
+                let bytes: [u8; 4] = v.as_ref().try_into().map_err(|_| {
+                    StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
+                })?;
+                let found = u32::from_be_bytes(bytes);
+                if found != SCHEMA_VERSION {
+                    return Err(StoreError::Schema {
+                        path: self.shown(),
+                        found,
+                        expected: SCHEMA_VERSION,
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                // A store with data but no version is not one of ours (or lost its meta tree).
+                if !self.articles.is_empty() || !self.events.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "{}: data without a schema version",
+                        self.shown()
+                    )));
+                }
+                self.meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.err(e))?;
+                self.flush()
+            }
+        }
+    }
+
     /// The content hash stored for an article id, if the article is stored.
-    pub fn article_hash(&self, _id: &str) -> Result<Option<String>, StoreError> {
-        todo!()
+    pub fn article_hash(&self, id: &str) -> Result<Option<String>, StoreError> {
+        match self.hashes.get(id).map_err(|e| self.err(e))? {
+            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                StoreError::Corrupt(format!("unreadable content hash for article {id}"))
+            }),
+            None => Ok(None),
+        }
     }
+
     /// Stores an article with its events atomically, replacing any earlier version's events and
     /// index entries; unchanged content writes nothing.
-    pub fn put_article(&self, _article: &Article, _events: &[Event]) -> Result<PutOutcome, StoreError> {
-        todo!()
+    ///
+    /// Every event must belong to the article (`event.article == article.id`) and have a distinct
+    /// key; otherwise nothing is written and a `Corrupt` error names the offending event (it is a
+    /// caller bug: the article's events could not be found again to replace them).
+    pub fn put_article(
+        &self,
+        article: &Article,
+        events: &[Event],
+    ) -> Result<PutOutcome, StoreError> {
+        let mut seen = BTreeSet::new();
+        for e in events {
+            if e.article != article.id {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store event {} with article {}: it belongs to another article",
+                    e.key(),
+                    article.id
+                )));
+            }
+            if !seen.insert(e.key()) {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store article {}: two events have the key {}",
+                    article.id,
+                    e.key()
+                )));
+            }
+        }
+        let old_hash = self.article_hash(&article.id)?;
+        if old_hash.as_deref() == Some(article.content_hash.as_str()) {
+            return Ok(PutOutcome::Unchanged);
+        }
+        let old = match old_hash {
+            Some(_) => Some(self.old_entries(&article.id)?),
+            None => None,
+        };
+
+        let mut plan = Plan::default();
+        let mut new = Entries::default();
+        let mut terms: BTreeSet<String> = BTreeSet::new();
+        let mut event_keys = Vec::with_capacity(events.len());
+        for e in events {
+            let key = e.key();
+            plan.events
+                .push((key.clone().into_bytes(), Some(encode(e, "event")?)));
+            let event_terms = event_terms(e);
+            add_event_entries(&mut new.index, e, &key, &event_terms);
+            terms.extend(event_terms);
+            new.event_keys.insert(key.clone());
+            event_keys.push(key);
+        }
+        new.index
+            .insert(keys::published_entry(&article.published, &article.id));
+
+        let id = article.id.as_bytes().to_vec();
+        plan.articles
+            .push((id.clone(), Some(encode(article, "article")?)));
+        plan.hashes
+            .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
+        let record = ArticleRecord {
+            event_keys,
+            terms: terms.into_iter().collect(),
+        };
+        plan.article_events
+            .push((id, Some(encode(&record, "article record")?)));
+
+        let outcome = if old.is_some() {
+            PutOutcome::Replaced
+        } else {
+            PutOutcome::Added
+        };
+        if outcome == PutOutcome::Added {
+            plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), 1);
+        }
+        let old = old.unwrap_or_default();
+        plan.diff(&old, &new);
+        self.apply(&plan)?;
+        Ok(outcome)
     }
-    pub fn article(&self, _id: &str) -> Result<Option<Article>, StoreError> {
-        todo!()
+
+    /// Removes an article, its events and all their index entries atomically. `false` when the
+    /// article was not stored.
+    pub fn remove_article(&self, id: &str) -> Result<bool, StoreError> {
+        if self.article_hash(id)?.is_none() {
+            return Ok(false);
+        }
+        let old = self.old_entries(id)?;
+        let mut plan = Plan::default();
+        let key = id.as_bytes().to_vec();
+        plan.articles.push((key.clone(), None));
+        plan.hashes.push((key.clone(), None));
+        plan.article_events.push((key, None));
+        plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
+        plan.diff(&old, &Entries::default());
+        self.apply(&plan)?;
+        Ok(true)
     }
+
+    /// The stored version's event keys and index entries, read before the write transaction
+    /// (safe: only one process can open the store, and ingest is the only writer of these trees).
+    fn old_entries(&self, id: &str) -> Result<Entries, StoreError> {
+        let mut old = Entries::default();
+        if let Some(a) = self.article(id)? {
+            old.index.insert(keys::published_entry(&a.published, &a.id));
+        }
+        let record: ArticleRecord = match self.article_events.get(id).map_err(|e| self.err(e))? {
+            Some(v) => decode(&v, "article record")?,
+            None => ArticleRecord::default(),
+        };
+        for key in &record.event_keys {
+            if let Some(e) = self.event(key)? {
+                // Terms come from the record's postings below, not from re-extracting them.
+                add_event_entries(&mut old.index, &e, key, &[]);
+            }
+            old.event_keys.insert(key.clone());
+        }
+        // Postings are found by scanning each recorded term for this article's keys, so entries
+        // written by an older term extraction are still removed.
+        let suffix = format!("{id}:");
+        for term in &record.terms {
+            for item in self.index.scan_prefix(keys::term_entry(term, &suffix)) {
+                let (k, _) = item.map_err(|e| self.err(e))?;
+                old.index.insert(k.to_vec());
+            }
+        }
+        Ok(old)
+    }
+
+    /// Runs a plan as one multi-tree transaction.
+    fn apply(&self, plan: &Plan) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let result = (
+            &self.articles,
+            &self.hashes,
+            &self.events,
+            &self.article_events,
+            &self.index,
+            &self.counts,
+            &self.meta,
+        )
+            .transaction(
+                |(articles, hashes, events, article_events, index, counts, meta)| {
+                    for (tree, ops) in [
+                        (articles, &plan.articles),
+                        (hashes, &plan.hashes),
+                        (events, &plan.events),
+                        (article_events, &plan.article_events),
+                        (index, &plan.index),
+                    ] {
+                        apply_ops(tree, ops)?;
+                    }
+                    for (key, delta) in &plan.counts {
+                        let current = match counts.get(key)? {
+                            Some(v) => read_u64(&v).ok_or_else(|| {
+                                ConflictableTransactionError::Abort(StoreError::Corrupt(format!(
+                                    "unreadable counter {}",
+                                    String::from_utf8_lossy(key)
+                                )))
+                            })?,
+                            None => 0,
+                        };
+                        let next = current as i128 + *delta as i128;
+                        if next <= 0 {
+                            counts.remove(key.as_slice())?;
+                        } else {
+                            counts.insert(key.as_slice(), &(next as u64).to_be_bytes())?;
+                        }
+                    }
+                    meta.insert(META_LAST_INGEST, now.as_bytes())?;
+                    Ok(())
+                },
+            );
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => self.err(e),
+        })
+    }
+
+    pub fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        match self.articles.get(id).map_err(|e| self.err(e))? {
+            Some(v) => decode(&v, "article").map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// All stored articles, newest publication first.
     pub fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        todo!()
+        let mut out = Vec::new();
+        for item in self.index.scan_prefix([keys::PUBLISHED]).rev() {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let id = keys::key_after(&k, 9).ok_or_else(|| bad_entry(&k))?;
+            match self.article(id)? {
+                Some(a) => out.push(a),
+                None => return Err(dangling(&k)),
+            }
+        }
+        Ok(out)
     }
+
     /// Dated events, newest event date first, optionally only one topic's, at most `limit`.
-    pub fn latest_events(&self, _topic: Option<&str>, _limit: usize) -> Result<Vec<Event>, StoreError> {
-        todo!()
+    /// Events with the same date: later-reported first, then in key order.
+    pub fn latest_events(
+        &self,
+        topic: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // [start, end) holds exactly the dated entries; `head` is where the key starts.
+        let (start, end, head) = match topic {
+            None => (vec![keys::DATE], vec![keys::DATE + 1], 9),
+            Some(t) => {
+                let start = keys::name_prefix(keys::TOPIC, t);
+                let mut end = start.clone();
+                end.extend_from_slice(&keys::UNDATED);
+                let head = start.len() + 8;
+                (start, end, head)
+            }
+        };
+        // Reverse scan; keep going past `limit` only while the (day, reported) group continues,
+        // so that ties can be put in key order below.
+        let mut picked: Vec<([u8; 8], String)> = Vec::new();
+        for item in self.index.range(start..end).rev() {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let group: [u8; 8] = k
+                .get(head - 8..head)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
+            if picked.len() >= limit && picked.last().is_some_and(|(g, _)| *g != group) {
+                break;
+            }
+            let key = keys::key_after(&k, head).ok_or_else(|| bad_entry(&k))?;
+            picked.push((group, key.to_string()));
+        }
+        picked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        picked.truncate(limit);
+        picked
+            .iter()
+            .map(|(_, key)| self.indexed_event(key))
+            .collect()
     }
+
     /// All events of a topic, dated ones in event-date order, then undated ones.
-    pub fn topic_events(&self, _topic: &str) -> Result<Vec<Event>, StoreError> {
-        todo!()
+    pub fn topic_events(&self, topic: &str) -> Result<Vec<Event>, StoreError> {
+        self.name_events(keys::TOPIC, topic)
     }
-    /// Events naming an actor (canonical name).
-    pub fn actor_events(&self, _actor: &str) -> Result<Vec<Event>, StoreError> {
-        todo!()
+
+    /// Events naming an actor (canonical name): dated ones in event-date order, then undated ones.
+    pub fn actor_events(&self, actor: &str) -> Result<Vec<Event>, StoreError> {
+        self.name_events(keys::ACTOR, actor)
     }
-    /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`).
-    pub fn term_postings(&self, _term: &str) -> Result<Vec<String>, StoreError> {
-        todo!()
+
+    fn name_events(&self, kind: u8, name: &str) -> Result<Vec<Event>, StoreError> {
+        let prefix = keys::name_prefix(kind, name);
+        let head = prefix.len() + 8;
+        let mut out = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let key = keys::key_after(&k, head).ok_or_else(|| bad_entry(&k))?;
+            out.push(self.indexed_event(key)?);
+        }
+        Ok(out)
     }
+
+    /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`), in key
+    /// order.
+    pub fn term_postings(&self, term: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::name_prefix(keys::TERM, term);
+        let mut out = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let key = keys::key_after(&k, prefix.len()).ok_or_else(|| bad_entry(&k))?;
+            out.push(key.to_string());
+        }
+        Ok(out)
+    }
+
     /// How many events hold `term` (for weighting rare terms above common ones).
-    pub fn term_frequency(&self, _term: &str) -> Result<u64, StoreError> {
-        todo!()
+    pub fn term_frequency(&self, term: &str) -> Result<u64, StoreError> {
+        self.counter(&keys::term_count(term))
     }
-    pub fn event(&self, _key: &str) -> Result<Option<Event>, StoreError> {
-        todo!()
+
+    pub fn event(&self, key: &str) -> Result<Option<Event>, StoreError> {
+        match self.events.get(key).map_err(|e| self.err(e))? {
+            Some(v) => decode(&v, "event").map(Some),
+            None => Ok(None),
+        }
     }
+
+    /// An event an index entry points to: missing means the store is inconsistent.
+    fn indexed_event(&self, key: &str) -> Result<Event, StoreError> {
+        self.event(key)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("an index entry points to the missing event {key}"))
+        })
+    }
+
     pub fn event_count(&self) -> Result<u64, StoreError> {
-        todo!()
+        self.counter(keys::COUNT_EVENTS)
     }
+
     pub fn stats(&self) -> Result<Stats, StoreError> {
-        todo!()
+        let mut per_topic = Vec::new();
+        for item in self.counts.scan_prefix([keys::COUNT_TOPIC]) {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let topic = String::from_utf8_lossy(&k[1..]).into_owned();
+            per_topic.push((topic, read_u64(&v).ok_or_else(|| bad_entry(&k))?));
+        }
+        let last_ingest = match self.meta.get(META_LAST_INGEST).map_err(|e| self.err(e))? {
+            Some(v) => Some(String::from_utf8_lossy(&v).into_owned()),
+            None => None,
+        };
+        Ok(Stats {
+            articles: self.counter(keys::COUNT_ARTICLES)?,
+            events: self.event_count()?,
+            per_topic,
+            last_ingest,
+            size_on_disk: self.db.size_on_disk().map_err(|e| self.err(e))?,
+        })
     }
-    /// Makes everything written so far durable.
+
+    /// Makes everything written so far durable. Call it at the end of an ingest batch (see the
+    /// module comment); sled also flushes in the background and when the store is dropped.
     pub fn flush(&self) -> Result<(), StoreError> {
-        todo!()
+        self.db.flush().map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    fn counter(&self, key: &[u8]) -> Result<u64, StoreError> {
+        match self.counts.get(key).map_err(|e| self.err(e))? {
+            Some(v) => read_u64(&v).ok_or_else(|| bad_entry(key)),
+            None => Ok(0),
+        }
+    }
+
+    fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn err(&self, e: sled::Error) -> StoreError {
+        map_sled_error(e, &self.shown())
+    }
+}
+
+impl Plan {
+    /// Turns old and new entries into removals and insertions (entries in both are left alone)
+    /// and counter changes.
+    fn diff(&mut self, old: &Entries, new: &Entries) {
+        for k in old.index.difference(&new.index) {
+            count_entry(&mut self.counts, k, -1);
+            self.index.push((k.clone(), None));
+        }
+        for k in new.index.difference(&old.index) {
+            count_entry(&mut self.counts, k, 1);
+            self.index.push((k.clone(), Some(Vec::new())));
+        }
+        for k in old.event_keys.difference(&new.event_keys) {
+            self.events.push((k.clone().into_bytes(), None));
+        }
+        let delta = new.event_keys.len() as i64 - old.event_keys.len() as i64;
+        if delta != 0 {
+            *self.counts.entry(keys::COUNT_EVENTS.to_vec()).or_default() += delta;
+        }
+        self.counts.retain(|_, d| *d != 0);
+    }
+}
+
+/// Topic entries count events per topic; term entries count events per term.
+fn count_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i64) {
+    let Some((&kind, rest)) = entry.split_first() else {
+        return;
+    };
+    let counter = match kind {
+        keys::TOPIC => keys::COUNT_TOPIC,
+        keys::TERM => keys::COUNT_TERM,
+        _ => return,
+    };
+    let Some(end) = rest.iter().position(|b| *b == 0) else {
+        return;
+    };
+    let mut key = Vec::with_capacity(1 + end);
+    key.push(counter);
+    key.extend_from_slice(&rest[..end]);
+    *counts.entry(key).or_default() += delta;
+}
+
+/// The index terms of an event: its clause, actors and attribution.
+fn event_terms(e: &Event) -> Vec<String> {
+    let mut text = e.clause.clone();
+    for a in &e.actors {
+        text.push(' ');
+        text.push_str(a);
+    }
+    if let Some(a) = &e.attribution {
+        text.push(' ');
+        text.push_str(a);
+    }
+    crate::text::terms(&text)
+}
+
+/// The date, topic, actor and term entries of one event. Sets dedupe repeated topics/actors.
+fn add_event_entries(index: &mut BTreeSet<Vec<u8>>, e: &Event, key: &str, terms: &[String]) {
+    if let Some(k) = keys::date_entry(e, key) {
+        index.insert(k);
+    }
+    for t in &e.topics {
+        index.insert(keys::dated_name_entry(keys::TOPIC, t, e, key));
+    }
+    for a in &e.actors {
+        index.insert(keys::dated_name_entry(keys::ACTOR, a, e, key));
+    }
+    for t in terms {
+        index.insert(keys::term_entry(t, key));
+    }
+}
+
+fn apply_ops(
+    tree: &TransactionalTree,
+    ops: &[Op],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    for (k, v) in ops {
+        match v {
+            Some(v) => {
+                tree.insert(k.as_slice(), v.as_slice())?;
+            }
+            None => {
+                tree.remove(k.as_slice())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_u64(v: &[u8]) -> Option<u64> {
+    v.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(value)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("cannot read a stored {what}: {e}")))
+}
+
+fn bad_entry(k: &[u8]) -> StoreError {
+    StoreError::Corrupt(format!(
+        "malformed store entry {}",
+        String::from_utf8_lossy(k)
+    ))
+}
+
+fn dangling(k: &[u8]) -> StoreError {
+    StoreError::Corrupt(format!(
+        "an index entry points to nothing: {}",
+        String::from_utf8_lossy(k)
+    ))
+}
+
+/// Creates the store directory readable by its owner only (it holds subscriber chat ids).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// sled reports a store held by another process as an `Other` I/O error "could not acquire lock
+/// on ...: WouldBlock" (from its file lock); that becomes `Locked`.
+fn map_sled_error(e: sled::Error, path: &str) -> StoreError {
+    match e {
+        sled::Error::Io(io) => {
+            let text = io.to_string();
+            if io.kind() == std::io::ErrorKind::WouldBlock
+                || text.contains("could not acquire lock")
+                || text.contains("WouldBlock")
+            {
+                StoreError::Locked {
+                    path: path.to_string(),
+                }
+            } else {
+                StoreError::Io(format!("{path}: {text}"))
+            }
+        }
+        sled::Error::Corruption { .. } => StoreError::Corrupt(format!("{path}: {e}")),
+        other => StoreError::Corrupt(format!("{path}: {other}")),
     }
 }
 
 #[allow(dead_code)]
 fn _date_key(d: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, FixedOffset};
+
+    #[test]
+    fn chrono_types_round_trip_through_postcard() {
+        let t: DateTime<FixedOffset> =
+            DateTime::parse_from_rfc3339("2025-03-04T21:15:00+02:00").unwrap();
+        let bytes = postcard::to_stdvec(&t).unwrap();
+        let back: DateTime<FixedOffset> = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.offset(), t.offset());
+        let d = NaiveDate::from_ymd_opt(2025, 5, 1).unwrap();
+        let back: NaiveDate = postcard::from_bytes(&postcard::to_stdvec(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
+    }
+
+    #[test]
+    fn lock_errors_map_to_locked() {
+        let io = std::io::Error::other(
+            "could not acquire lock on \"/x/db\": Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" }",
+        );
+        assert!(
+            matches!(map_sled_error(sled::Error::Io(io), "/x"), StoreError::Locked { path } if path == "/x")
+        );
+        let io = std::io::Error::from(std::io::ErrorKind::WouldBlock);
+        assert!(matches!(
+            map_sled_error(sled::Error::Io(io), "/x"),
+            StoreError::Locked { .. }
+        ));
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(matches!(
+            map_sled_error(sled::Error::Io(io), "/x"),
+            StoreError::Io(_)
+        ));
+        assert!(matches!(
+            map_sled_error(sled::Error::Unsupported("x".into()), "/x"),
+            StoreError::Corrupt(_)
+        ));
+    }
+
+    #[test]
+    fn counters_follow_topic_and_term_entries() {
+        let mut counts = BTreeMap::new();
+        count_entry(&mut counts, &keys::term_entry("sign", "a:0000:00"), 1);
+        count_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
+        count_entry(
+            &mut counts,
+            &keys::published_entry(&chrono::Utc::now().fixed_offset(), "a"),
+            1,
+        );
+        assert_eq!(counts.get(&keys::term_count("sign")), Some(&1));
+        assert_eq!(counts.get(&keys::topic_count("aid")), Some(&1));
+        assert_eq!(counts.len(), 2);
+    }
+
+    #[test]
+    fn other_schema_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .meta
+                .insert(META_SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes())
+                .unwrap();
+            store.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::Schema {
+                found, expected, ..
+            }) => {
+                assert_eq!((found, expected), (SCHEMA_VERSION + 1, SCHEMA_VERSION))
+            }
+            other => panic!("expected a schema error, got {:?}", other.map(|_| ())),
+        }
+    }
 }

@@ -1,0 +1,127 @@
+//! The byte layout of the store's keys, kept in one place so that writing and reading index
+//! entries cannot drift apart. Numbers are big-endian with the sign bit flipped so that sled's
+//! lexicographic key order is numeric order, and names end with a 0x00 byte so that one name is
+//! never a prefix-scan match for a longer one ("us" vs "usa").
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::event::Event;
+
+/// Index kinds: the first byte of every key in the `index` tree. One tree with a kind byte
+/// instead of one tree per index keeps `put_article` a single small multi-tree transaction.
+pub(crate) const DATE: u8 = b'd';
+pub(crate) const TOPIC: u8 = b't';
+pub(crate) const ACTOR: u8 = b'a';
+pub(crate) const TERM: u8 = b'x';
+pub(crate) const PUBLISHED: u8 = b'p';
+
+/// Counter keys in the `counts` tree.
+pub(crate) const COUNT_ARTICLES: &[u8] = b"A";
+pub(crate) const COUNT_EVENTS: &[u8] = b"E";
+/// Followed by the topic id (no terminator: the rest of the key is the name).
+pub(crate) const COUNT_TOPIC: u8 = b't';
+/// Followed by the term: its document frequency (number of events holding it).
+pub(crate) const COUNT_TERM: u8 = b'f';
+
+/// Sorts after every real day: undated events go last in topic/actor order.
+pub(crate) const UNDATED: [u8; 4] = [0xFF; 4];
+
+/// A day as 4 bytes that sort like the dates.
+pub(crate) fn day(d: NaiveDate) -> [u8; 4] {
+    let n = chrono::Datelike::num_days_from_ce(&d);
+    ((n as u32) ^ 0x8000_0000).to_be_bytes()
+}
+
+/// The event date's day, or [`UNDATED`].
+pub(crate) fn event_day(e: &Event) -> [u8; 4] {
+    e.date.as_ref().map(|d| day(d.date)).unwrap_or(UNDATED)
+}
+
+/// `d | day | reported | event key` (dated events only).
+pub(crate) fn date_entry(e: &Event, key: &str) -> Option<Vec<u8>> {
+    let d = e.date.as_ref()?;
+    let mut k = Vec::with_capacity(9 + key.len());
+    k.push(DATE);
+    k.extend_from_slice(&day(d.date));
+    k.extend_from_slice(&day(e.reported));
+    k.extend_from_slice(key.as_bytes());
+    Some(k)
+}
+
+/// `kind | name | 0x00`: the prefix under which one topic's / actor's / term's entries sit.
+pub(crate) fn name_prefix(kind: u8, name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + name.len());
+    k.push(kind);
+    k.extend_from_slice(name.as_bytes());
+    k.push(0);
+    k
+}
+
+/// `kind | name | 0x00 | day-or-UNDATED | reported | event key` (topic and actor indexes).
+pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Vec<u8> {
+    let mut k = name_prefix(kind, name);
+    k.extend_from_slice(&event_day(e));
+    k.extend_from_slice(&day(e.reported));
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `x | term | 0x00 | event key`.
+pub(crate) fn term_entry(term: &str, key: &str) -> Vec<u8> {
+    let mut k = name_prefix(TERM, term);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `p | UTC milliseconds | article id`: articles by publication time.
+pub(crate) fn published_entry(published: &DateTime<FixedOffset>, id: &str) -> Vec<u8> {
+    let ms = published.timestamp_millis();
+    let mut k = Vec::with_capacity(9 + id.len());
+    k.push(PUBLISHED);
+    k.extend_from_slice(&((ms as u64) ^ (1 << 63)).to_be_bytes());
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+#[cfg(test)]
+pub(crate) fn topic_count(topic: &str) -> Vec<u8> {
+    let mut k = vec![COUNT_TOPIC];
+    k.extend_from_slice(topic.as_bytes());
+    k
+}
+
+pub(crate) fn term_count(term: &str) -> Vec<u8> {
+    let mut k = vec![COUNT_TERM];
+    k.extend_from_slice(term.as_bytes());
+    k
+}
+
+/// The event key at the end of a date / topic / actor entry whose fixed-size head is
+/// `head_len` bytes long.
+pub(crate) fn key_after(entry: &[u8], head_len: usize) -> Option<&str> {
+    entry
+        .get(head_len..)
+        .and_then(|b| std::str::from_utf8(b).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_sort_like_dates() {
+        let a = NaiveDate::from_ymd_opt(-5, 1, 1).unwrap();
+        let b = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let c = NaiveDate::from_ymd_opt(2025, 3, 4).unwrap();
+        let d = NaiveDate::from_ymd_opt(2025, 3, 5).unwrap();
+        assert!(day(a) < day(b) && day(b) < day(c) && day(c) < day(d));
+        assert!(day(NaiveDate::MAX) < UNDATED);
+    }
+
+    #[test]
+    fn name_prefix_does_not_match_longer_names() {
+        let us = name_prefix(ACTOR, "us");
+        let usa = name_prefix(ACTOR, "usa");
+        assert!(!usa.starts_with(&us));
+    }
+}
