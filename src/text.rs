@@ -112,3 +112,48 @@ mod tests {
         assert_eq!(stem("ratified"), stem("ratifies"));
     }
 }
+
+/// A word of a text with its byte offset: letters, digits and inner apostrophes or periods
+/// ("U.S.", "Zelensky's"), without surrounding punctuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word<'a> {
+    pub start: usize,
+    pub text: &'a str,
+}
+
+impl Word<'_> {
+    pub fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+    /// Lowercase form without possessive "'s" and periods ("U.S." → "us").
+    pub fn folded(&self) -> String {
+        let t = self.text;
+        let t = t.strip_suffix("'s").or_else(|| t.strip_suffix("’s")).unwrap_or(t);
+        t.chars().filter(|c| *c != '.').flat_map(char::to_lowercase).collect()
+    }
+    pub fn is_capitalised(&self) -> bool {
+        self.text.chars().next().is_some_and(char::is_uppercase)
+    }
+}
+
+/// Splits text into [`Word`]s with their byte offsets.
+pub fn word_spans(text: &str) -> Vec<Word<'_>> {
+    let is_inner = |c: char| c == '\'' || c == '’' || c == '.' || c == '-';
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_is_word = chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+        if c.is_alphanumeric() || (start.is_some() && is_inner(c) && next_is_word) {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            // Keep the final period of an abbreviation like "U.S." with the word.
+            let end = if c == '.' && text[s..i].contains('.') { i + 1 } else { i };
+            out.push(Word { start: s, text: &text[s..end] });
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word { start: s, text: &text[s..] });
+    }
+    out
+}

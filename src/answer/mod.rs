@@ -1,15 +1,30 @@
 //! Requests → [`Reply`] values. The core answers; front-ends render.
+//!
+//! Every claim in a reply is an event from the store, with its date and a citation; the only
+//! prose the core writes itself is framing ("Status: signed", "Not in my sources").
 
+mod builder;
+mod question;
 mod reply;
+mod request;
+mod status;
 
+pub use question::QuestionKind;
 pub use reply::{Action, Citation, Reply, ReplyItem, ReplyKind};
+pub use request::{AsOf, MAX_MESSAGE_CHARS};
+pub use status::{topic_status, StageStep, TopicStatus};
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use crate::config::Config;
-use crate::store::Store;
+use crate::config::{Config, Topic};
+use crate::event::{Event, Modality, Precision};
+use crate::extract::actors::ActorMatcher;
+use crate::extract::time::{find_dates, TimeContext};
+use crate::render::format_day;
+use crate::store::{Store, StoreError};
+use builder::{group_same_facts, ReplyBuilder};
 
 /// Who sends a request: front-ends map their own notion of a chat onto this.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -20,13 +35,20 @@ pub struct Subscriber {
     pub thread_id: Option<i32>,
 }
 
+impl Subscriber {
+    /// The terminal's one local user.
+    pub fn terminal() -> Subscriber {
+        Subscriber { chat_id: 0, thread_id: None }
+    }
+}
+
 /// One parsed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Start,
     Help,
     Latest { topic: Option<String> },
-    Status { topic: Option<String>, as_of: Option<NaiveDate> },
+    Status { topic: Option<String>, as_of: Option<AsOf> },
     Timeline { topic: Option<String> },
     Topics,
     Sources,
@@ -41,15 +63,20 @@ pub enum Request {
     Empty,
 }
 
+/// Most items a timeline shows (the newest ones when there are more).
+const TIMELINE_MAX: usize = 40;
+
 /// The question-answering core: config and store, no transport.
 pub struct Engine {
     config: Arc<Config>,
     store: Arc<Store>,
+    actors: ActorMatcher,
 }
 
 impl Engine {
     pub fn new(config: Arc<Config>, store: Arc<Store>) -> Engine {
-        Engine { config, store }
+        let actors = ActorMatcher::new(&config);
+        Engine { config, store, actors }
     }
     pub fn config(&self) -> &Config {
         &self.config
@@ -57,9 +84,449 @@ impl Engine {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
     /// Parses and answers one message from `from`.
     pub fn handle(&self, from: &Subscriber, text: &str) -> Reply {
-        let _ = (from, text);
-        Reply::default()
+        self.answer(from, &Request::parse(text))
+    }
+
+    /// Answers a parsed request. A store failure becomes an apologetic error reply (and a log
+    /// line), never a panic.
+    pub fn answer(&self, from: &Subscriber, request: &Request) -> Reply {
+        let result = match request {
+            Request::Start | Request::Help => Ok(self.help(matches!(request, Request::Start))),
+            Request::Latest { topic } => self.with_topic(topic.as_deref(), true, |t| self.latest(t)),
+            Request::Status { topic, as_of } => self.status_request(topic.as_deref(), as_of.as_ref()),
+            Request::Timeline { topic } => self.with_topic(topic.as_deref(), false, |t| self.timeline(t)),
+            Request::Topics => Ok(self.topics()),
+            Request::Sources => self.sources(),
+            Request::Subscribe { topic } => Ok(crate::notify::subscribe(self, from, topic.as_deref())),
+            Request::Unsubscribe { topic } => Ok(crate::notify::unsubscribe(self, from, topic.as_deref())),
+            Request::Subscriptions => Ok(crate::notify::subscriptions(self, from)),
+            Request::Ask(q) => self.ask(q),
+            Request::Unknown { command } => Ok(error_reply(
+                format!("I don't know the command {command}."),
+                "Send /help to see what I can do, or just ask a question.",
+            )),
+            Request::Empty => Ok(error_reply(
+                "Send me a question about the story, or /help.".to_string(),
+                "For example: is the minerals deal signed yet?",
+            )),
+        };
+        result.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "answering failed");
+            error_reply(
+                "Sorry, I could not read my store just now.".to_string(),
+                "Please try again in a moment.",
+            )
+        })
+    }
+
+    /// Resolves an optional topic argument, replying with the topic list when it is unknown.
+    fn with_topic(
+        &self,
+        name: Option<&str>,
+        optional: bool,
+        f: impl FnOnce(Option<&Topic>) -> Result<Reply, StoreError>,
+    ) -> Result<Reply, StoreError> {
+        match name {
+            None if optional => f(None),
+            None => match self.config.topics.first() {
+                Some(t) => f(Some(t)),
+                None => Ok(error_reply("No topics are configured.".into(), "")),
+            },
+            Some(n) => match self.config.find_topic(n) {
+                Some(t) => f(Some(t)),
+                None => Ok(self.unknown_topic(n)),
+            },
+        }
+    }
+
+    fn unknown_topic(&self, name: &str) -> Reply {
+        let mut reply = error_reply(
+            format!("I don't follow a topic called \"{}\".", shorten(name, 60)),
+            "Topics I follow:",
+        );
+        for t in &self.config.topics {
+            reply.intro.push(format!("• {} ({})", t.name, t.id));
+        }
+        reply.actions = self.topic_actions("/status");
+        reply
+    }
+
+    fn topic_actions(&self, command: &str) -> Vec<Action> {
+        self.config
+            .topics
+            .iter()
+            .map(|t| Action { label: t.name.clone(), command: format!("{command} {}", t.id) })
+            .collect()
+    }
+
+    fn help(&self, start: bool) -> Reply {
+        let mut intro = Vec::new();
+        if start {
+            intro.push(
+                "Storyline follows a news story and answers with dated, cited answers: every claim \
+                 carries the date it happened and the article and sentence that say it."
+                    .to_string(),
+            );
+        }
+        intro.extend(
+            [
+                "Commands:",
+                "/latest [topic] — what happened most recently",
+                "/status [topic] [YYYY-MM-DD] — where a topic stands (optionally as of a date)",
+                "/timeline [topic] — dated events in order",
+                "/topics — the topics I follow",
+                "/sources — the articles I have read",
+                "/subscribe [topic], /unsubscribe [topic], /subscriptions — updates when the story moves",
+                "Or ask in plain words, for example:",
+                "• Is the minerals deal signed yet?",
+                "• When did the US pause military aid to Ukraine?",
+                "• Who led the US delegation in Jeddah?",
+                "Hedged, conditional and expected statements are marked as such; \
+                 what my sources don't say, I say I don't know.",
+            ]
+            .map(String::from),
+        );
+        Reply {
+            title: "Storyline: dated, cited answers about the news".to_string(),
+            intro,
+            kind: ReplyKind::Info,
+            actions: vec![
+                Action { label: "Latest".into(), command: "/latest".into() },
+                Action { label: "Topics".into(), command: "/topics".into() },
+            ],
+            ..Reply::default()
+        }
+    }
+
+    fn topics(&self) -> Reply {
+        let mut intro = Vec::new();
+        for t in &self.config.topics {
+            let aliases: Vec<&str> = t.aliases.iter().take(4).map(String::as_str).collect();
+            intro.push(format!("• {} — /status {} (also: {})", t.name, t.id, aliases.join(", ")));
+        }
+        Reply {
+            title: "Topics I follow".to_string(),
+            intro,
+            kind: ReplyKind::Info,
+            actions: self.topic_actions("/status"),
+            ..Reply::default()
+        }
+    }
+
+    fn sources(&self) -> Result<Reply, StoreError> {
+        let articles = self.store.articles()?;
+        if articles.is_empty() {
+            return Ok(Reply {
+                title: "I have not read any articles yet.".into(),
+                kind: ReplyKind::NotInSources,
+                ..Reply::default()
+            });
+        }
+        let mut reply = Reply {
+            title: format!("I have read {} article(s), newest first", articles.len()),
+            kind: ReplyKind::Info,
+            ..Reply::default()
+        };
+        for a in articles {
+            reply.citations.push(Citation {
+                article_id: a.id.clone(),
+                outlet: a.outlet.clone(),
+                title: a.title.clone(),
+                url: a.url.clone(),
+                published: a.published_date(),
+                sentences: Vec::new(),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// `/latest`: what happened most recently, by event date (not publication date). Only what
+    /// had happened by the time it was reported: a prediction for next week is not news yet.
+    fn latest(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
+        let n = self.config.latest_count.max(1);
+        let candidates = self.store.latest_events(topic.map(|t| t.id.as_str()), n * 6 + 20)?;
+        let happened: Vec<&Event> = candidates
+            .iter()
+            .filter(|e| e.date.as_ref().is_some_and(|d| d.date <= e.reported && d.precision != Precision::Before))
+            .collect();
+        let title = match topic {
+            Some(t) => format!("Latest on {}", t.name),
+            None => "Latest events".to_string(),
+        };
+        let mut b = ReplyBuilder::new(&self.store, title);
+        for group in group_same_facts(&happened).into_iter().take(n) {
+            b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
+        }
+        if b.item_count() == 0 {
+            return Ok(not_in_sources());
+        }
+        if let Some(t) = topic {
+            b.reply_mut().actions = vec![
+                Action { label: "Status".into(), command: format!("/status {}", t.id) },
+                Action { label: "Timeline".into(), command: format!("/timeline {}", t.id) },
+                Action { label: "Subscribe".into(), command: format!("/subscribe {}", t.id) },
+            ];
+        }
+        Ok(b.finish())
+    }
+
+    /// `/timeline`: the topic's dated events in order; reports of the same fact folded.
+    fn timeline(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
+        let Some(topic) = topic else { return Ok(not_in_sources()) };
+        let events = self.store.topic_events(&topic.id)?;
+        let mut dated: Vec<&Event> = events
+            .iter()
+            .filter(|e| e.date.as_ref().is_some_and(|d| d.precision != Precision::Before))
+            .collect();
+        dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
+        let groups = group_same_facts(&dated);
+        let skipped = groups.len().saturating_sub(TIMELINE_MAX);
+        let mut b = ReplyBuilder::new(&self.store, format!("Timeline: {}", topic.name));
+        if skipped > 0 {
+            b.intro(format!("The {TIMELINE_MAX} most recent of {} dated events:", groups.len()));
+        }
+        for group in groups.into_iter().skip(skipped) {
+            b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
+        }
+        if b.item_count() == 0 {
+            return Ok(not_in_sources());
+        }
+        b.reply_mut().actions = vec![Action { label: "Status".into(), command: format!("/status {}", topic.id) }];
+        Ok(b.finish())
+    }
+
+    fn status_request(&self, topic: Option<&str>, as_of: Option<&AsOf>) -> Result<Reply, StoreError> {
+        let as_of = match as_of {
+            None => None,
+            Some(AsOf::Date(d)) => Some(*d),
+            Some(AsOf::Invalid(s)) => {
+                return Ok(error_reply(
+                    format!("\"{}\" is not a date I can read.", shorten(s, 20)),
+                    "Write dates as YYYY-MM-DD, for example /status minerals 2025-04-01.",
+                ))
+            }
+        };
+        match topic {
+            Some(name) => match self.config.find_topic(name) {
+                Some(t) => self.status(t, as_of),
+                None => Ok(self.unknown_topic(name)),
+            },
+            None => self.status_overview(as_of),
+        }
+    }
+
+    /// `/status` without a topic: one line per topic that has a stage.
+    fn status_overview(&self, as_of: Option<NaiveDate>) -> Result<Reply, StoreError> {
+        let mut b = ReplyBuilder::new(&self.store, as_of_title("Where the story stands", as_of));
+        for topic in &self.config.topics {
+            let st = topic_status(&self.store, topic, as_of)?;
+            if let Some(cur) = &st.current {
+                let label = format!("{}: {}", topic.name, cur.stage_name);
+                b.event_item(&cur.evidence[0], Some(label), &refs(&cur.evidence[1..]))?;
+            }
+        }
+        if b.item_count() == 0 {
+            return Ok(not_in_sources());
+        }
+        b.reply_mut().actions = self.topic_actions("/status");
+        Ok(b.finish())
+    }
+
+    /// `/status topic [date]`: the stage, its evidence, the history and what is expected.
+    pub fn status(&self, topic: &Topic, as_of: Option<NaiveDate>) -> Result<Reply, StoreError> {
+        let st = topic_status(&self.store, topic, as_of)?;
+        let Some(current) = &st.current else {
+            let mut reply = not_in_sources();
+            reply.title = as_of_title(
+                &format!("I have no dated facts on the stage of the {} in my sources", topic.name.to_lowercase()),
+                as_of,
+            );
+            return Ok(reply);
+        };
+        let title = format!(
+            "{}: {} (as of {})",
+            topic.name,
+            current.stage_name,
+            current.date.map(format_day).unwrap_or_else(|| "an unknown date".into())
+        );
+        let mut b = ReplyBuilder::new(&self.store, title);
+        if let Some(d) = as_of {
+            b.intro(format!("As it stood on {}, from what had been reported by then.", format_day(d)));
+        }
+        b.event_item(&current.evidence[0], Some(format!("Now: {}", current.stage_name)), &refs(&current.evidence[1..]))?;
+        for step in st.history.iter().filter(|s| s.stage != current.stage || s.date != current.date) {
+            b.event_item(&step.evidence[0], Some(format!("Stage: {}", step.stage_name)), &refs(&step.evidence[1..]))?;
+        }
+        for (stage, e) in &st.expected {
+            b.event_item(e, Some(format!("Expected ({}): {stage}", e.modality.label())), &[])?;
+        }
+        b.note("Only reported facts move the stage; hedged, conditional and future statements are listed as expected.");
+        b.reply_mut().actions = vec![
+            Action { label: "Timeline".into(), command: format!("/timeline {}", topic.id) },
+            Action { label: "Subscribe".into(), command: format!("/subscribe {}", topic.id) },
+        ];
+        Ok(b.finish())
+    }
+
+    /// A plain-language question.
+    fn ask(&self, question: &str) -> Result<Reply, StoreError> {
+        let kind = QuestionKind::of(question);
+        let topic = question::topic_in(&self.config.topics, question);
+        if let Some(t) = topic {
+            if kind == QuestionKind::Status {
+                return self.status(t, self.question_date(question)?);
+            }
+            if let Some(stage) = question::stage_in(t, question) {
+                if matches!(kind, QuestionKind::YesNo | QuestionKind::When) {
+                    return self.stage_answer(t, &stage.id, kind, question);
+                }
+            }
+        }
+        let found = question::retrieve(&self.store, &self.actors, question, kind, 4)?;
+        if found.is_empty() {
+            return Ok(not_in_sources());
+        }
+        let best = found[0].coverage;
+        let events: Vec<&Event> = found
+            .iter()
+            .filter(|s| s.coverage >= best * 0.75)
+            .map(|s| &s.event)
+            .collect();
+        let lead = events[0];
+        let title = match (kind, &lead.date) {
+            (QuestionKind::When, Some(d)) => format!(
+                "{}{}",
+                crate::render::format_event_date(d),
+                if lead.modality == Modality::Fact { String::new() } else { format!(" ({})", lead.modality.label()) }
+            ),
+            _ => "From my sources".to_string(),
+        };
+        let mut b = ReplyBuilder::new(&self.store, title);
+        for group in group_same_facts(&events).into_iter().take(3) {
+            b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
+        }
+        if events.iter().any(|e| e.modality != Modality::Fact) {
+            b.note("Hedged, conditional and expected statements are marked: they are not reports that it happened.");
+        }
+        Ok(b.finish())
+    }
+
+    /// "Is the deal signed?", "When was the memorandum signed?": answered from the status
+    /// machinery, so only facts count as having happened.
+    fn stage_answer(&self, topic: &Topic, stage: &str, kind: QuestionKind, question: &str) -> Result<Reply, StoreError> {
+        let st = topic_status(&self.store, topic, None)?;
+        let stage_name = topic.stages.iter().find(|s| s.id == stage).map_or(stage, |s| s.name.as_str());
+        let asked_date = self.question_date(question)?;
+        let reached = st.reached(stage);
+        let title = match (reached, asked_date) {
+            (Some(step), Some(asked)) if step.date == Some(asked) => format!("Yes: {stage_name} on {}", format_day(asked)),
+            (Some(step), Some(asked)) => format!(
+                "Not on {}: my sources report it {stage_name} on {}",
+                format_day(asked),
+                step.date.map(format_day).unwrap_or_else(|| "an unknown date".into())
+            ),
+            (Some(step), None) => match (kind, step.date) {
+                (QuestionKind::When, Some(d)) => format!("{}: {stage_name} on {}", topic.name, format_day(d)),
+                (_, Some(d)) => format!("Yes: {stage_name} on {}", format_day(d)),
+                (_, None) => format!("Yes: {stage_name} (date not given in my sources)"),
+            },
+            (None, _) => format!("My sources do not report the {} as {stage_name}", topic.name.to_lowercase()),
+        };
+        let mut b = ReplyBuilder::new(&self.store, title);
+        if let Some(step) = reached {
+            b.event_item(&step.evidence[0], Some(format!("Stage: {}", step.stage_name)), &refs(&step.evidence[1..]))?;
+        }
+        if let Some(cur) = &st.current {
+            if reached.is_none_or(|r| r.stage != cur.stage) {
+                b.event_item(&cur.evidence[0], Some(format!("Now: {}", cur.stage_name)), &refs(&cur.evidence[1..]))?;
+            }
+        }
+        let expected_events: Vec<Event> = self
+            .store
+            .topic_events(&topic.id)?
+            .into_iter()
+            .filter(|e| e.modality != Modality::Fact && e.stages.iter().any(|(t, s)| *t == topic.id && s == stage))
+            .collect();
+        for e in expected_events.iter().take(3) {
+            b.event_item(e, Some(format!("Expected ({})", e.modality.label())), &[])?;
+        }
+        if reached.is_none() && expected_events.is_empty() {
+            // Nothing on that stage: show what the sources do say about the question, if anything.
+            let found = question::retrieve(&self.store, &self.actors, question, kind, 2)?;
+            for s in &found {
+                b.event_item(&s.event, modality_label(s.event.modality), &[])?;
+            }
+        }
+        b.note("Only reported facts count as having happened; predictions and hedged statements are marked.");
+        Ok(b.finish())
+    }
+
+    /// A date named in a question ("signed on April 24?"), resolved against the newest article:
+    /// the story's own "now", not the clock.
+    fn question_date(&self, question: &str) -> Result<Option<NaiveDate>, StoreError> {
+        let now = self
+            .store
+            .articles()?
+            .first()
+            .map(|a| a.published_date())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        Ok(find_dates(question, &TimeContext { published: now })
+            .into_iter()
+            .find(|m| m.precision == Precision::Day)
+            .map(|m| m.date))
+    }
+}
+
+fn refs(events: &[Event]) -> Vec<&Event> {
+    events.iter().collect()
+}
+
+/// The label that marks a claim that is not a plain fact.
+fn modality_label(m: Modality) -> Option<String> {
+    match m {
+        Modality::Fact => None,
+        Modality::Hedged => Some("Hedged".into()),
+        Modality::Conditional => Some("Conditional".into()),
+        Modality::Future => Some("Expected".into()),
+    }
+}
+
+fn as_of_title(title: &str, as_of: Option<NaiveDate>) -> String {
+    match as_of {
+        Some(d) => format!("{title} (as of {})", format_day(d)),
+        None => title.to_string(),
+    }
+}
+
+/// "I don't have that in my sources" beats a guess: no items, no citations.
+pub fn not_in_sources() -> Reply {
+    Reply {
+        title: "I don't have that in my sources.".to_string(),
+        intro: vec!["Try /topics to see what I follow, or /latest for the newest events.".to_string()],
+        kind: ReplyKind::NotInSources,
+        ..Reply::default()
+    }
+}
+
+fn error_reply(title: String, hint: &str) -> Reply {
+    Reply {
+        title,
+        intro: if hint.is_empty() { Vec::new() } else { vec![hint.to_string()] },
+        kind: ReplyKind::Error,
+        ..Reply::default()
+    }
+}
+
+/// Cuts user text for echoing it back, at a char boundary.
+fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max_chars).collect();
+        s.push('…');
+        s
     }
 }

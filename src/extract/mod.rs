@@ -1,13 +1,205 @@
 //! From an article's sentences to events: dates, actors, attribution, modality, topics, stages.
+//!
+//! A sentence usually reports one event; a sentence with two dated events joined by ", and" or
+//! ", after" is cut into clauses, one event each. A clause without a date of its own takes the
+//! date of the sentence before it when that one told of a day (news leads give the date once and
+//! then elaborate), and says so in [`DateSource::Context`].
 
+pub mod actors;
+pub mod attribution;
+pub mod modality;
 pub mod sentences;
 pub mod time;
+pub mod topics;
 
 use crate::article::Article;
 use crate::config::Config;
-use crate::event::Event;
+use crate::event::{DateSource, Event, EventDate, Modality, Precision};
+use crate::text::word_spans;
+use actors::ActorMatcher;
+use time::{TimeContext, TimeMention};
+use topics::TopicMatcher;
 
-/// Extracts the events of an article.
-pub fn extract_events(_article: &Article, _config: &Config) -> Vec<Event> {
-    Vec::new()
+/// Where a sentence may be cut between two dated events.
+const CLAUSE_BREAKS: &[&str] = &["; ", ", and ", ", after ", ", but ", " but ", ", while "];
+
+/// Words saying an undated clause happened some time before the article.
+const EARLIER: &[&str] = &["previously", "formerly", "earlier"];
+
+/// Holds the matchers built from the config, so a run over many articles builds them once.
+pub struct Extractor {
+    actors: ActorMatcher,
+    topics: TopicMatcher,
+}
+
+/// Extracts the events of one article (builds the matchers; prefer [`Extractor`] in loops).
+pub fn extract_events(article: &Article, config: &Config) -> Vec<Event> {
+    Extractor::new(config).events(article)
+}
+
+impl Extractor {
+    pub fn new(config: &Config) -> Extractor {
+        Extractor { actors: ActorMatcher::new(config), topics: TopicMatcher::new(config) }
+    }
+
+    pub fn actors(&self) -> &ActorMatcher {
+        &self.actors
+    }
+
+    pub fn topic_matcher(&self) -> &TopicMatcher {
+        &self.topics
+    }
+
+    pub fn events(&self, article: &Article) -> Vec<Event> {
+        let sentences: Vec<&str> = article
+            .paragraphs
+            .iter()
+            .flat_map(|p| sentences::split_sentences(p))
+            .collect();
+        let article_topics = self.article_topics(&article.title, &sentences);
+        let ctx = TimeContext { published: article.published_date() };
+        let mut events = Vec::new();
+        // The date the previous sentence told of, if it was a day worth carrying forward.
+        let mut carried: Option<EventDate> = None;
+        for (index, sentence) in sentences.iter().enumerate() {
+            let mentions = time::find_dates(sentence, &ctx);
+            let clauses = split_clauses(sentence, &mentions);
+            let sentence_attribution = attribution::find(sentence, &self.actors);
+            let mut next_carried = None;
+            for (clause_index, (range, clause_mentions)) in clauses.iter().enumerate() {
+                let clause = sentence[range.clone()].trim();
+                let modality = modality::classify(clause);
+                let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
+                let topics = self.topics.topics(clause, &article_topics);
+                let stages = topics
+                    .iter()
+                    .filter_map(|t| self.topics.stage(t, clause).map(|s| (t.clone(), s)))
+                    .collect();
+                let attribution =
+                    attribution::find(clause, &self.actors).or_else(|| sentence_attribution.clone());
+                // Carry a day forward only from what happened or was said on it, not from a
+                // prediction about a later day.
+                next_carried = date.clone().filter(|d| {
+                    d.precision == Precision::Day
+                        && (modality == Modality::Fact || d.date <= ctx.published)
+                });
+                events.push(Event {
+                    article: article.id.clone(),
+                    sentence_index: index as u32,
+                    clause_index: clause_index as u32,
+                    sentence: sentence.to_string(),
+                    clause: clause.to_string(),
+                    date,
+                    reported: ctx.published,
+                    actors: self.actors.find(clause),
+                    attribution,
+                    modality,
+                    topics,
+                    stages,
+                });
+            }
+            carried = next_carried;
+        }
+        events
+    }
+
+    /// Topics the article is about: named in its title, or in two or more sentences.
+    fn article_topics(&self, title: &str, sentences: &[&str]) -> Vec<String> {
+        let mut topics = self.topics.strong_topics(title);
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for s in sentences {
+            for t in self.topics.strong_topics(s) {
+                match counts.iter_mut().find(|(id, _)| *id == t) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((t, 1)),
+                }
+            }
+        }
+        for (t, n) in counts {
+            if n >= 2 && !topics.contains(&t) {
+                topics.push(t);
+            }
+        }
+        topics
+    }
+
+    fn date_of(
+        &self,
+        clause: &str,
+        mentions: &[&TimeMention],
+        modality: Modality,
+        carried: Option<&EventDate>,
+        ctx: &TimeContext,
+    ) -> Option<EventDate> {
+        let main: Vec<&&TimeMention> = mentions.iter().filter(|m| !is_background(clause, m)).collect();
+        let explicit = |m: &TimeMention| EventDate {
+            date: m.date,
+            precision: m.precision,
+            source: DateSource::Explicit,
+            expression: clause.get(m.start..m.end).unwrap_or_default().to_string(),
+        };
+        // A fact happened on the first date named; a prediction is about the latest one
+        // ("on Thursday, Trump predicted it would be signed next Thursday").
+        let chosen = if modality == Modality::Fact {
+            main.first()
+        } else {
+            main.iter().max_by_key(|m| m.date)
+        };
+        if let Some(m) = chosen {
+            return Some(explicit(m));
+        }
+        let lower = clause.to_lowercase();
+        if word_spans(&lower).iter().any(|w| EARLIER.contains(&w.text)) && !lower.contains("earlier in the day") {
+            return Some(EventDate {
+                date: ctx.published,
+                precision: Precision::Before,
+                source: DateSource::Context,
+                expression: "previously".to_string(),
+            });
+        }
+        if modality == Modality::Fact {
+            if let Some(c) = carried {
+                return Some(EventDate { source: DateSource::Context, ..c.clone() });
+            }
+        }
+        mentions.first().map(|m| explicit(m))
+    }
+}
+
+/// A date that only sets the scene: "the aid it had cut off last week", "since February 2022".
+fn is_background(clause: &str, m: &TimeMention) -> bool {
+    let before = &clause[..m.start.min(clause.len())];
+    let words: Vec<String> = word_spans(before).iter().rev().take(6).map(|w| w.folded()).collect();
+    words.iter().any(|w| w == "had" || w == "since")
+}
+
+/// Cuts a sentence into clauses with their date mentions (offsets relative to the sentence).
+fn split_clauses<'m>(
+    sentence: &str,
+    mentions: &'m [TimeMention],
+) -> Vec<(std::ops::Range<usize>, Vec<&'m TimeMention>)> {
+    let main: Vec<&TimeMention> = mentions.iter().filter(|m| !is_background(sentence, m)).collect();
+    let mut cuts = Vec::new();
+    for pair in main.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.date == b.date || a.end > b.start {
+            continue;
+        }
+        let between = &sentence[a.end..b.start];
+        if let Some((pos, sep)) = CLAUSE_BREAKS
+            .iter()
+            .filter_map(|s| between.rfind(s).map(|p| (p, s)))
+            .max_by_key(|(p, _)| *p)
+        {
+            cuts.push((a.end + pos, a.end + pos + sep.len()));
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (cut_start, cut_end) in cuts.into_iter().chain(std::iter::once((sentence.len(), sentence.len()))) {
+        let ms = mentions.iter().filter(|m| m.start >= start && m.end <= cut_start).collect();
+        out.push((start..cut_start, ms));
+        start = cut_end;
+    }
+    out
 }

@@ -1,0 +1,140 @@
+//! Building a [`Reply`] from events: numbered citations shared across items, and several
+//! outlets' reports of the same fact folded into one item ("also reported by").
+
+use std::collections::HashMap;
+
+use super::{Citation, Reply, ReplyItem};
+use crate::event::Event;
+use crate::store::{Store, StoreError};
+
+pub struct ReplyBuilder<'s> {
+    store: &'s Store,
+    reply: Reply,
+    /// Article id → index into `reply.citations`.
+    cited: HashMap<String, usize>,
+}
+
+impl<'s> ReplyBuilder<'s> {
+    pub fn new(store: &'s Store, title: impl Into<String>) -> ReplyBuilder<'s> {
+        ReplyBuilder {
+            store,
+            reply: Reply { title: title.into(), ..Reply::default() },
+            cited: HashMap::new(),
+        }
+    }
+
+    pub fn intro(&mut self, line: impl Into<String>) -> &mut Self {
+        self.reply.intro.push(line.into());
+        self
+    }
+
+    pub fn note(&mut self, line: impl Into<String>) -> &mut Self {
+        self.reply.notes.push(line.into());
+        self
+    }
+
+    pub fn reply_mut(&mut self) -> &mut Reply {
+        &mut self.reply
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.reply.items.len()
+    }
+
+    /// Cites the article of `event` (numbered on first use) and its sentence; returns the
+    /// 1-based citation number.
+    pub fn cite(&mut self, event: &Event) -> Result<usize, StoreError> {
+        let sentence = event.sentence_index + 1;
+        if let Some(&i) = self.cited.get(&event.article) {
+            let c = &mut self.reply.citations[i];
+            if !c.sentences.contains(&sentence) {
+                c.sentences.push(sentence);
+                c.sentences.sort_unstable();
+            }
+            return Ok(i + 1);
+        }
+        let article = self
+            .store
+            .article(&event.article)?
+            .ok_or_else(|| StoreError::Corrupt(format!("event {} names a missing article", event.key())))?;
+        self.reply.citations.push(Citation {
+            article_id: article.id.clone(),
+            outlet: article.outlet.clone(),
+            title: article.title.clone(),
+            url: article.url.clone(),
+            published: article.published_date(),
+            sentences: vec![sentence],
+        });
+        self.cited.insert(event.article.clone(), self.reply.citations.len() - 1);
+        Ok(self.reply.citations.len())
+    }
+
+    /// Adds one claim from `event`, with the same fact from other articles as "also reported by".
+    pub fn event_item(
+        &mut self,
+        event: &Event,
+        label: Option<String>,
+        also: &[&Event],
+    ) -> Result<(), StoreError> {
+        let cite = self.cite(event)?;
+        let mut also_reported_by = Vec::new();
+        for other in also {
+            let n = self.cite(other)?;
+            if n != cite && !also_reported_by.contains(&n) {
+                also_reported_by.push(n);
+            }
+        }
+        self.reply.items.push(ReplyItem {
+            text: event.sentence.clone(),
+            event_date: event.date.clone(),
+            reported: event.reported,
+            modality: event.modality,
+            attribution: event.attribution.clone(),
+            cites: vec![cite],
+            also_reported_by,
+            label,
+        });
+        Ok(())
+    }
+
+    pub fn finish(self) -> Reply {
+        self.reply
+    }
+}
+
+/// Groups events that report the same fact: same event date and same sentence meaning. Two
+/// events are the same fact when they share a date (or both lack one) and either the same stage
+/// signal or most of their terms. Returns groups in input order; the first of each group leads.
+pub fn group_same_facts<'e>(events: &[&'e Event]) -> Vec<Vec<&'e Event>> {
+    let mut groups: Vec<Vec<&Event>> = Vec::new();
+    'next: for e in events {
+        for g in groups.iter_mut() {
+            if same_fact(g[0], e) {
+                g.push(e);
+                continue 'next;
+            }
+        }
+        groups.push(vec![e]);
+    }
+    groups
+}
+
+pub fn same_fact(a: &Event, b: &Event) -> bool {
+    if a.key() == b.key() {
+        return true;
+    }
+    let same_day = match (&a.date, &b.date) {
+        (Some(x), Some(y)) => x.date == y.date && x.precision == y.precision,
+        _ => false,
+    };
+    if !same_day || a.modality != b.modality {
+        return false;
+    }
+    if a.article != b.article && !a.stages.is_empty() && a.stages == b.stages {
+        return true;
+    }
+    let ta = crate::text::terms(&a.clause);
+    let tb = crate::text::terms(&b.clause);
+    let shared = ta.iter().filter(|t| tb.contains(t)).count();
+    shared * 10 >= ta.len().min(tb.len()).max(1) * 6
+}

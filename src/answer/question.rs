@@ -1,0 +1,262 @@
+//! Plain-language questions: the question is cut into concepts (a word with its synonyms, or an
+//! actor with its name variants), events are found through the store's term and actor indexes,
+//! scored by how much of the question they cover (rare words weigh more), and the best are
+//! answered with their dates and citations. Too little coverage means "not in my sources".
+
+use std::collections::HashMap;
+
+use crate::config::Topic;
+use crate::event::Event;
+use crate::extract::actors::ActorMatcher;
+use crate::store::{Store, StoreError};
+use crate::text::{is_stopword, stem, words};
+
+/// Words that mean the same in questions about this story. Each group is one concept.
+const SYNONYMS: &[&[&str]] = &[
+    &["aid", "assistance", "weapons", "arms", "supplies"],
+    &["deal", "agreement", "pact", "accord"],
+    &["parliament", "rada", "lawmakers", "legislators", "mps", "deputies", "verkhovna"],
+    &["pause", "paused", "suspend", "suspended", "halt", "halted", "freeze", "pausing", "stop", "cut"],
+    &["resume", "resumed", "restart", "restore", "lift", "lifted", "resumption", "unfreeze"],
+    &["accept", "accepted", "agree", "agreed", "reject", "rejected", "approve"],
+    &["ceasefire", "truce"],
+    &["talks", "negotiations", "negotiating", "meeting", "negotiation"],
+    &["clash", "confrontation", "dispute", "exchange", "row", "spat", "argument"],
+    &["minerals", "mineral", "resources", "earths"],
+    &["proceeds", "revenue", "revenues", "income", "profits"],
+    &["delegation", "delegations", "team", "teams"],
+    &["call", "phone", "telephone", "conversation"],
+    &["intelligence", "intel"],
+    &["sign", "signed", "signing", "signature"],
+    &["ratify", "ratified", "ratification", "ratifies"],
+    &["vote", "voted", "votes"],
+    &["led", "lead", "headed", "head", "leader"],
+    &["long", "hours", "minutes", "lasted", "length"],
+    &["earlier", "previously", "previous", "prior"],
+    &["share", "percent", "half", "50"],
+    &["meet", "meeting", "met"],
+    &["regrettable", "regret"],
+    &["guarantees", "guarantee", "security"],
+];
+
+/// Question words that add nothing to retrieval.
+const QUESTION_WORDS: &[&str] = &[
+    "when", "who", "what", "why", "how", "which", "whom", "where", "did", "does", "do", "has",
+    "have", "is", "was", "were", "are", "the", "happen", "happened", "many", "much", "tell",
+    "know", "anything", "news", "latest", "please", "yet", "does", "give",
+];
+
+/// The part of the question's weight that events must cover to count as an answer.
+const MIN_COVERAGE: f32 = 0.5;
+
+/// Kinds of question, for how the answer leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    When,
+    Who,
+    Why,
+    HowMany,
+    YesNo,
+    Status,
+    Other,
+}
+
+impl QuestionKind {
+    pub fn of(question: &str) -> QuestionKind {
+        let w = words(question);
+        let first = w.first().map(String::as_str).unwrap_or("");
+        let has = |x: &str| w.iter().any(|y| y == x);
+        if has("status") || (has("stand") && has("where")) {
+            QuestionKind::Status
+        } else if first == "when" || has("when") {
+            QuestionKind::When
+        } else if first == "who" || first == "whom" {
+            QuestionKind::Who
+        } else if first == "why" {
+            QuestionKind::Why
+        } else if first == "how" && w.get(1).is_some_and(|x| x == "many" || x == "much") {
+            QuestionKind::HowMany
+        } else if matches!(first, "is" | "was" | "has" | "have" | "did" | "does" | "do" | "are" | "were" | "will" | "can" | "could") {
+            QuestionKind::YesNo
+        } else {
+            QuestionKind::Other
+        }
+    }
+}
+
+enum Alternative {
+    Term(String),
+    Actor(String),
+}
+
+/// One thing the question asks about, with the forms that count as saying it.
+struct Concept {
+    alternatives: Vec<(Alternative, f32)>,
+}
+
+/// An event and how well it answers.
+pub struct Scored {
+    pub event: Event,
+    pub coverage: f32,
+}
+
+/// Finds the events that answer `question`, best first; empty when nothing covers enough of it.
+pub fn retrieve(
+    store: &Store,
+    actors: &ActorMatcher,
+    question: &str,
+    kind: QuestionKind,
+    limit: usize,
+) -> Result<Vec<Scored>, StoreError> {
+    let concepts = concepts(question, actors);
+    if concepts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let total_events = store.event_count()?.max(1) as f32;
+    let mut weights = Vec::new();
+    // Event key → (per-concept best match factor).
+    let mut hits: HashMap<String, Vec<f32>> = HashMap::new();
+    for (ci, concept) in concepts.iter().enumerate() {
+        let mut best_df = u64::MAX;
+        for (alt, factor) in &concept.alternatives {
+            let keys: Vec<String> = match alt {
+                Alternative::Term(t) => store.term_postings(t)?,
+                Alternative::Actor(a) => store.actor_events(a)?.iter().map(Event::key).collect(),
+            };
+            if !keys.is_empty() {
+                best_df = best_df.min(keys.len() as u64);
+            }
+            for key in keys {
+                let slot = hits.entry(key).or_insert_with(|| vec![0.0; concepts.len()]);
+                slot[ci] = slot[ci].max(*factor);
+            }
+        }
+        // Words the store never saw weigh like the rarest: a question about something absent
+        // must not be carried by its common words.
+        let df = if best_df == u64::MAX { 1.0 } else { best_df as f32 };
+        weights.push((1.0 + total_events / df).ln());
+    }
+    let total_weight: f32 = weights.iter().sum();
+    let mut scored: Vec<(String, f32)> = hits
+        .into_iter()
+        .map(|(key, m)| {
+            let got: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
+            (key, got / total_weight)
+        })
+        .filter(|(_, c)| *c >= MIN_COVERAGE)
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    scored.truncate(limit * 4);
+    let mut out = Vec::new();
+    for (key, coverage) in scored {
+        if let Some(event) = store.event(&key)? {
+            out.push(Scored { event, coverage });
+        }
+    }
+    // Among near-equals, prefer what answers the kind of question: a dated fact for "when",
+    // a number for "how many".
+    let bonus = |e: &Event| -> f32 {
+        let mut b = 0.0;
+        if e.date.is_some() {
+            b += if kind == QuestionKind::When { 0.08 } else { 0.02 };
+        }
+        if e.modality == crate::event::Modality::Fact {
+            b += 0.03;
+        }
+        if kind == QuestionKind::HowMany && e.clause.chars().any(|c| c.is_ascii_digit()) {
+            b += 0.1;
+        }
+        if kind == QuestionKind::Why && e.clause.contains("due to") || e.clause.contains("because") {
+            b += 0.05;
+        }
+        b
+    };
+    out.sort_by(|a, b| {
+        (b.coverage + bonus(&b.event))
+            .total_cmp(&(a.coverage + bonus(&a.event)))
+            .then_with(|| a.event.key().cmp(&b.event.key()))
+    });
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Cuts a question into concepts: actors (with the bodies they speak for), then the remaining
+/// content words with their synonyms.
+fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
+    let mut out = Vec::new();
+    let found = actors.find(question);
+    let mut actor_words: Vec<String> = Vec::new();
+    for name in &found {
+        let mut alternatives = vec![(Alternative::Actor(name.clone()), 1.0)];
+        for member in actors.members_of(name) {
+            alternatives.push((Alternative::Actor(member.to_string()), 0.9));
+        }
+        out.push(Concept { alternatives });
+        actor_words.extend(words(name));
+    }
+    // Words of the question that named an actor are covered by the actor concept.
+    let alias_words: Vec<String> = question
+        .split_whitespace()
+        .filter(|w| !actors.find(w).is_empty())
+        .flat_map(words)
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for w in words(question) {
+        if is_stopword(&w) || QUESTION_WORDS.contains(&w.as_str()) || alias_words.contains(&w) || actor_words.contains(&w) {
+            continue;
+        }
+        let s = stem(&w);
+        if seen.contains(&s) {
+            continue;
+        }
+        seen.push(s.clone());
+        let mut alternatives = vec![(Alternative::Term(s.clone()), 1.0)];
+        for group in SYNONYMS {
+            if group.iter().any(|g| stem(g) == s) {
+                for g in group.iter() {
+                    let gs = stem(g);
+                    if gs != s && !alternatives.iter().any(|(a, _)| matches!(a, Alternative::Term(t) if *t == gs)) {
+                        alternatives.push((Alternative::Term(gs), 0.85));
+                    }
+                }
+            }
+        }
+        out.push(Concept { alternatives });
+    }
+    out
+}
+
+/// The configured topic a question names (by alias or keyword phrase), longest match first.
+pub fn topic_in<'c>(topics: &'c [Topic], question: &str) -> Option<&'c Topic> {
+    let q = format!(" {} ", words(question).join(" "));
+    let mut best: Option<(&Topic, usize)> = None;
+    for t in topics {
+        for name in t.aliases.iter().chain(t.keywords.iter()).chain(std::iter::once(&t.name)) {
+            let n = words(name).join(" ");
+            if !n.is_empty() && q.contains(&format!(" {n} ")) && best.is_none_or(|(_, l)| n.len() > l) {
+                best = Some((t, n.len()));
+            }
+        }
+    }
+    best.map(|(t, _)| t)
+}
+
+/// The stage of `topic` a question asks about: the stage whose name's words all occur in the
+/// question (stemmed), the most specific first ("memorandum signed" over "signed").
+pub fn stage_in<'t>(topic: &'t Topic, question: &str) -> Option<&'t crate::config::Stage> {
+    let q: Vec<String> = words(question).iter().map(|w| stem(w)).collect();
+    topic
+        .stages
+        .iter()
+        .filter(|s| {
+            let name: Vec<String> = words(&s.name).iter().map(|w| stem(w)).collect();
+            !name.is_empty() && name.iter().all(|n| q.contains(n) || synonym_in(n, &q))
+        })
+        .max_by_key(|s| words(&s.name).len())
+}
+
+fn synonym_in(stemmed: &str, question: &[String]) -> bool {
+    SYNONYMS.iter().any(|g| {
+        g.iter().any(|w| stem(w) == stemmed) && g.iter().any(|w| question.contains(&stem(w)))
+    }) && !matches!(stemmed, "accept" | "reject" | "agree")
+}

@@ -1,0 +1,107 @@
+//! Modality: is a clause reported as fact, hedged, conditional or future? "Trump may lift the
+//! pause" is not a lifting, and "would be signed next Thursday" is not a signing.
+
+use crate::event::Modality;
+use crate::text::word_spans;
+
+/// Words that hedge: the source is not sure it happened or will.
+const HEDGES: &[&str] = &[
+    "may", "might", "could", "suggested", "suggests", "hoped", "hopes", "hope", "believed",
+    "believes", "reportedly", "possibly", "perhaps", "likely", "unlikely", "appeared", "seemed",
+    "rumoured", "rumored", "allegedly", "uncertain",
+];
+
+/// Words that make it depend on something else.
+const CONDITIONS: &[&str] = &["if", "once", "provided", "unless", "depend", "depends", "until"];
+const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long as"];
+
+/// Words and phrases that put it in the future: planned, predicted, scheduled.
+const FUTURE: &[&str] = &[
+    "will", "would", "shall", "predicted", "predicts", "forecast", "soon", "upcoming", "pledged",
+    "promised", "intends", "plans", "planned", "aiming", "aims", "expected", "expects", "due",
+    "scheduled", "tomorrow", "'ll",
+];
+const FUTURE_PHRASES: &[&str] = &[
+    "yet to", "going to", "to follow", "still need", "still needs", "must still", "next week",
+    "next month", "next year", "in the coming", "as soon as possible", "is to", "are to",
+    "still had to", "still has to",
+];
+
+/// Verbs after which "that" opens what was said (the content's modality counts), as opposed to
+/// a relative clause describing a noun ("a fund that will be financed"), whose modal words say
+/// nothing about whether the main event happened.
+const REPORTING: &[&str] = &[
+    "said", "says", "told", "suggested", "predicted", "believed", "believes", "hoped", "insisted",
+    "stressed", "added", "announced", "confirmed", "warned", "indicated", "claimed", "argued",
+    "noted", "stated", "reported", "wrote", "agreed", "expected", "promised", "pledged",
+];
+
+/// Classifies a clause. Hedges win over conditions, conditions over the future: "may lift the
+/// pause once talks are arranged" is first of all uncertain.
+pub fn classify(clause: &str) -> Modality {
+    let words = word_spans(clause);
+    let folded: Vec<String> = words.iter().map(|w| w.folded()).collect();
+    let mut relevant = vec![true; folded.len()];
+    // Blank out relative clauses: from "that"/"which" after a noun to the next comma.
+    let mut i = 0;
+    while i < folded.len() {
+        let w = folded[i].as_str();
+        let after_reporting = i > 0 && REPORTING.contains(&folded[i - 1].as_str());
+        if (w == "which" || (w == "that" && !after_reporting)) && i > 0 {
+            let comma = clause[words[i].start..].find(',').map(|c| c + words[i].start);
+            let mut j = i;
+            while j < folded.len() && comma.is_none_or(|c| words[j].start < c) {
+                relevant[j] = false;
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    let kept: Vec<&str> = folded
+        .iter()
+        .zip(&relevant)
+        .filter(|(_, r)| **r)
+        .map(|(w, _)| w.as_str())
+        .collect();
+    let text = format!(" {} ", kept.join(" "));
+    let has_word = |list: &[&str]| kept.iter().any(|w| list.contains(w));
+    let has_phrase = |list: &[&str]| list.iter().any(|p| text.contains(&format!(" {p} ")));
+    // "as soon as Ukraine was" is about readiness, not a condition on the event.
+    if has_word(HEDGES) {
+        Modality::Hedged
+    } else if has_word(CONDITIONS) || has_phrase(CONDITION_PHRASES) {
+        Modality::Conditional
+    } else if has_word(FUTURE) || has_phrase(FUTURE_PHRASES) {
+        Modality::Future
+    } else {
+        Modality::Fact
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("Waltz suggested on March 5 that Trump may lift the pause on military assistance once peace talks are arranged", Modality::Hedged),
+            ("President Donald Trump predicted that the broader minerals agreement would be signed next Thursday, April 24.", Modality::Future),
+            ("The United States has suspended military aid to Ukraine, a White House official said on Monday evening.", Modality::Fact),
+            ("Ukraine and the United States signed an agreement on Wednesday in Washington setting up a jointly owned investment fund that will be financed partly by revenue from Ukraine's natural resources.", Modality::Fact),
+            ("Once signed, that agreement would still need to be ratified by Ukraine's parliament.", Modality::Conditional),
+            ("The law now goes to President Volodymyr Zelensky, whose signature is expected in the coming days.", Modality::Future),
+            ("The interim truce could be extended by mutual agreement.", Modality::Hedged),
+            ("Zelensky said that the first results of ongoing negotiations would be announced next week.", Modality::Future),
+            ("Ukraine's parliament on Thursday ratified the agreement with the United States.", Modality::Fact),
+            ("The agreement must still be ratified by the Verkhovna Rada before it takes effect.", Modality::Future),
+            ("An agreement between Kyiv and Washington on the natural resources remains stalled.", Modality::Fact),
+            ("Zelensky left the White House without signing the minerals agreement that the two sides had been expected to conclude.", Modality::Fact),
+        ];
+        for (text, want) in cases {
+            assert_eq!(classify(text), want, "{text}");
+        }
+    }
+}

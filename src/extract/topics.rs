@@ -1,0 +1,160 @@
+//! Topics and status stages: which configured story threads a clause belongs to, and which stage
+//! of a topic's life it speaks of.
+
+use crate::config::{Config, Topic};
+use crate::text::{word_spans, Word};
+
+/// A phrase as folded words, matched on word boundaries.
+struct Phrase(Vec<String>);
+
+impl Phrase {
+    fn new(text: &str) -> Phrase {
+        Phrase(word_spans(text).iter().map(Word::folded).collect())
+    }
+    /// Contiguous match.
+    fn occurs_in(&self, words: &[String]) -> bool {
+        !self.0.is_empty() && words.windows(self.0.len()).any(|w| w == self.0.as_slice())
+    }
+    /// In-order match allowing up to `gap` other words between consecutive phrase words, and
+    /// a trailing "s"/"ed" on each (so "signed an agreement" meets "signed agreement").
+    fn occurs_loosely_in(&self, words: &[String], gap: usize) -> bool {
+        let Some(first) = self.0.first() else { return false };
+        let same = |w: &str, p: &str| w == p || w.strip_suffix('s') == Some(p);
+        'start: for i in 0..words.len() {
+            if !same(&words[i], first) {
+                continue;
+            }
+            let mut at = i;
+            for p in &self.0[1..] {
+                match (at + 1..words.len().min(at + 2 + gap)).find(|&j| same(&words[j], p)) {
+                    Some(j) => at = j,
+                    None => continue 'start,
+                }
+            }
+            return true;
+        }
+        false
+    }
+}
+
+struct StageRule {
+    id: String,
+    triggers: Vec<Phrase>,
+    unless: Vec<Phrase>,
+}
+
+struct TopicRule {
+    id: String,
+    keywords: Vec<Phrase>,
+    context_keywords: Vec<Phrase>,
+    stages: Vec<StageRule>,
+}
+
+/// Matches clauses to topics and stages.
+pub struct TopicMatcher {
+    topics: Vec<TopicRule>,
+}
+
+/// Most words allowed between the words of a stage trigger.
+const TRIGGER_GAP: usize = 3;
+
+impl TopicMatcher {
+    pub fn new(config: &Config) -> TopicMatcher {
+        let rule = |t: &Topic| TopicRule {
+            id: t.id.clone(),
+            keywords: t
+                .keywords
+                .iter()
+                .chain(t.aliases.iter().filter(|a| a.contains(' ')))
+                .map(|k| Phrase::new(k))
+                .collect(),
+            context_keywords: t.context_keywords.iter().map(|k| Phrase::new(k)).collect(),
+            stages: t
+                .stages
+                .iter()
+                .map(|s| StageRule {
+                    id: s.id.clone(),
+                    triggers: s.triggers.iter().map(|k| Phrase::new(k)).collect(),
+                    unless: s.unless.iter().map(|k| Phrase::new(k)).collect(),
+                })
+                .collect(),
+        };
+        TopicMatcher { topics: config.topics.iter().map(rule).collect() }
+    }
+
+    /// Topics whose keywords occur in `text` on their own (used for titles and whole articles).
+    pub fn strong_topics(&self, text: &str) -> Vec<String> {
+        let words = fold(text);
+        self.topics
+            .iter()
+            .filter(|t| t.keywords.iter().any(|k| k.occurs_in(&words)))
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    /// Topics of a clause: strong keywords, or weak ones for topics the article is about.
+    pub fn topics(&self, clause: &str, article_topics: &[String]) -> Vec<String> {
+        let words = fold(clause);
+        self.topics
+            .iter()
+            .filter(|t| {
+                t.keywords.iter().any(|k| k.occurs_in(&words))
+                    || (article_topics.contains(&t.id)
+                        && t.context_keywords.iter().any(|k| k.occurs_in(&words)))
+            })
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    /// The most advanced stage of `topic` the clause speaks of, if any.
+    pub fn stage(&self, topic: &str, clause: &str) -> Option<String> {
+        let words = fold(clause);
+        let rule = self.topics.iter().find(|t| t.id == topic)?;
+        rule.stages
+            .iter()
+            .rev()
+            .find(|s| {
+                s.triggers.iter().any(|t| t.occurs_loosely_in(&words, TRIGGER_GAP))
+                    && !s.unless.iter().any(|u| u.occurs_in(&words))
+            })
+            .map(|s| s.id.clone())
+    }
+}
+
+fn fold(text: &str) -> Vec<String> {
+    word_spans(text).iter().map(Word::folded).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m() -> TopicMatcher {
+        TopicMatcher::new(&Config::builtin())
+    }
+
+    #[test]
+    fn stages_of_the_minerals_deal() {
+        let m = m();
+        let cases = [
+            ("Ukraine and the United States signed an agreement on Wednesday in Washington", Some("signed")),
+            ("Ukraine and the United States signed a memorandum of intent on Thursday", Some("memorandum_signed")),
+            ("Svyrydenko signed in Kyiv and Treasury Secretary Scott Bessent in Washington, completing the document remotely", None),
+            ("A framework version was supposed to be signed in Washington on February 28 but was shelved", Some("collapsed")),
+            ("Ukraine's parliament on Thursday ratified the agreement", Some("ratified")),
+            ("The parliament's foreign policy committee had recommended ratification on Tuesday.", None),
+            ("An agreement on the natural resources remains stalled", Some("stalled")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(m.stage("minerals", text).as_deref(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn weak_keywords_need_an_article_about_the_topic() {
+        let m = m();
+        let clause = "The Verkhovna Rada approved the ratification bill with 338 votes";
+        assert!(m.topics(clause, &[]).is_empty());
+        assert_eq!(m.topics(clause, &["minerals".to_string()]), ["minerals"]);
+    }
+}
