@@ -1,8 +1,16 @@
 //! Files → articles → events → store: idempotent, one report line per bad file, the rest still
 //! ingested.
+//!
+//! A run first plans (walks folders in sorted order, loads each folder's manifest once), then
+//! reads and stores the files. Planning first gives the file count for progress logging and
+//! lets manifest problems be reported once, before the folder's files.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
+use crate::article::manifest::{self, Manifest};
+use crate::article::{self, Article, ArticleError, ReadOptions};
 use crate::config::Config;
 use crate::event::Event;
 use crate::store::{PutOutcome, Store, StoreError};
@@ -12,25 +20,368 @@ use crate::store::{PutOutcome, Store, StoreError};
 pub enum FileOutcome {
     /// Stored (added, replaced or unchanged). `new_events` holds the events that the store did
     /// not hold before (empty when unchanged), for pushes.
-    Stored { path: PathBuf, article_id: String, outcome: PutOutcome, new_events: Vec<Event> },
+    Stored {
+        path: PathBuf,
+        article_id: String,
+        outcome: PutOutcome,
+        new_events: Vec<Event>,
+    },
     /// Skipped with the reason, one line naming the file.
     Failed { path: PathBuf, reason: String },
+}
+
+impl FileOutcome {
+    pub fn path(&self) -> &Path {
+        match self {
+            FileOutcome::Stored { path, .. } | FileOutcome::Failed { path, .. } => path,
+        }
+    }
 }
 
 /// The result of one ingest run.
 #[derive(Debug, Default)]
 pub struct IngestReport {
     pub files: Vec<FileOutcome>,
+    /// The typed error of each `Failed` outcome, in the same order, for callers that match on
+    /// the kind rather than the text.
+    pub errors: Vec<ArticleError>,
 }
 
 impl IngestReport {
     pub fn failed(&self) -> usize {
-        self.files.iter().filter(|f| matches!(f, FileOutcome::Failed { .. })).count()
+        self.files
+            .iter()
+            .filter(|f| matches!(f, FileOutcome::Failed { .. }))
+            .count()
+    }
+    pub fn added(&self) -> usize {
+        self.count(PutOutcome::Added)
+    }
+    pub fn replaced(&self) -> usize {
+        self.count(PutOutcome::Replaced)
+    }
+    pub fn unchanged(&self) -> usize {
+        self.count(PutOutcome::Unchanged)
+    }
+    fn count(&self, wanted: PutOutcome) -> usize {
+        self.files
+            .iter()
+            .filter(|f| matches!(f, FileOutcome::Stored { outcome, .. } if *outcome == wanted))
+            .count()
+    }
+    /// All events new to the store in this run, for pushes.
+    pub fn new_events(&self) -> impl Iterator<Item = &Event> {
+        self.files.iter().flat_map(|f| match f {
+            FileOutcome::Stored { new_events, .. } => new_events.as_slice(),
+            FileOutcome::Failed { .. } => &[],
+        })
+    }
+    /// "7 files: 7 added, 0 replaced, 0 unchanged, 0 failed".
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} files: {} added, {} replaced, {} unchanged, {} failed",
+            self.files.len(),
+            self.added(),
+            self.replaced(),
+            self.unchanged(),
+            self.failed()
+        )
+    }
+    fn fail(&mut self, error: ArticleError) {
+        tracing::debug!("{error}");
+        self.files.push(FileOutcome::Failed {
+            path: error.path().to_path_buf(),
+            reason: error.to_string(),
+        });
+        self.errors.push(error);
     }
 }
 
+/// Runs with more files than this log progress.
+const PROGRESS_MIN_FILES: usize = 500;
+const PROGRESS_EVERY: usize = 1_000;
+/// Folder nesting beyond this is a loop or a mistake, not an article collection.
+const MAX_DEPTH: usize = 32;
+
 /// Ingests files and folders (recursively: `.txt` and `.md`, with `manifest.toml` metadata).
 /// A bad file is reported and skipped; only a store failure stops the run.
-pub fn ingest_paths(_store: &Store, _config: &Config, _paths: &[&Path]) -> Result<IngestReport, StoreError> {
-    Ok(IngestReport::default())
+pub fn ingest_paths(
+    store: &Store,
+    config: &Config,
+    paths: &[&Path],
+) -> Result<IngestReport, StoreError> {
+    let opts = ReadOptions::from_config(config);
+    let mut plan = Plan::new(&opts);
+    for path in paths {
+        plan.add_root(path);
+    }
+    let total = plan
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::File { .. }))
+        .count();
+
+    let mut report = IngestReport::default();
+    // Article id → (first file, its content hash): a second file with the same URL in one run.
+    let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
+    let started = Instant::now();
+    let mut done = 0usize;
+    let manifests = plan.manifests;
+    for item in plan.items {
+        let (path, manifest) = match item {
+            Item::Problem(e) => {
+                report.fail(e);
+                continue;
+            }
+            Item::File { path, manifest } => (path, manifest),
+        };
+        done += 1;
+        if total > PROGRESS_MIN_FILES && done % PROGRESS_EVERY == 0 {
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            tracing::info!(
+                files_done = done,
+                total,
+                articles_per_sec = format!("{:.1}", done as f64 / secs),
+                "ingest progress"
+            );
+        }
+        let manifest = manifest.and_then(|i| manifests.get(i));
+        let article = match article::load_article(&path, manifest, &opts) {
+            Ok(Some(a)) => a,
+            Ok(None) => continue,
+            Err(e) => {
+                report.fail(e);
+                continue;
+            }
+        };
+        if let Some((first, hash)) = seen.get(&article.id) {
+            if *hash == article.content_hash {
+                // A copy of an article already handled in this run: nothing new to store.
+                report.files.push(FileOutcome::Stored {
+                    path,
+                    article_id: article.id,
+                    outcome: PutOutcome::Unchanged,
+                    new_events: Vec::new(),
+                });
+            } else {
+                report.fail(ArticleError::DuplicateUrl {
+                    path,
+                    url: article.url,
+                    first: first.clone(),
+                });
+            }
+            continue;
+        }
+        seen.insert(
+            article.id.clone(),
+            (path.clone(), article.content_hash.clone()),
+        );
+        let (outcome, new_events) = store_article(store, config, &article)?;
+        report.files.push(FileOutcome::Stored {
+            path,
+            article_id: article.id,
+            outcome,
+            new_events,
+        });
+    }
+    store.flush()?;
+    if total > PROGRESS_MIN_FILES {
+        tracing::info!("ingest done: {}", report.summary_line());
+    }
+    Ok(report)
+}
+
+/// Extracts and stores one article; returns what the store did and the events new to it.
+fn store_article(
+    store: &Store,
+    config: &Config,
+    article: &Article,
+) -> Result<(PutOutcome, Vec<Event>), StoreError> {
+    let previous = store.article_hash(&article.id)?;
+    if previous.as_deref() == Some(article.content_hash.as_str()) {
+        // Unchanged content: extraction is the expensive part, skip it.
+        return Ok((PutOutcome::Unchanged, Vec::new()));
+    }
+    let old_sentences = match previous {
+        Some(_) => old_sentences(store, config, &article.id)?,
+        None => HashSet::new(),
+    };
+    let events = crate::extract::extract_events(article, config);
+    let outcome = store.put_article(article, &events)?;
+    let new_events = match outcome {
+        PutOutcome::Added => events,
+        PutOutcome::Replaced => events
+            .into_iter()
+            .filter(|e| !old_sentences.contains(&e.sentence))
+            .collect(),
+        PutOutcome::Unchanged => Vec::new(),
+    };
+    Ok((outcome, new_events))
+}
+
+/// Sentences of the events stored for the previous version of an article. The store has no
+/// "events of an article" query, so the old version is re-extracted to learn its event keys,
+/// and the stored events under those keys are read back; the re-extracted sentences count too,
+/// so a changed config does not make old facts look new.
+fn old_sentences(store: &Store, config: &Config, id: &str) -> Result<HashSet<String>, StoreError> {
+    let mut sentences = HashSet::new();
+    let Some(old) = store.article(id)? else {
+        return Ok(sentences);
+    };
+    for event in crate::extract::extract_events(&old, config) {
+        if let Some(stored) = store.event(&event.key())? {
+            sentences.insert(stored.sentence);
+        }
+        sentences.insert(event.sentence);
+    }
+    Ok(sentences)
+}
+
+enum Item {
+    /// A problem found while planning (a manifest's, or an unreadable path).
+    Problem(ArticleError),
+    /// A file to read, with the index of its folder's manifest.
+    File {
+        path: PathBuf,
+        manifest: Option<usize>,
+    },
+}
+
+struct Plan<'a> {
+    opts: &'a ReadOptions,
+    items: Vec<Item>,
+    manifests: Vec<Manifest>,
+    /// Folder → index of its manifest (None: the folder has none).
+    by_dir: HashMap<PathBuf, Option<usize>>,
+    /// Manifests whose problems were already reported in this run.
+    reported: HashSet<usize>,
+    /// Files already planned (canonical paths), so overlapping arguments read a file once.
+    planned: HashSet<PathBuf>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(opts: &'a ReadOptions) -> Plan<'a> {
+        Plan {
+            opts,
+            items: Vec::new(),
+            manifests: Vec::new(),
+            by_dir: HashMap::new(),
+            reported: HashSet::new(),
+            planned: HashSet::new(),
+        }
+    }
+
+    fn add_root(&mut self, path: &Path) {
+        match std::fs::metadata(path) {
+            Err(e) => self.items.push(Item::Problem(ArticleError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })),
+            Ok(m) if m.is_dir() => self.add_dir(path, 0),
+            Ok(_) => {
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let manifest = self.manifest(dir);
+                if name == manifest::FILE_NAME {
+                    // Naming a manifest means: check it and ingest the files it lists.
+                    if let Some(i) = manifest {
+                        self.report_manifest(i);
+                        let files: Vec<String> =
+                            self.manifests[i].files().map(str::to_string).collect();
+                        for file in files {
+                            self.add_file(dir.join(file), manifest);
+                        }
+                    }
+                } else if is_article_name(path) || self.listed(manifest, &name) {
+                    self.add_file(path.to_path_buf(), manifest);
+                } else {
+                    self.items.push(Item::Problem(ArticleError::NotAnArticle {
+                        path: path.to_path_buf(),
+                    }));
+                }
+            }
+        }
+    }
+
+    fn add_dir(&mut self, dir: &Path, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let mut entries: Vec<(String, PathBuf)> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(Result::ok)
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .filter(|(name, _)| !name.starts_with('.'))
+                .collect(),
+            Err(e) => {
+                self.items.push(Item::Problem(ArticleError::Io {
+                    path: dir.to_path_buf(),
+                    message: e.to_string(),
+                }));
+                return;
+            }
+        };
+        entries.sort();
+        let manifest = self.manifest(dir);
+        if let Some(i) = manifest {
+            self.report_manifest(i);
+        }
+        for (name, path) in entries {
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                self.add_dir(&path, depth + 1);
+            } else if meta.file_type().is_symlink() && path.is_dir() {
+                // Symlinked folders are not followed: they can form loops.
+                continue;
+            } else if name == manifest::FILE_NAME {
+                continue;
+            } else if is_article_name(&path) || self.listed(manifest, &name) {
+                self.add_file(path, manifest);
+            }
+        }
+    }
+
+    fn add_file(&mut self, path: PathBuf, manifest: Option<usize>) {
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if self.planned.insert(key) {
+            self.items.push(Item::File { path, manifest });
+        }
+    }
+
+    fn listed(&self, manifest: Option<usize>, name: &str) -> bool {
+        manifest.is_some_and(|i| self.manifests[i].entry(name).is_some())
+    }
+
+    /// The manifest of a folder, loaded once per run.
+    fn manifest(&mut self, dir: &Path) -> Option<usize> {
+        let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if let Some(i) = self.by_dir.get(&key) {
+            return *i;
+        }
+        let index = Manifest::load(dir, self.opts).map(|m| {
+            self.manifests.push(m);
+            self.manifests.len() - 1
+        });
+        self.by_dir.insert(key, index);
+        index
+    }
+
+    fn report_manifest(&mut self, index: usize) {
+        if self.reported.insert(index) {
+            let problems = self.manifests[index].problems().to_vec();
+            self.items.extend(problems.into_iter().map(Item::Problem));
+        }
+    }
+}
+
+fn is_article_name(path: &Path) -> bool {
+    article::has_extension(path, "txt") || article::has_extension(path, "md")
 }
