@@ -1,1 +1,131 @@
-fn main(){}
+//! The `storyline` command: parses arguments, sets up logging, and hands over to the library.
+//! Exit codes: 0 success, 1 error, 2 some article files failed (the rest were ingested).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use storyline::answer::{Engine, Subscriber};
+use storyline::config::Config;
+use storyline::ingest::{ingest_paths, FileOutcome, IngestReport};
+use storyline::render::plain_text;
+use storyline::store::Store;
+
+#[derive(Parser)]
+#[command(name = "storyline", version, about = "Follows a news story; answers with dated, cited answers")]
+struct Cli {
+    /// Config file (default: config/storyline.toml if present, else built-in defaults).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Store directory (overrides the config and STORYLINE_DATA).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// Article folder (repeatable; overrides the config's article_dirs).
+    #[arg(long = "articles", global = true)]
+    articles: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest articles (files or folders) into the store; no PATH: the configured folders.
+    Ingest { paths: Vec<PathBuf> },
+    /// Answer one message (a /command or a question) and print the plain-text reply.
+    Ask {
+        /// The message; several words are joined with spaces.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Chat in the terminal (ingests the configured folders first); reads one message a line.
+    Chat,
+    /// What the store holds.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("storyline=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data {
+        config.data_dir = d;
+    }
+    if !cli.articles.is_empty() {
+        config.article_dirs = cli.articles;
+    }
+    let config = Arc::new(config);
+    let store = Arc::new(
+        Store::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
+    );
+    match cli.command {
+        Command::Ingest { paths } => {
+            let paths = if paths.is_empty() { config.article_dirs.clone() } else { paths };
+            let report = ingest(&store, &config, &paths)?;
+            Ok(if report.failed() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Ask { text } => {
+            if store.articles()?.is_empty() {
+                // A fresh store: read the bundled articles first, so the first question works.
+                ingest(&store, &config, &config.article_dirs.clone())?;
+            }
+            let engine = Engine::new(config, store);
+            print!("{}", plain_text(&engine.handle(&Subscriber::terminal(), &text.join(" "))));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chat => {
+            ingest(&store, &config, &config.article_dirs.clone())?;
+            let engine = Engine::new(config, store);
+            storyline::frontend::terminal::chat(&engine, std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { json } => {
+            let stats = store.stats()?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                println!("articles:      {}", stats.articles);
+                println!("events:        {}", stats.events);
+                for (topic, n) in &stats.per_topic {
+                    println!("  {topic:<12} {n}");
+                }
+                println!("last ingest:   {}", stats.last_ingest.as_deref().unwrap_or("never"));
+                println!("size on disk:  {} bytes", stats.size_on_disk);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Ingests and reports: one line per failed file on stderr, then a summary line.
+fn ingest(store: &Store, config: &Config, paths: &[PathBuf]) -> anyhow::Result<IngestReport> {
+    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+    let report = ingest_paths(store, config, &refs)?;
+    for f in &report.files {
+        if let FileOutcome::Failed { reason, .. } = f {
+            eprintln!("skipped: {reason}");
+        }
+    }
+    eprintln!("{}", report.summary_line());
+    Ok(report)
+}

@@ -1,3 +1,4 @@
 //! Front-ends: thin translators between people and the core.
 
 pub mod telegram;
+pub mod terminal;
