@@ -241,6 +241,13 @@ fn second_run_changes_nothing_and_an_edit_replaces() {
     assert_eq!(third.files.len(), 1);
     let (_, outcome) = stored(&third, "good_plain.txt");
     assert_eq!(outcome, PutOutcome::Replaced);
+    assert!(
+        third
+            .new_events()
+            .any(|e| e.sentence.contains("30-day ceasefire")),
+        "the added sentence yields a new event: {:#?}",
+        third.new_events().collect::<Vec<_>>()
+    );
     for e in third.new_events() {
         assert!(
             !text.contains(&e.sentence),
@@ -338,4 +345,24 @@ fn explicit_paths_that_are_not_articles() {
         error_for(&report, "notes.pdf"),
         ArticleError::NotAnArticle { .. }
     ));
+}
+
+#[test]
+fn a_large_run_with_progress_logging_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("many");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..1_001 {
+        let text = format!(
+            "---\ntitle: Item {i}\noutlet: O\nurl: https://e.example/{i}\npublished: 2025-03-10T09:00:00Z\n---\n\nTalks resumed on March {}, officials said.\n",
+            i % 28 + 1
+        );
+        std::fs::write(dir.join(format!("{i:05}.txt")), text).unwrap();
+    }
+    let store = Store::open(&tmp.path().join("store")).unwrap();
+    let report = ingest_paths(&store, &Config::builtin(), &[dir.as_path()]).unwrap();
+    assert_eq!(
+        report.summary_line(),
+        "1001 files: 1001 added, 0 replaced, 0 unchanged, 0 failed"
+    );
 }

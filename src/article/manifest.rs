@@ -54,9 +54,13 @@ impl Manifest {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let line = e.span().map(|s| {
+                    text.as_bytes()[..s.start.min(text.len())]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+                        + 1
+                });
                 let message = one_line(e.message());
                 let reason = match line {
                     Some(line) => format!("invalid TOML at line {line}: {message}"),
@@ -70,7 +74,10 @@ impl Manifest {
         if let Some(key) = table.keys().find(|k| *k != "article") {
             return Manifest::new_broken(
                 path.to_path_buf(),
-                format!("unknown top-level key `{key}` (expected [[article]] entries)"),
+                format!(
+                    "unknown top-level key `{}` (expected [[article]] entries)",
+                    key.escape_debug()
+                ),
             );
         }
         let items = match table.get("article") {
@@ -219,13 +226,13 @@ fn entry_meta(article: &Path, table: &toml::Table, at: String) -> Result<RawMeta
                 if meta.slot(key).is_none() {
                     return Err(ArticleError::UnknownKey {
                         path: article.to_path_buf(),
-                        key: key.clone(),
+                        key: key.escape_debug().to_string(),
                         at,
                     });
                 }
                 return Err(ArticleError::BadValue {
                     path: article.to_path_buf(),
-                    field: key.clone(),
+                    field: key.escape_debug().to_string(),
                     at,
                     reason: format!("expected a string, found a {}", value.type_str()),
                 });
@@ -236,7 +243,7 @@ fn entry_meta(article: &Path, table: &toml::Table, at: String) -> Result<RawMeta
             None => {
                 return Err(ArticleError::UnknownKey {
                     path: article.to_path_buf(),
-                    key: key.clone(),
+                    key: key.escape_debug().to_string(),
                     at,
                 })
             }

@@ -462,3 +462,57 @@ fn files_without_metadata() {
     ));
     assert!(load_article(&md, Some(&m), &opts()).unwrap().is_none());
 }
+
+#[test]
+fn arbitrary_input_never_panics_and_errors_stay_one_line() {
+    // A small deterministic generator: pieces that stress the parser, glued at random.
+    let pieces: [&[u8]; 16] = [
+        b"---\n",
+        b"---",
+        b"\r\n",
+        b"\n",
+        b"title: ",
+        b"url: https://e.com/x\n",
+        b"published: ",
+        b"2025-03-05",
+        b"T07:30:00+02:00\n",
+        b"timezone: Europe/Kyiv\n",
+        b"\"",
+        b"'",
+        b"\xe9",
+        b"\0",
+        b"\xEF\xBB\xBF",
+        "\u{2028}é 日本 :".as_bytes(),
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..5000 {
+        let n = (next() % 24) as usize;
+        let mut bytes = Vec::new();
+        for _ in 0..n {
+            bytes.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let result = decode(p(), &bytes).and_then(|text| {
+            let fm = split_front_matter(p(), &text)?
+                .ok_or(ArticleError::NoMetadata { path: p().into() })?;
+            resolve(p(), fm.meta, now()).map(|_| paragraphs(fm.body))
+        });
+        if let Err(e) = result {
+            let line = e.to_string();
+            assert!(
+                line.starts_with("x/a.txt: ") && !line.contains('\n'),
+                "{line}"
+            );
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let m = Manifest::parse(Path::new("m/manifest.toml"), &text, |_| true);
+        for e in m.problems() {
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+}
