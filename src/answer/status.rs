@@ -80,7 +80,7 @@ pub fn topic_status<'t>(
         match history.last_mut() {
             // Another report of the stage just reached: evidence, not a new step.
             Some(last) if last.stage == stage.id => {
-                if last.date == date || !last.evidence.iter().any(|x| x.article == e.article) {
+                if last.date == date && !last.evidence.iter().any(|x| x.article == e.article) {
                     last.evidence.push(e.clone());
                 }
             }

@@ -26,6 +26,10 @@ const CLAUSE_BREAKS: &[&str] = &["; ", ", and ", ", after ", ", but ", " but ", 
 /// Words saying an undated clause happened some time before the article.
 const EARLIER: &[&str] = &["previously", "formerly", "earlier"];
 
+/// Words saying a clause happened after the day told before ("after which the president
+/// paused"): such a clause does not take that day.
+const LATER: &[&str] = &["after which", "later", "subsequently", "since then", "afterwards"];
+
 /// Holds the matchers built from the config, so a run over many articles builds them once.
 pub struct Extractor {
     actors: ActorMatcher,
@@ -65,7 +69,9 @@ impl Extractor {
             let mentions = time::find_dates(sentence, &ctx);
             let clauses = split_clauses(sentence, &mentions);
             let sentence_attribution = attribution::find(sentence, &self.actors);
-            let mut next_carried = None;
+            // The carried day survives sentences without a day of their own (quotes, hedged
+            // asides) and is replaced by the next day a sentence reports.
+            let mut next_carried = carried.clone();
             for (clause_index, (range, clause_mentions)) in clauses.iter().enumerate() {
                 let clause = sentence[range.clone()].trim();
                 let modality = modality::classify(clause);
@@ -79,10 +85,13 @@ impl Extractor {
                     attribution::find(clause, &self.actors).or_else(|| sentence_attribution.clone());
                 // Carry a day forward only from what happened or was said on it, not from a
                 // prediction about a later day.
-                next_carried = date.clone().filter(|d| {
-                    d.precision == Precision::Day
+                if let Some(d) = date.as_ref().filter(|d| {
+                    d.source == DateSource::Explicit
+                        && d.precision == Precision::Day
                         && (modality == Modality::Fact || d.date <= ctx.published)
-                });
+                }) {
+                    next_carried = Some(d.clone());
+                }
                 events.push(Event {
                     article: article.id.clone(),
                     sentence_index: index as u32,
@@ -157,7 +166,8 @@ impl Extractor {
                 expression: "previously".to_string(),
             });
         }
-        if modality == Modality::Fact {
+        let moves_on = LATER.iter().any(|w| lower.contains(w));
+        if modality == Modality::Fact && !moves_on {
             if let Some(c) = carried {
                 return Some(EventDate { source: DateSource::Context, ..c.clone() });
             }
