@@ -40,7 +40,7 @@ pub fn item_dates(item: &ReplyItem) -> String {
     let mut out = match &item.event_date {
         Some(d) => {
             let mut s = format_event_date(d);
-            if d.source == DateSource::Context {
+            if d.source == DateSource::Context && d.precision == Precision::Day {
                 s.push_str(" (date from the article's context)");
             }
             s
@@ -70,7 +70,8 @@ pub fn plain_text(reply: &Reply) -> String {
             let _ = write!(head, "{label} — ");
         }
         let _ = write!(head, "{}", item_dates(item));
-        if item.modality != Modality::Fact && !item.label.as_deref().unwrap_or("").contains(item.modality.label()) {
+        let label = item.label.as_deref().unwrap_or("").to_lowercase();
+        if item.modality != Modality::Fact && !label.contains(item.modality.label()) {
             let _ = write!(head, " [{}]", item.modality.label());
         }
         let _ = writeln!(out, "{}. {head}", i + 1);

@@ -18,13 +18,13 @@ const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long
 /// Words and phrases that put it in the future: planned, predicted, scheduled.
 const FUTURE: &[&str] = &[
     "will", "would", "shall", "predicted", "predicts", "forecast", "soon", "upcoming", "pledged",
-    "promised", "intends", "plans", "planned", "aiming", "aims", "expected", "expects", "due",
+    "promised", "intends", "plans", "planned", "aiming", "aims", "expected", "expects",
     "scheduled", "tomorrow", "'ll",
 ];
 const FUTURE_PHRASES: &[&str] = &[
     "yet to", "going to", "to follow", "still need", "still needs", "must still", "next week",
     "next month", "next year", "in the coming", "as soon as possible", "is to", "are to",
-    "still had to", "still has to",
+    "still had to", "still has to", "is due", "are due", "was due", "were due",
 ];
 
 /// Verbs after which "that" opens what was said (the content's modality counts), as opposed to
@@ -98,6 +98,8 @@ mod tests {
             ("Ukraine's parliament on Thursday ratified the agreement with the United States.", Modality::Fact),
             ("The agreement must still be ratified by the Verkhovna Rada before it takes effect.", Modality::Future),
             ("An agreement between Kyiv and Washington on the natural resources remains stalled.", Modality::Fact),
+            ("Ukraine previously rejected two U.S. proposals due to the absence of security guarantees.", Modality::Fact),
+            ("After that, the agreement is due to enter into force once the two governments exchange notes.", Modality::Conditional),
             ("Zelensky left the White House without signing the minerals agreement that the two sides had been expected to conclude.", Modality::Fact),
         ];
         for (text, want) in cases {
