@@ -350,7 +350,7 @@ impl Engine {
             "{}: {} (as of {})",
             topic.name,
             current.stage_name,
-            current.date.map(format_day).unwrap_or_else(|| "an unknown date".into())
+            current.confirmed.map(format_day).unwrap_or_else(|| "an unknown date".into())
         );
         let mut b = ReplyBuilder::new(&self.store, title);
         if let Some(d) = as_of {
@@ -361,7 +361,7 @@ impl Engine {
             b.event_item(&step.evidence[0], Some(format!("Stage: {}", step.stage_name)), &refs(&step.evidence[1..]))?;
         }
         for (stage, e) in &st.expected {
-            b.event_item(e, Some(format!("Expected ({}): {stage}", e.modality.label())), &[])?;
+            b.event_item(e, Some(format!("{}: {stage}", expected_label(e.modality))), &[])?;
         }
         b.note("Only reported facts move the stage; hedged, conditional and future statements are listed as expected.");
         b.reply_mut().actions = vec![
@@ -451,7 +451,7 @@ impl Engine {
             .filter(|e| e.modality != Modality::Fact && e.stages.iter().any(|(t, s)| *t == topic.id && s == stage))
             .collect();
         for e in expected_events.iter().take(3) {
-            b.event_item(e, Some(format!("Expected ({})", e.modality.label())), &[])?;
+            b.event_item(e, Some(expected_label(e.modality)), &[])?;
         }
         if reached.is_none() && expected_events.is_empty() {
             // Nothing on that stage: show what the sources do say about the question, if anything.
@@ -491,6 +491,14 @@ fn modality_label(m: Modality) -> Option<String> {
         Modality::Hedged => Some("Hedged".into()),
         Modality::Conditional => Some("Conditional".into()),
         Modality::Future => Some("Expected".into()),
+    }
+}
+
+/// "Expected", or "Expected (hedged)" when the statement is also hedged or conditional.
+fn expected_label(m: Modality) -> String {
+    match m {
+        Modality::Fact | Modality::Future => "Expected".to_string(),
+        other => format!("Expected ({})", other.label()),
     }
 }
 

@@ -15,6 +15,8 @@ pub struct StageStep<'t> {
     pub stage: &'t str,
     pub stage_name: &'t str,
     pub date: Option<NaiveDate>,
+    /// The latest day a fact still reported this stage (for "as of").
+    pub confirmed: Option<NaiveDate>,
     pub evidence: Vec<Event>,
 }
 
@@ -80,6 +82,9 @@ pub fn topic_status<'t>(
         match history.last_mut() {
             // Another report of the stage just reached: evidence, not a new step.
             Some(last) if last.stage == stage.id => {
+                if e.date.as_ref().is_some_and(|d| d.precision != Precision::Before) {
+                    last.confirmed = last.confirmed.max(date);
+                }
                 if last.date == date && !last.evidence.iter().any(|x| x.article == e.article) {
                     last.evidence.push(e.clone());
                 }
@@ -88,6 +93,7 @@ pub fn topic_status<'t>(
                 stage: &stage.id,
                 stage_name: &stage.name,
                 date,
+                confirmed: date,
                 evidence: vec![e.clone()],
             }),
         }

@@ -71,14 +71,20 @@ fn with_citing(who: String, citing: Option<String>) -> String {
     }
 }
 
-/// Trims articles and stray punctuation from a noun phrase.
+/// Trims articles, conjunctions, auxiliaries and stray punctuation from a noun phrase
+/// ("and officials have" → "officials").
 fn tidy(phrase: &str) -> String {
+    const LEADING: &[&str] = &["the", "and", "but", "while", "as", "so", "a", "an"];
+    const TRAILING: &[&str] = &["have", "has", "had", "would", "will", "also", "later", "then"];
     let p = phrase.trim().trim_matches(|c: char| !c.is_alphanumeric());
-    let p = p
-        .strip_prefix("the ")
-        .or_else(|| p.strip_prefix("The "))
-        .unwrap_or(p);
-    p.to_string()
+    let mut words: Vec<&str> = p.split_whitespace().collect();
+    while words.first().is_some_and(|w| LEADING.contains(&w.to_lowercase().as_str())) {
+        words.remove(0);
+    }
+    while words.last().is_some_and(|w| TRAILING.contains(&w.to_lowercase().as_str())) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 #[cfg(test)]
@@ -100,5 +106,6 @@ mod tests {
         assert_eq!(who("The United States has suspended military aid, a White House official said on Monday.").as_deref(), Some("White House"));
         assert_eq!(who("Kyiv agreed, the newspaper reported, citing two officials.").as_deref(), Some("newspaper, citing two officials"));
         assert_eq!(who("The parliament voted on Thursday.").as_deref(), None);
+        assert_eq!(who("It must still be ratified, and officials have said two more deals are to follow.").as_deref(), Some("officials"));
     }
 }
