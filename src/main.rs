@@ -42,6 +42,12 @@ enum Command {
     },
     /// Chat in the terminal (ingests the configured folders first); reads one message a line.
     Chat,
+    /// Show the events extracted from article files, without storing them (for checking
+    /// what Storyline reads from an article).
+    Extract {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// What the store holds.
     Stats {
         #[arg(long)]
@@ -75,6 +81,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.article_dirs = cli.articles;
     }
     let config = Arc::new(config);
+    if let Command::Extract { paths } = &cli.command {
+        return extract(&config, paths);
+    }
     let store = Arc::new(
         Store::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
     );
@@ -99,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             storyline::frontend::terminal::chat(&engine, std::io::stdin().lock(), std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Extract { .. } => unreachable!("handled before the store is opened"),
         Command::Stats { json } => {
             let stats = store.stats()?;
             if json {
@@ -115,6 +125,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Prints each article's events: sentence.clause, date, modality, topics and stages, actors,
+/// attribution, and the clause.
+fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let extractor = storyline::extract::Extractor::new(config);
+    let mut failed = false;
+    for path in paths {
+        match storyline::article::read_article(path, config) {
+            Ok(Some(article)) => {
+                println!("# {} — {} ({})", article.outlet, article.title, article.published);
+                for e in extractor.events(&article) {
+                    let date = e.date.as_ref().map_or("-".to_string(), storyline::render::format_event_date);
+                    let stages: Vec<String> = e.stages.iter().map(|(t, s)| format!("{t}:{s}")).collect();
+                    println!(
+                        "{}.{} | {} | {} | topics {:?} stages {:?} | actors {:?} | by {:?}\n    {}",
+                        e.sentence_index + 1,
+                        e.clause_index,
+                        date,
+                        e.modality.label(),
+                        e.topics,
+                        stages,
+                        e.actors,
+                        e.attribution.as_deref().unwrap_or("-"),
+                        e.clause
+                    );
+                }
+            }
+            Ok(None) => println!("# {}: not an article", path.display()),
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 /// Ingests and reports: one line per failed file on stderr, then a summary line.

@@ -11,57 +11,74 @@ const SPEECH: &[&str] = &[
     "indicated", "tweeted", "posted",
 ];
 
+/// Who a clause is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A named actor or a described one ("a White House official").
+    Named(String),
+    /// "he said", "she wrote": the caller resolves it from the sentences before.
+    Pronoun,
+}
+
+const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i"];
+
 /// Finds who the clause is attributed to: a named actor where one stands next to the verb,
 /// otherwise the words before the verb ("a White House official", "the statement").
-pub fn find(clause: &str, actors: &ActorMatcher) -> Option<String> {
+pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
     let lower = clause.to_lowercase();
     // "according to X" names the source outright.
     if let Some(pos) = lower.find("according to ") {
         let rest = &clause[pos + "according to ".len()..];
-        let end = rest
-            .find([',', '.', ';', '"', '“', '”'])
-            .unwrap_or(rest.len());
+        let end = rest.find([',', '.', ';', '"', '“', '”']).unwrap_or(rest.len());
         let phrase = rest[..end].trim();
         let phrase = phrase.split(" of ").next().unwrap_or(phrase);
-        return Some(actors.find(phrase).into_iter().next().unwrap_or_else(|| tidy(phrase)));
+        let who = actors.find(phrase).into_iter().next().unwrap_or_else(|| tidy(phrase));
+        return Some(Source::Named(who));
     }
     let words = word_spans(clause);
-    let mut citing = None;
-    if let Some(pos) = lower.find(", citing ") {
+    let citing = lower.find(", citing ").map(|pos| {
         let rest = &clause[pos + ", citing ".len()..];
-        let end = rest.find([',', '.', ';']).unwrap_or(rest.len());
-        citing = Some(tidy(&rest[..end]));
+        tidy(&rest[..rest.find([',', '.', ';']).unwrap_or(rest.len())])
+    });
+    let named = |who: String| Some(Source::Named(with_citing(who, citing.clone())));
+    let mut saw_pronoun = false;
+    // The last speech verb governs ("Waltz suggested ... , Reuters reported." is Reuters'
+    // report); an earlier one answers when the last one's subject is only a pronoun.
+    for verb in (0..words.len()).rev().filter(|&i| SPEECH.contains(&words[i].text)) {
+        let before = &clause[..words[verb].start];
+        let cut = before
+            .rfind([',', '"', '“', '”', ';', ':'])
+            .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
+            .unwrap_or(0);
+        let subject = tidy(&before[cut..]);
+        if let Some(actor) = actors.find(&subject).into_iter().last() {
+            return named(actor);
+        }
+        if PRONOUNS.contains(&subject.to_lowercase().as_str()) {
+            saw_pronoun = true;
+            continue;
+        }
+        if subject.is_empty() {
+            // "Zelensky, speaking from Finland, said" or "Bessent, who said": the subject is
+            // the last actor before the first comma.
+            let head = &clause[..clause.find(',').unwrap_or(0).min(words[verb].start)];
+            if let Some(actor) = actors.find(head).into_iter().last() {
+                return named(actor);
+            }
+            // "..., said Yermak": the subject follows the verb.
+            let after: Vec<_> = words[verb + 1..].iter().take(4).collect();
+            if let (Some(first), Some(last)) = (after.first(), after.last()) {
+                if let Some(actor) = actors.find(&clause[first.start..last.end()]).into_iter().next() {
+                    return named(actor);
+                }
+            }
+            continue;
+        }
+        if subject.split_whitespace().count() <= 6 {
+            return named(subject);
+        }
     }
-    // The last speech verb governs: "Waltz suggested ... , Reuters reported." is Reuters' report.
-    let verb = words.iter().rposition(|w| SPEECH.contains(&w.text))?;
-    let verb_start = words[verb].start;
-    // The subject: the words before the verb back to a comma, quote or clause start.
-    let before = &clause[..verb_start];
-    let cut = before
-        .rfind([',', '"', '“', '”', ';', ':'])
-        .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
-        .unwrap_or(0);
-    let subject = before[cut..].trim();
-    let who = if let Some(actor) = actors.find(subject).into_iter().last() {
-        actor
-    } else if !subject.is_empty() && subject.split_whitespace().count() <= 6 {
-        tidy(subject)
-    } else if let Some(actor) = words
-        .get(verb + 1)
-        .filter(|_| verb + 1 < words.len())
-        .and_then(|_| actors.find(&clause[words[verb].end()..]).into_iter().next())
-    {
-        // "..., said Yermak": the subject follows the verb.
-        actor
-    } else {
-        return None;
-    };
-    if who.is_empty() || matches!(who.to_lowercase().as_str(), "he" | "she" | "they" | "it") {
-        // A pronoun stands for the actor named earlier in the clause.
-        let first = actors.find(before).into_iter().next();
-        return first.map(|a| with_citing(a, citing));
-    }
-    Some(with_citing(who, citing))
+    saw_pronoun.then_some(Source::Pronoun)
 }
 
 fn with_citing(who: String, citing: Option<String>) -> String {
@@ -74,7 +91,7 @@ fn with_citing(who: String, citing: Option<String>) -> String {
 /// Trims articles, conjunctions, auxiliaries and stray punctuation from a noun phrase
 /// ("and officials have" → "officials").
 fn tidy(phrase: &str) -> String {
-    const LEADING: &[&str] = &["the", "and", "but", "while", "as", "so", "a", "an"];
+    const LEADING: &[&str] = &["the", "and", "but", "while", "as", "so", "a", "an", "which", "who", "that"];
     const TRAILING: &[&str] = &["have", "has", "had", "would", "will", "also", "later", "then"];
     let p = phrase.trim().trim_matches(|c: char| !c.is_alphanumeric());
     let mut words: Vec<&str> = p.split_whitespace().collect();
@@ -93,13 +110,19 @@ mod tests {
     use crate::config::Config;
 
     fn who(text: &str) -> Option<String> {
-        find(text, &ActorMatcher::new(&Config::builtin()))
+        match find(text, &ActorMatcher::new(&Config::builtin()))? {
+            Source::Named(n) => Some(n),
+            Source::Pronoun => Some("<pronoun>".into()),
+        }
     }
 
     #[test]
     fn table() {
         assert_eq!(who("Ukrainian and American delegations will meet soon, President Volodymyr Zelensky's Chief of Staff Andriy Yermak said on March 5.").as_deref(), Some("Andriy Yermak"));
-        assert_eq!(who("\"We discussed further steps,\" he wrote on Telegram.").as_deref(), None);
+        assert_eq!(who("\"We discussed further steps,\" he wrote on Telegram.").as_deref(), Some("<pronoun>"));
+        assert_eq!(who("Bloomberg reported that Trump had instructed Hegseth to carry out the freeze, which it said covered all equipment.").as_deref(), Some("Bloomberg"));
+        assert_eq!(who("He deferred questions to Bessent, who said the two sides were aiming to finish around April 26.").as_deref(), Some("Scott Bessent"));
+        assert_eq!(who("Ukrainian President Volodymyr Zelensky, speaking to reporters by video from Finland on Tuesday, said Kyiv would support a halt.").as_deref(), Some("Volodymyr Zelensky"));
         assert_eq!(who("An agreement remains stalled as Trump seeks a \"bigger, better deal,\" CBS News reported on March 4.").as_deref(), Some("CBS News"));
         assert_eq!(who("Waltz suggested on March 5 that Trump may lift the pause, Reuters reported.").as_deref(), Some("Reuters"));
         assert_eq!(who("Putin rejected a US proposal, according to the Kremlin's account of his call.").as_deref(), Some("Kremlin"));

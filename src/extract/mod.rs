@@ -68,12 +68,13 @@ impl Extractor {
         for (index, sentence) in sentences.iter().enumerate() {
             let mentions = time::find_dates(sentence, &ctx);
             let clauses = split_clauses(sentence, &mentions);
-            let sentence_attribution = attribution::find(sentence, &self.actors);
+            let sentence_attribution = self.source(attribution::find(sentence, &self.actors), &events);
             // The carried day survives sentences without a day of their own (quotes, hedged
             // asides) and is replaced by the next day a sentence reports.
             let mut next_carried = carried.clone();
-            for (clause_index, (range, clause_mentions)) in clauses.iter().enumerate() {
-                let clause = sentence[range.clone()].trim();
+            let single = clauses.len() == 1;
+            for (clause_index, (clause, clause_mentions)) in clauses.iter().enumerate() {
+                let clause = *clause;
                 let modality = modality::classify(clause);
                 let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
                 let topics = self.topics.topics(clause, &article_topics);
@@ -81,8 +82,12 @@ impl Extractor {
                     .iter()
                     .filter_map(|t| self.topics.stage(t, clause).map(|s| (t.clone(), s)))
                     .collect();
-                let attribution =
-                    attribution::find(clause, &self.actors).or_else(|| sentence_attribution.clone());
+                // A sentence's speaker speaks for a clause only when the sentence is one clause:
+                // in "X halted deliveries on March 3, and Y confirmed on March 5", Y is not the
+                // source of the first clause.
+                let attribution = self
+                    .source(attribution::find(clause, &self.actors), &events)
+                    .or_else(|| sentence_attribution.clone().filter(|_| single));
                 // Carry a day forward only from what happened or was said on it, not from a
                 // prediction about a later day.
                 if let Some(d) = date.as_ref().filter(|d| {
@@ -112,6 +117,14 @@ impl Extractor {
         events
     }
 
+    /// Resolves "he said" to the source of the sentence before, where there is one.
+    fn source(&self, found: Option<attribution::Source>, before: &[Event]) -> Option<String> {
+        match found? {
+            attribution::Source::Named(n) => Some(n),
+            attribution::Source::Pronoun => before.last().and_then(|e| e.attribution.clone()),
+        }
+    }
+
     /// Topics the article is about: named in its title, or in two or more sentences.
     fn article_topics(&self, title: &str, sentences: &[&str]) -> Vec<String> {
         let mut topics = self.topics.strong_topics(title);
@@ -135,12 +148,12 @@ impl Extractor {
     fn date_of(
         &self,
         clause: &str,
-        mentions: &[&TimeMention],
+        mentions: &[TimeMention],
         modality: Modality,
         carried: Option<&EventDate>,
         ctx: &TimeContext,
     ) -> Option<EventDate> {
-        let main: Vec<&&TimeMention> = mentions.iter().filter(|m| !is_background(clause, m)).collect();
+        let main: Vec<&TimeMention> = mentions.iter().filter(|m| !is_background(clause, m)).collect();
         let explicit = |m: &TimeMention| EventDate {
             date: m.date,
             precision: m.precision,
@@ -149,16 +162,23 @@ impl Extractor {
         };
         // A fact happened on the first date named; a prediction is about the latest one
         // ("on Thursday, Trump predicted it would be signed next Thursday").
-        let chosen = if modality == Modality::Fact {
-            main.first()
+        let chosen = if modality == Modality::Future {
+            main.iter().max_by_key(|m| m.date).copied()
         } else {
-            main.iter().max_by_key(|m| m.date)
+            main.first().copied()
         };
         if let Some(m) = chosen {
             return Some(explicit(m));
         }
         let lower = clause.to_lowercase();
-        if word_spans(&lower).iter().any(|w| EARLIER.contains(&w.text)) && !lower.contains("earlier in the day") {
+        // "previously rejected": some time before the article, unless "earlier" is itself part
+        // of a dated phrase ("earlier on Thursday", "earlier in the day").
+        let ws = word_spans(&lower);
+        let earlier = ws.iter().enumerate().any(|(i, w)| {
+            EARLIER.contains(&w.text)
+                && !ws.get(i + 1).is_some_and(|n| matches!(n.text, "on" | "in" | "this" | "that" | "today"))
+        });
+        if earlier {
             return Some(EventDate {
                 date: ctx.published,
                 precision: Precision::Before,
@@ -172,7 +192,11 @@ impl Extractor {
                 return Some(EventDate { source: DateSource::Context, ..c.clone() });
             }
         }
-        mentions.first().map(|m| explicit(m))
+        // Only scene-setting dates ("it had cut off last week"): still the best date there is.
+        if let Some(m) = mentions.first() {
+            return Some(explicit(m));
+        }
+        None
     }
 }
 
@@ -183,11 +207,8 @@ fn is_background(clause: &str, m: &TimeMention) -> bool {
     words.iter().any(|w| w == "had" || w == "since")
 }
 
-/// Cuts a sentence into clauses with their date mentions (offsets relative to the sentence).
-fn split_clauses<'m>(
-    sentence: &str,
-    mentions: &'m [TimeMention],
-) -> Vec<(std::ops::Range<usize>, Vec<&'m TimeMention>)> {
+/// Cuts a sentence into trimmed clauses, each with its date mentions rebased onto the clause.
+fn split_clauses<'s>(sentence: &'s str, mentions: &[TimeMention]) -> Vec<(&'s str, Vec<TimeMention>)> {
     let main: Vec<&TimeMention> = mentions.iter().filter(|m| !is_background(sentence, m)).collect();
     let mut cuts = Vec::new();
     for pair in main.windows(2) {
@@ -207,9 +228,39 @@ fn split_clauses<'m>(
     let mut out = Vec::new();
     let mut start = 0;
     for (cut_start, cut_end) in cuts.into_iter().chain(std::iter::once((sentence.len(), sentence.len()))) {
-        let ms = mentions.iter().filter(|m| m.start >= start && m.end <= cut_start).collect();
-        out.push((start..cut_start, ms));
+        let raw = &sentence[start..cut_start];
+        let clause = raw.trim();
+        let offset = start + (raw.len() - raw.trim_start().len());
+        let ms = mentions
+            .iter()
+            .filter(|m| m.start >= offset && m.end <= offset + clause.len())
+            .map(|m| TimeMention { start: m.start - offset, end: m.end - offset, ..m.clone() })
+            .collect();
+        out.push((clause, ms));
         start = cut_end;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn two_dated_events_in_one_sentence_become_two_clauses() {
+        let ctx = TimeContext { published: day(2025, 3, 12) };
+        let s = "The United States halted weapons deliveries on March 3, and CIA Director John Ratcliffe confirmed on March 5 that intelligence sharing had also been paused.";
+        let mentions = time::find_dates(s, &ctx);
+        let clauses = split_clauses(s, &mentions);
+        assert_eq!(clauses.len(), 2);
+        assert_eq!(clauses[0].0, "The United States halted weapons deliveries on March 3");
+        let second = &clauses[1];
+        assert!(second.0[second.1[0].start..second.1[0].end].ends_with("March 5"));
+        assert_eq!(second.1[0].date, day(2025, 3, 5));
+    }
 }

@@ -18,7 +18,7 @@ const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long
 /// Words and phrases that put it in the future: planned, predicted, scheduled.
 const FUTURE: &[&str] = &[
     "will", "would", "shall", "predicted", "predicts", "forecast", "soon", "upcoming", "pledged",
-    "promised", "intends", "plans", "planned", "aiming", "aims", "expected", "expects",
+    "promised", "intends", "plans", "aiming", "aims", "expected", "expects",
     "scheduled", "tomorrow", "'ll",
 ];
 const FUTURE_PHRASES: &[&str] = &[
@@ -46,7 +46,11 @@ pub fn classify(clause: &str) -> Modality {
     let mut i = 0;
     while i < folded.len() {
         let w = folded[i].as_str();
-        let after_reporting = i > 0 && REPORTING.contains(&folded[i - 1].as_str());
+        // "told Fox News that", "said on Tuesday that": a reporting verb a few words back, with
+        // no comma between, makes "that" open what was said.
+        let after_reporting = (i.saturating_sub(4)..i).any(|j| {
+            REPORTING.contains(&folded[j].as_str()) && !clause[words[j].end()..words[i].start].contains(',')
+        });
         if (w == "which" || (w == "that" && !after_reporting)) && i > 0 {
             let comma = clause[words[i].start..].find(',').map(|c| c + words[i].start);
             let mut j = i;
@@ -98,6 +102,8 @@ mod tests {
             ("Ukraine's parliament on Thursday ratified the agreement with the United States.", Modality::Fact),
             ("The agreement must still be ratified by the Verkhovna Rada before it takes effect.", Modality::Future),
             ("An agreement between Kyiv and Washington on the natural resources remains stalled.", Modality::Fact),
+            ("Envoy Steve Witkoff told Fox News that US officials would meet in Saudi Arabia on Sunday.", Modality::Future),
+            ("Zelensky left the White House without signing the agreement, and a planned joint news conference was canceled.", Modality::Fact),
             ("Ukraine previously rejected two U.S. proposals due to the absence of security guarantees.", Modality::Fact),
             ("After that, the agreement is due to enter into force once the two governments exchange notes.", Modality::Conditional),
             ("Zelensky left the White House without signing the minerals agreement that the two sides had been expected to conclude.", Modality::Fact),
