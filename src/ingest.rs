@@ -12,6 +12,7 @@ use std::time::Instant;
 use crate::article::manifest::{self, Manifest};
 use crate::article::{self, Article, ArticleError, ReadOptions};
 use crate::config::Config;
+use crate::extract::Extractor;
 use crate::event::Event;
 use crate::store::{PutOutcome, Store, StoreError};
 
@@ -121,6 +122,7 @@ pub fn ingest_paths(
         .filter(|i| matches!(i, Item::File { .. }))
         .count();
 
+    let extraction = Extraction::new(config);
     let mut report = IngestReport::default();
     // Article id → (first file, its content hash): a second file with the same URL in one run.
     let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
@@ -176,7 +178,7 @@ pub fn ingest_paths(
             article.id.clone(),
             (path.clone(), article.content_hash.clone()),
         );
-        let (outcome, new_events) = store_article(store, config, &article)?;
+        let (outcome, new_events) = store_article(store, &extraction, article.clone())?;
         report.files.push(FileOutcome::Stored {
             path,
             article_id: article.id,
@@ -191,23 +193,50 @@ pub fn ingest_paths(
     Ok(report)
 }
 
+/// The extractor for a run, and a fingerprint of what shapes its output (the extraction code's
+/// version and the topics and actors of the config). The fingerprint is stored with each
+/// article's content hash, so a new build or a changed config re-extracts stored articles
+/// instead of keeping events made by other rules.
+struct Extraction {
+    extractor: Extractor,
+    fingerprint: String,
+}
+
+/// Bump when extraction rules change in a way that should re-extract stored articles.
+const EXTRACTION_VERSION: &str = "extract-1";
+
+impl Extraction {
+    fn new(config: &Config) -> Extraction {
+        let rules = format!(
+            "{EXTRACTION_VERSION}{}{}",
+            serde_json::to_string(&config.topics).unwrap_or_default(),
+            serde_json::to_string(&config.actors).unwrap_or_default()
+        );
+        Extraction {
+            extractor: Extractor::new(config),
+            fingerprint: format!("{:016x}", article::fnv1a64(rules.as_bytes())),
+        }
+    }
+}
+
 /// Extracts and stores one article; returns what the store did and the events new to it.
 fn store_article(
     store: &Store,
-    config: &Config,
-    article: &Article,
+    extraction: &Extraction,
+    mut article: Article,
 ) -> Result<(PutOutcome, Vec<Event>), StoreError> {
+    article.content_hash = format!("{}+{}", article.content_hash, extraction.fingerprint);
     let previous = store.article_hash(&article.id)?;
     if previous.as_deref() == Some(article.content_hash.as_str()) {
-        // Unchanged content: extraction is the expensive part, skip it.
+        // Unchanged content and rules: extraction is the expensive part, skip it.
         return Ok((PutOutcome::Unchanged, Vec::new()));
     }
     let old_sentences = match previous {
-        Some(_) => old_sentences(store, config, &article.id)?,
+        Some(_) => old_sentences(store, &extraction.extractor, &article.id)?,
         None => HashSet::new(),
     };
-    let events = crate::extract::extract_events(article, config);
-    let outcome = store.put_article(article, &events)?;
+    let events = extraction.extractor.events(&article);
+    let outcome = store.put_article(&article, &events)?;
     let new_events = match outcome {
         PutOutcome::Added => events,
         PutOutcome::Replaced => events
@@ -223,12 +252,12 @@ fn store_article(
 /// "events of an article" query, so the old version is re-extracted to learn its event keys,
 /// and the stored events under those keys are read back; the re-extracted sentences count too,
 /// so a changed config does not make old facts look new.
-fn old_sentences(store: &Store, config: &Config, id: &str) -> Result<HashSet<String>, StoreError> {
+fn old_sentences(store: &Store, extractor: &Extractor, id: &str) -> Result<HashSet<String>, StoreError> {
     let mut sentences = HashSet::new();
     let Some(old) = store.article(id)? else {
         return Ok(sentences);
     };
-    for event in crate::extract::extract_events(&old, config) {
+    for event in extractor.events(&old) {
         if let Some(stored) = store.event(&event.key())? {
             sentences.insert(stored.sentence);
         }

@@ -375,6 +375,9 @@ impl Engine {
     fn ask(&self, question: &str) -> Result<Reply, StoreError> {
         let kind = QuestionKind::of(question);
         let topic = question::topic_in(&self.config.topics, question);
+        if kind == QuestionKind::Latest {
+            return self.latest(topic);
+        }
         if let Some(t) = topic {
             if kind == QuestionKind::Status {
                 return self.status(t, self.question_date(question)?);

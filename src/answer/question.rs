@@ -25,7 +25,7 @@ const SYNONYMS: &[&[&str]] = &[
     &["minerals", "mineral", "resources", "earths"],
     &["proceeds", "revenue", "revenues", "income", "profits"],
     &["delegation", "delegations", "team", "teams"],
-    &["call", "phone", "telephone", "conversation"],
+    &["call", "phone", "telephone", "conversation", "speak", "spoke", "spoken", "talk", "talked"],
     &["intelligence", "intel"],
     &["sign", "signed", "signing", "signature"],
     &["ratify", "ratified", "ratification", "ratifies"],
@@ -58,6 +58,8 @@ pub enum QuestionKind {
     HowMany,
     YesNo,
     Status,
+    /// "What's the latest on …", "any news about …".
+    Latest,
     Other,
 }
 
@@ -68,6 +70,8 @@ impl QuestionKind {
         let has = |x: &str| w.iter().any(|y| y == x);
         if has("status") || (has("stand") && has("where")) {
             QuestionKind::Status
+        } else if ["latest", "news", "newest", "recent", "recently", "update", "updates"].iter().any(|x| has(x)) {
+            QuestionKind::Latest
         } else if first == "when" || has("when") {
             QuestionKind::When
         } else if first == "who" || first == "whom" {
@@ -117,23 +121,25 @@ pub fn retrieve(
     // Event key → (per-concept best match factor).
     let mut hits: HashMap<String, Vec<f32>> = HashMap::new();
     for (ci, concept) in concepts.iter().enumerate() {
-        let mut best_df = u64::MAX;
+        // The concept's document frequency is that of all its forms together: "Russia" with
+        // Putin and the Kremlin is as common as their events combined.
+        let mut matched = 0usize;
         for (alt, factor) in &concept.alternatives {
             let keys: Vec<String> = match alt {
                 Alternative::Term(t) => store.term_postings(t)?,
                 Alternative::Actor(a) => store.actor_events(a)?.iter().map(Event::key).collect(),
             };
-            if !keys.is_empty() {
-                best_df = best_df.min(keys.len() as u64);
-            }
             for key in keys {
                 let slot = hits.entry(key).or_insert_with(|| vec![0.0; concepts.len()]);
+                if slot[ci] == 0.0 {
+                    matched += 1;
+                }
                 slot[ci] = slot[ci].max(*factor);
             }
         }
         // Words the store never saw weigh like the rarest: a question about something absent
         // must not be carried by its common words.
-        let df = if best_df == u64::MAX { 1.0 } else { best_df as f32 };
+        let df = matched.max(1) as f32;
         weights.push((1.0 + total_events / df).ln());
     }
     let total_weight: f32 = weights.iter().sum();
@@ -161,7 +167,7 @@ pub fn retrieve(
             b += if kind == QuestionKind::When { 0.08 } else { 0.02 };
         }
         if e.modality == crate::event::Modality::Fact {
-            b += 0.03;
+            b += if kind == QuestionKind::When { 0.1 } else { 0.03 };
         }
         if kind == QuestionKind::HowMany && e.clause.chars().any(|c| c.is_ascii_digit()) {
             b += 0.1;
@@ -216,7 +222,7 @@ fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
                 for g in group.iter() {
                     let gs = stem(g);
                     if gs != s && !alternatives.iter().any(|(a, _)| matches!(a, Alternative::Term(t) if *t == gs)) {
-                        alternatives.push((Alternative::Term(gs), 0.85));
+                        alternatives.push((Alternative::Term(gs), 0.9));
                     }
                 }
             }
