@@ -41,7 +41,7 @@ pub fn item_dates(item: &ReplyItem) -> String {
         Some(d) => {
             let mut s = format_event_date(d);
             if d.source == DateSource::Context && d.precision == Precision::Day {
-                s.push_str(" (date from the article's context)");
+                s.push_str(" (date from context)");
             }
             s
         }

@@ -12,6 +12,8 @@ pub struct ReplyBuilder<'s> {
     reply: Reply,
     /// Article id → index into `reply.citations`.
     cited: HashMap<String, usize>,
+    /// Keys of the events already shown, so no claim appears twice.
+    shown: std::collections::HashSet<String>,
 }
 
 impl<'s> ReplyBuilder<'s> {
@@ -20,6 +22,7 @@ impl<'s> ReplyBuilder<'s> {
             store,
             reply: Reply { title: title.into(), ..Reply::default() },
             cited: HashMap::new(),
+            shown: Default::default(),
         }
     }
 
@@ -69,13 +72,16 @@ impl<'s> ReplyBuilder<'s> {
         Ok(self.reply.citations.len())
     }
 
-    /// Adds one claim from `event`, with the same fact from other articles as "also reported by".
+    /// Adds one claim from `event` (once: an event already shown is skipped), with the same fact from other articles as "also reported by".
     pub fn event_item(
         &mut self,
         event: &Event,
         label: Option<String>,
         also: &[&Event],
     ) -> Result<(), StoreError> {
+        if !self.shown.insert(event.key()) {
+            return Ok(());
+        }
         let cite = self.cite(event)?;
         let mut also_reported_by = Vec::new();
         for other in also {

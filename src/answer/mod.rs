@@ -248,10 +248,21 @@ impl Engine {
     fn latest(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
         let n = self.config.latest_count.max(1);
         let candidates = self.store.latest_events(topic.map(|t| t.id.as_str()), n * 6 + 20)?;
-        let happened: Vec<&Event> = candidates
+        let mut happened: Vec<&Event> = candidates
             .iter()
             .filter(|e| e.date.as_ref().is_some_and(|d| d.date <= e.reported && d.precision != Precision::Before))
             .collect();
+        // Newest day first; within a day, the newest report and then the article's own order,
+        // so a lead comes before the sentences that elaborate on it.
+        happened.sort_by(|a, b| {
+            let day = |e: &Event| e.date.as_ref().map(|d| d.date);
+            day(b)
+                .cmp(&day(a))
+                .then(b.reported.cmp(&a.reported))
+                .then(a.article.cmp(&b.article))
+                .then(a.sentence_index.cmp(&b.sentence_index))
+                .then(a.clause_index.cmp(&b.clause_index))
+        });
         let title = match topic {
             Some(t) => format!("Latest on {}", t.name),
             None => "Latest events".to_string(),
