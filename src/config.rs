@@ -106,6 +106,10 @@ pub struct Stage {
     /// Words or phrases that veto this stage for a clause ("supposed to", "without").
     #[serde(default)]
     pub unless: Vec<String>,
+    /// A setback ("collapsed", "stalled", "paused") may follow any later stage. Other stages
+    /// only move the status forward: a late mention of "signed" does not undo "ratified".
+    #[serde(default)]
+    pub setback: bool,
 }
 
 /// A person, organisation or country, with the name variants that mean it.

@@ -76,8 +76,16 @@ pub fn topic_status<'t>(
         (!before, d.date, *rank, e.reported)
     });
     let mut history: Vec<StageStep<'t>> = Vec::new();
+    let mut at: Option<usize> = None;
     for (rank, e) in facts {
         let stage = &topic.stages[rank];
+        // Forward stages only move forward: "signed the agreement in April" reported after the
+        // ratification is a look back, not a step back. Setbacks may come at any time.
+        let forward_ok = at.is_none_or(|a| rank >= a || topic.stages[a].setback);
+        if !stage.setback && !forward_ok {
+            continue;
+        }
+        at = Some(rank);
         let date = e.date.as_ref().map(|d| d.date);
         match history.last_mut() {
             // Another report of the stage just reached: evidence, not a new step.
