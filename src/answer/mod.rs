@@ -393,13 +393,22 @@ impl Engine {
             if kind == QuestionKind::Status {
                 return self.status(t, self.question_date(question)?);
             }
-            if let Some(stage) = question::stage_in(t, question) {
+        }
+        let found = question::retrieve(&self.store, &self.actors, question, kind, 4)?;
+        if let Some(t) = topic {
+            // "Is the deal signed?" is about the topic's stage, answered from its status so a
+            // prediction never counts as a signing. "When did Zelensky sign the law ratifying
+            // the deal?" names the stage's words too, but the event that answers it best
+            // carries no stage of the topic: that one is answered from the events.
+            let about_stage = found
+                .first()
+                .is_none_or(|s| s.event.stages.iter().any(|(topic, _)| *topic == t.id));
+            if let Some(stage) = question::stage_in(t, question).filter(|_| about_stage) {
                 if matches!(kind, QuestionKind::YesNo | QuestionKind::When) {
                     return self.stage_answer(t, &stage.id, kind, question);
                 }
             }
         }
-        let found = question::retrieve(&self.store, &self.actors, question, kind, 4)?;
         if found.is_empty() {
             return Ok(not_in_sources());
         }

@@ -36,6 +36,7 @@ const SYNONYMS: &[&[&str]] = &[
     &["share", "percent", "half", "50"],
     &["meet", "meeting", "met"],
     &["regrettable", "regret"],
+    &["operational", "operating", "operate", "operates", "running", "launched", "launch"],
     &["guarantees", "guarantee", "security"],
 ];
 
@@ -255,7 +256,11 @@ pub fn stage_in<'t>(topic: &'t Topic, question: &str) -> Option<&'t crate::confi
         .stages
         .iter()
         .filter(|s| {
-            let name: Vec<String> = words(&s.name).iter().map(|w| stem(w)).collect();
+            let name: Vec<String> = words(&s.name)
+                .iter()
+                .filter(|w| !is_stopword(w))
+                .map(|w| stem(w))
+                .collect();
             !name.is_empty() && name.iter().all(|n| q.contains(n) || synonym_in(n, &q))
         })
         .max_by_key(|s| words(&s.name).len())

@@ -170,6 +170,10 @@ impl Extractor {
         if let Some(m) = chosen {
             return Some(explicit(m));
         }
+        // "The Rada had ratified the agreement last Thursday": the past perfect's own date.
+        if let Some(m) = mentions.iter().find(|m| role(clause, m) == Role::PastPerfect) {
+            return Some(explicit(m));
+        }
         let lower = clause.to_lowercase();
         // "previously rejected": some time before the article, unless "earlier" is itself part
         // of a dated phrase ("earlier on Thursday", "earlier in the day").
@@ -192,7 +196,7 @@ impl Extractor {
                 return Some(EventDate { source: DateSource::Context, ..c.clone() });
             }
         }
-        // Only scene-setting dates ("it had cut off last week"): still the best date there is.
+        // Only a starting point ("since February 2022"): still the best date there is.
         if let Some(m) = mentions.first() {
             return Some(explicit(m));
         }
@@ -200,11 +204,34 @@ impl Extractor {
     }
 }
 
-/// A date that only sets the scene: "the aid it had cut off last week", "since February 2022".
-fn is_background(clause: &str, m: &TimeMention) -> bool {
+/// How a date mention relates to the clause's own event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The clause's event happened (or is expected) then.
+    Main,
+    /// After "had": an earlier event ("the aid it had cut off last week"). It dates the clause
+    /// only when nothing else in it does.
+    PastPerfect,
+    /// After "since": a starting point, not the event ("since February 2022").
+    Since,
+}
+
+fn role(clause: &str, m: &TimeMention) -> Role {
     let before = &clause[..m.start.min(clause.len())];
     let words: Vec<String> = word_spans(before).iter().rev().take(6).map(|w| w.folded()).collect();
-    words.iter().any(|w| w == "had" || w == "since")
+    if words.first().is_some_and(|w| w == "since") || words.get(1).is_some_and(|w| w == "since") {
+        Role::Since
+    } else if words.iter().any(|w| w == "had") {
+        Role::PastPerfect
+    } else if words.iter().any(|w| w == "since") {
+        Role::Since
+    } else {
+        Role::Main
+    }
+}
+
+fn is_background(clause: &str, m: &TimeMention) -> bool {
+    role(clause, m) != Role::Main
 }
 
 /// Cuts a sentence into trimmed clauses, each with its date mentions rebased onto the clause.

@@ -24,7 +24,8 @@ const FUTURE: &[&str] = &[
 const FUTURE_PHRASES: &[&str] = &[
     "yet to", "going to", "to follow", "still need", "still needs", "must still", "next week",
     "next month", "next year", "in the coming", "as soon as possible", "is to", "are to",
-    "still had to", "still has to", "is due", "are due", "was due", "were due",
+    "still had to", "still has to", "still have to", "have yet to", "has yet to", "is due",
+    "are due", "was due", "were due", "is set to", "are set to", "is poised to", "in the coming",
 ];
 
 /// Verbs after which "that" opens what was said (the content's modality counts), as opposed to
@@ -104,6 +105,7 @@ mod tests {
             ("An agreement between Kyiv and Washington on the natural resources remains stalled.", Modality::Fact),
             ("Envoy Steve Witkoff told Fox News that US officials would meet in Saudi Arabia on Sunday.", Modality::Future),
             ("Zelensky left the White House without signing the agreement, and a planned joint news conference was canceled.", Modality::Fact),
+            ("The two governments still have to exchange diplomatic notes before the agreement enters into force, officials said.", Modality::Future),
             ("Ukraine previously rejected two U.S. proposals due to the absence of security guarantees.", Modality::Fact),
             ("After that, the agreement is due to enter into force once the two governments exchange notes.", Modality::Conditional),
             ("Zelensky left the White House without signing the minerals agreement that the two sides had been expected to conclude.", Modality::Fact),
