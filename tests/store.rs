@@ -599,3 +599,74 @@ fn open_from_another_process_is_locked() {
         "the second process should get StoreError::Locked"
     );
 }
+
+/// Bulk ingest timing: `STORE_BENCH_ARTICLES=100000 cargo test --release --test store -- --ignored
+/// --nocapture bulk_ingest`. Clauses of ~20 words from a 5000-word vocabulary, 12 events each.
+#[test]
+#[ignore]
+fn bulk_ingest_speed() {
+    let n: usize = std::env::var("STORE_BENCH_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let vocab: Vec<String> = (0..5000).map(|i| format!("word{i}x")).collect();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let start = std::time::Instant::now();
+    for i in 0..n {
+        let day_n = (i % 400) as i64;
+        let published = (NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+            + chrono::Duration::days(day_n))
+        .format("%Y-%m-%d");
+        let a = article(
+            &format!("{i:016x}"),
+            "h",
+            &format!("{published}T10:00:00+00:00"),
+        );
+        let events: Vec<Event> = (0..12)
+            .map(|s| {
+                let clause: Vec<&str> = (0..20)
+                    .map(|_| vocab[(next() % 5000) as usize].as_str())
+                    .collect();
+                let d = (NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                    + chrono::Duration::days((next() % 400) as i64))
+                .format("%Y-%m-%d")
+                .to_string();
+                let date = if s % 4 == 3 { None } else { Some(d.as_str()) };
+                let topic = ["aid", "talks", "minerals"][(next() % 3) as usize];
+                event(
+                    &a,
+                    s,
+                    &clause.join(" "),
+                    date,
+                    &[topic],
+                    &["Ukraine", "United States"],
+                )
+            })
+            .collect();
+        store.put_article(&a, &events).unwrap();
+    }
+    store.flush().unwrap();
+    let elapsed = start.elapsed();
+    let stats = store.stats().unwrap();
+    let q = std::time::Instant::now();
+    let latest = store.latest_events(Some("aid"), 10).unwrap();
+    let tf = store.term_frequency("word7x").unwrap();
+    eprintln!(
+        "{n} articles, {} events in {:.1?} ({:.0} articles/s); {} MiB on disk; latest(10) + tf in {:.1?} (tf {tf})",
+        stats.events,
+        elapsed,
+        n as f64 / elapsed.as_secs_f64(),
+        stats.size_on_disk >> 20,
+        q.elapsed()
+    );
+    assert_eq!(latest.len(), 10);
+    assert_eq!(stats.articles, n as u64);
+}

@@ -66,10 +66,12 @@ pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Ve
     k
 }
 
-/// `x | term | 0x00 | event key`.
-pub(crate) fn term_entry(term: &str, key: &str) -> Vec<u8> {
+/// `x | term | 0x00 | article id`: one posting per term and article (not per event), whose
+/// value lists the article's events holding the term. Writing one key per distinct term of an
+/// article instead of one per term occurrence is what keeps bulk ingest affordable on sled.
+pub(crate) fn term_entry(term: &str, article: &str) -> Vec<u8> {
     let mut k = name_prefix(TERM, term);
-    k.extend_from_slice(key.as_bytes());
+    k.extend_from_slice(article.as_bytes());
     k
 }
 

@@ -13,11 +13,12 @@
 //!   - `d | day | reported | event key`: dated events by event date (for `latest_events`);
 //!   - `t | topic | 0x00 | day or FFFFFFFF | reported | event key`: by topic, undated last;
 //!   - `a | actor | 0x00 | day or FFFFFFFF | reported | event key`: by actor, same shape;
-//!   - `x | term | 0x00 | event key`: term postings;
+//!   - `x | term | 0x00 | article id`: term postings, one per term and article; the value is the
+//!     postcard list of the article's event-key suffixes (`":0003:00"`) holding the term;
 //!   - `p | published UTC ms | article id`: articles by publication time.
 //!
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
-//!   date order and every query is a prefix or range scan. Values are empty.
+//!   date order and every query is a prefix or range scan. Values are empty except for postings.
 //! - `counts`: u64 big-endian counters kept in step with the index inside the same transaction:
 //!   `A` articles, `E` events, `t<topic>` events per topic, `f<term>` events per term.
 //! - `meta`: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
@@ -30,6 +31,7 @@
 //! the caller calls [`Store::flush`] at the end of each batch; a crash before that may lose the
 //! most recent (whole) articles, which the next ingest re-adds since they are idempotent.
 
+mod feeds;
 mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -137,11 +139,13 @@ struct Plan {
     counts: BTreeMap<Vec<u8>, i64>,
 }
 
-/// An article's index entries and event keys, old or new version.
+/// An article's index entries (key → value) and event keys, old or new version.
 #[derive(Default)]
 struct Entries {
-    index: BTreeSet<Vec<u8>>,
+    index: BTreeMap<Vec<u8>, Vec<u8>>,
     event_keys: BTreeSet<String>,
+    /// Term → how many of the article's events hold it (for the document-frequency counters).
+    term_counts: BTreeMap<String, i64>,
 }
 
 impl Store {
@@ -234,6 +238,12 @@ impl Store {
                     article.id
                 )));
             }
+            if !e.key().starts_with(&format!("{}:", article.id)) {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store event {}: its key does not start with its article id",
+                    e.key()
+                )));
+            }
             if !seen.insert(e.key()) {
                 return Err(StoreError::Corrupt(format!(
                     "refusing to store article {}: two events have the key {}",
@@ -253,30 +263,41 @@ impl Store {
 
         let mut plan = Plan::default();
         let mut new = Entries::default();
-        let mut terms: BTreeSet<String> = BTreeSet::new();
+        // Term → key suffixes (after the article id) of the events holding it.
+        let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut event_keys = Vec::with_capacity(events.len());
         for e in events {
             let key = e.key();
             plan.events
                 .push((key.clone().into_bytes(), Some(encode(e, "event")?)));
-            let event_terms = event_terms(e);
-            add_event_entries(&mut new.index, e, &key, &event_terms);
-            terms.extend(event_terms);
+            add_event_entries(&mut new.index, e, &key);
+            let suffix = &key[article.id.len()..];
+            for term in event_terms(e) {
+                postings.entry(term).or_default().push(suffix.to_string());
+            }
             new.event_keys.insert(key.clone());
             event_keys.push(key);
         }
-        new.index
-            .insert(keys::published_entry(&article.published, &article.id));
+        for (term, suffixes) in &mut postings {
+            suffixes.sort();
+            new.term_counts.insert(term.clone(), suffixes.len() as i64);
+            new.index.insert(
+                keys::term_entry(term, &article.id),
+                encode(suffixes, "posting")?,
+            );
+        }
+        new.index.insert(
+            keys::published_entry(&article.published, &article.id),
+            Vec::new(),
+        );
+        let terms: Vec<String> = postings.into_keys().collect();
 
         let id = article.id.as_bytes().to_vec();
         plan.articles
             .push((id.clone(), Some(encode(article, "article")?)));
         plan.hashes
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
-        let record = ArticleRecord {
-            event_keys,
-            terms: terms.into_iter().collect(),
-        };
+        let record = ArticleRecord { event_keys, terms };
         plan.article_events
             .push((id, Some(encode(&record, "article record")?)));
 
@@ -317,7 +338,8 @@ impl Store {
     fn old_entries(&self, id: &str) -> Result<Entries, StoreError> {
         let mut old = Entries::default();
         if let Some(a) = self.article(id)? {
-            old.index.insert(keys::published_entry(&a.published, &a.id));
+            old.index
+                .insert(keys::published_entry(&a.published, &a.id), Vec::new());
         }
         let record: ArticleRecord = match self.article_events.get(id).map_err(|e| self.err(e))? {
             Some(v) => decode(&v, "article record")?,
@@ -325,18 +347,18 @@ impl Store {
         };
         for key in &record.event_keys {
             if let Some(e) = self.event(key)? {
-                // Terms come from the record's postings below, not from re-extracting them.
-                add_event_entries(&mut old.index, &e, key, &[]);
+                add_event_entries(&mut old.index, &e, key);
             }
             old.event_keys.insert(key.clone());
         }
-        // Postings are found by scanning each recorded term for this article's keys, so entries
-        // written by an older term extraction are still removed.
-        let suffix = format!("{id}:");
+        // Postings come from the recorded terms, not from re-extracting them, so entries written
+        // by an older term extraction are still found and removed.
         for term in &record.terms {
-            for item in self.index.scan_prefix(keys::term_entry(term, &suffix)) {
-                let (k, _) = item.map_err(|e| self.err(e))?;
-                old.index.insert(k.to_vec());
+            let key = keys::term_entry(term, id);
+            if let Some(v) = self.index.get(&key).map_err(|e| self.err(e))? {
+                let suffixes: Vec<String> = decode(&v, "posting")?;
+                old.term_counts.insert(term.clone(), suffixes.len() as i64);
+                old.index.insert(key, v.to_vec());
             }
         }
         Ok(old)
@@ -485,9 +507,10 @@ impl Store {
         let prefix = keys::name_prefix(keys::TERM, term);
         let mut out = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
-            let (k, _) = item.map_err(|e| self.err(e))?;
-            let key = keys::key_after(&k, prefix.len()).ok_or_else(|| bad_entry(&k))?;
-            out.push(key.to_string());
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let article = keys::key_after(&k, prefix.len()).ok_or_else(|| bad_entry(&k))?;
+            let suffixes: Vec<String> = decode(&v, "posting")?;
+            out.extend(suffixes.into_iter().map(|s| format!("{article}{s}")));
         }
         Ok(out)
     }
@@ -561,13 +584,25 @@ impl Plan {
     /// Turns old and new entries into removals and insertions (entries in both are left alone)
     /// and counter changes.
     fn diff(&mut self, old: &Entries, new: &Entries) {
-        for k in old.index.difference(&new.index) {
-            count_entry(&mut self.counts, k, -1);
+        for k in old.index.keys().filter(|k| !new.index.contains_key(*k)) {
+            count_topic_entry(&mut self.counts, k, -1);
             self.index.push((k.clone(), None));
         }
-        for k in new.index.difference(&old.index) {
-            count_entry(&mut self.counts, k, 1);
-            self.index.push((k.clone(), Some(Vec::new())));
+        for (k, v) in &new.index {
+            match old.index.get(k) {
+                Some(old_v) if old_v == v => {}
+                Some(_) => self.index.push((k.clone(), Some(v.clone()))),
+                None => {
+                    count_topic_entry(&mut self.counts, k, 1);
+                    self.index.push((k.clone(), Some(v.clone())));
+                }
+            }
+        }
+        for (term, n) in &old.term_counts {
+            *self.counts.entry(keys::term_count(term)).or_default() -= n;
+        }
+        for (term, n) in &new.term_counts {
+            *self.counts.entry(keys::term_count(term)).or_default() += n;
         }
         for k in old.event_keys.difference(&new.event_keys) {
             self.events.push((k.clone().into_bytes(), None));
@@ -580,21 +615,17 @@ impl Plan {
     }
 }
 
-/// Topic entries count events per topic; term entries count events per term.
-fn count_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i64) {
-    let Some((&kind, rest)) = entry.split_first() else {
+/// Topic entries count events per topic.
+fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i64) {
+    if entry.first() != Some(&keys::TOPIC) {
         return;
-    };
-    let counter = match kind {
-        keys::TOPIC => keys::COUNT_TOPIC,
-        keys::TERM => keys::COUNT_TERM,
-        _ => return,
-    };
+    }
+    let rest = &entry[1..];
     let Some(end) = rest.iter().position(|b| *b == 0) else {
         return;
     };
     let mut key = Vec::with_capacity(1 + end);
-    key.push(counter);
+    key.push(keys::COUNT_TOPIC);
     key.extend_from_slice(&rest[..end]);
     *counts.entry(key).or_default() += delta;
 }
@@ -613,19 +644,17 @@ fn event_terms(e: &Event) -> Vec<String> {
     crate::text::terms(&text)
 }
 
-/// The date, topic, actor and term entries of one event. Sets dedupe repeated topics/actors.
-fn add_event_entries(index: &mut BTreeSet<Vec<u8>>, e: &Event, key: &str, terms: &[String]) {
+/// The date, topic and actor entries of one event (postings are per article, built by the
+/// caller). The map dedupes repeated topics/actors.
+fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &str) {
     if let Some(k) = keys::date_entry(e, key) {
-        index.insert(k);
+        index.insert(k, Vec::new());
     }
     for t in &e.topics {
-        index.insert(keys::dated_name_entry(keys::TOPIC, t, e, key));
+        index.insert(keys::dated_name_entry(keys::TOPIC, t, e, key), Vec::new());
     }
     for a in &e.actors {
-        index.insert(keys::dated_name_entry(keys::ACTOR, a, e, key));
-    }
-    for t in terms {
-        index.insert(keys::term_entry(t, key));
+        index.insert(keys::dated_name_entry(keys::ACTOR, a, e, key), Vec::new());
     }
 }
 
@@ -756,18 +785,14 @@ mod tests {
     }
 
     #[test]
-    fn counters_follow_topic_and_term_entries() {
+    fn counters_follow_topic_entries() {
         let mut counts = BTreeMap::new();
-        count_entry(&mut counts, &keys::term_entry("sign", "a:0000:00"), 1);
-        count_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
-        count_entry(
-            &mut counts,
-            &keys::published_entry(&chrono::Utc::now().fixed_offset(), "a"),
-            1,
-        );
-        assert_eq!(counts.get(&keys::term_count("sign")), Some(&1));
+        count_topic_entry(&mut counts, &keys::term_entry("sign", "a"), 1);
+        count_topic_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
+        let now = chrono::Utc::now().fixed_offset();
+        count_topic_entry(&mut counts, &keys::published_entry(&now, "a"), 1);
         assert_eq!(counts.get(&keys::topic_count("aid")), Some(&1));
-        assert_eq!(counts.len(), 2);
+        assert_eq!(counts.len(), 1);
     }
 
     #[test]
