@@ -227,21 +227,26 @@ fn ends_sentence(text: &str, run_start: usize, run_end: usize, close_end: usize)
         return false;
     }
     let run = &text[run_start..run_end];
-    if run.contains(['?', '!']) {
+    let closed = close_end > run_end;
+    let question = run.contains(['?', '!']);
+    // Outside quotes "?" and "!" always end a sentence before a capital.
+    if question && !closed {
         return true;
     }
-    let ellipsis = run.contains('…') || run.len() >= 2;
-    let class = if ellipsis {
+    let ellipsis = !question && (run.contains('…') || run.len() >= 2);
+    let class = if question || ellipsis {
+        // `"Why?" Trump asked.` and `"We will see..." Trump said.` go on; `"Why?" He left.`
+        // does not.
         Before::Ambiguous
     } else {
         classify(word_before(text, run_start))
     };
-    let closed = close_end > run_end;
     match class {
         Before::Title | Before::Initial => false,
-        // `... peace." He said`: a stop before a closing quote ends the sentence.
-        _ if closed => true,
+        // `... peace." He said`, `... over." Zelensky left`: a full stop before a closing
+        // quote ends the sentence.
         Before::Word => true,
+        _ if closed && !question && !ellipsis => true,
         Before::Ambiguous => {
             if opens {
                 return true;
@@ -473,6 +478,15 @@ mod tests {
         assert_eq!(split("He said “no.” and left.").len(), 1);
         assert_eq!(split("He said it. \"Now we wait,\" he added.").len(), 2);
         assert_eq!(split("(See the statement.) Talks resume.").len(), 2);
+        assert_eq!(split("\"It is over.\" Zelensky left.").len(), 2);
+        assert_eq!(split("\"Is it over?\" Trump asked.").len(), 1);
+        assert_eq!(split("\"Is it over?\" He left.").len(), 2);
+        assert_eq!(split("\"We will see...\" Trump said.").len(), 1);
+        assert_eq!(split("Is it over? Trump asked nobody.").len(), 2);
+        assert_eq!(
+            split("\"It was made in the U.S.\" The crowd cheered.").len(),
+            2
+        );
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub fn find_dates(sentence: &str, ctx: &TimeContext) -> Vec<TimeMention> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < toks.len() {
+        if !sc.may_start(i) {
+            i += 1;
+            continue;
+        }
         match sc.mention_at(i) {
             Some((m, next)) => {
                 out.push(m);
@@ -359,6 +363,81 @@ struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    /// A cheap gate: only digits and the words a mention can begin with are worth trying.
+    fn may_start(&self, i: usize) -> bool {
+        let w = self.word(i);
+        if w.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return true;
+        }
+        let mut buf = [0u8; 24];
+        matches!(
+            lower(w, &mut buf),
+            "on" | "in"
+                | "around"
+                | "during"
+                | "as"
+                | "before"
+                | "early"
+                | "mid"
+                | "late"
+                | "earlier"
+                | "later"
+                | "yesterday"
+                | "today"
+                | "tonight"
+                | "tomorrow"
+                | "last"
+                | "next"
+                | "this"
+                | "coming"
+                | "the"
+                | "a"
+                | "one"
+                | "two"
+                | "three"
+                | "four"
+                | "five"
+                | "six"
+                | "seven"
+                | "eight"
+                | "nine"
+                | "ten"
+                | "eleven"
+                | "twelve"
+                | "january"
+                | "february"
+                | "march"
+                | "april"
+                | "may"
+                | "june"
+                | "july"
+                | "august"
+                | "september"
+                | "october"
+                | "november"
+                | "december"
+                | "jan"
+                | "feb"
+                | "mar"
+                | "apr"
+                | "jun"
+                | "jul"
+                | "aug"
+                | "sep"
+                | "sept"
+                | "oct"
+                | "nov"
+                | "dec"
+                | "monday"
+                | "tuesday"
+                | "wednesday"
+                | "thursday"
+                | "friday"
+                | "saturday"
+                | "sunday"
+        )
+    }
+
     fn n(&self) -> usize {
         self.t.len()
     }
@@ -918,6 +997,14 @@ impl<'a> Scan<'a> {
             }
             return Some(true);
         }
+        // "due to" also means "because of": only "is due to/in" is a plan.
+        if l == "due" {
+            return match () {
+                _ if k > 0 && self.is_any(k - 1, &["is", "are", "be", "s"]) => Some(true),
+                _ if k > 0 && self.is_any(k - 1, &["was", "were"]) => Some(false),
+                _ => None,
+            };
+        }
         if PLAN_WORDS.contains(&l) && self.is_any(k + 1, &["to", "for", "in", "on"]) {
             let was = k > 0 && self.is_any(k - 1, &["was", "were", "had", "been"]);
             return Some(!was);
@@ -1126,6 +1213,22 @@ mod tests {
         ("The deal would be signed on Friday.", "2025-03-19", "on Friday", "2025-03-21", Day),
         ("Aid had been paused on Friday.", "2025-03-19", "on Friday", "2025-03-14", Day),
         ("The law has been signed on Monday.", "2025-03-19", "on Monday", "2025-03-17", Day),
+        ("Flights were grounded due to fog on Friday.", "2025-03-19", "on Friday", "2025-03-14", Day),
+        ("The law is due to enter into force on Friday.", "2025-03-19", "on Friday", "2025-03-21", Day),
+        ("On Tuesday, March 11, Ukraine said it was ready.", "2025-03-19", "On Tuesday, March 11", "2025-03-11", Day),
+        ("The vote was held Thursday (April 17) in Kyiv.", "2025-04-18", "Thursday (April 17", "2025-04-17", Day),
+        ("It was signed on Jan. 20, 2025, in Washington.", "2025-03-19", "on Jan. 20, 2025", "2025-01-20", Day),
+        ("Russia invaded on Feb 24, 2022.", "2025-03-19", "on Feb 24, 2022", "2022-02-24", Day),
+        ("The truce runs until May 9.", "2025-03-19", "May 9", "2025-05-09", Day),
+        ("Aid was cut by the end of March.", "2025-04-19", "March", "2025-03-01", Month),
+        ("Ukraine has fought since 2014.", "2025-04-19", "2014", "2014-01-01", Year),
+        ("Prices rose in 2024-2025.", "2025-04-19", "in 2024", "2024-01-01", Year),
+        ("Growth slowed late last year.", "2025-04-19", "late last year", "2024-01-01", Year),
+        ("Elections are planned for March 2026.", "2025-04-19", "March 2026", "2026-03-01", Month),
+        ("He arrived early Wednesday morning.", "2025-04-19", "early Wednesday morning", "2025-04-16", Day),
+        ("Talks resume this weekend.", "2025-04-16", "this weekend", "2025-04-14", Week),
+        ("Drones struck last weekend.", "2025-04-14", "last weekend", "2025-04-07", Week),
+        ("The truce ended a week ago.", "2025-04-16", "a week ago", "2025-04-07", Week),
         ("He resigned three days ago.", "2025-03-19", "three days ago", "2025-03-16", Day),
     ];
 
@@ -1171,6 +1274,9 @@ mod tests {
             "The Sunday Times reported it.",
             "He met Theresa May.",
             "The late President spoke.",
+            "The 1990s were hard and the 2022 invasion changed it.",
+            "Trump and May met; March organizers said so.",
+            "In the next day or two, the last week of talks began.",
             "",
         ] {
             let got = find(s, "2025-03-19");
