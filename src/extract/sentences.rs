@@ -490,6 +490,45 @@ mod tests {
     }
 
     #[test]
+    fn random_punctuation_salad_never_panics() {
+        const PIECES: &[&str] = &[
+            "U.S.", " ", "The", ".", "?", "!", "…", "\"", "”", "’", "'", "(", ")", "Mr.", "é",
+            "日", "\n", "\n\n", "2.5", "he", "J.", "Feb.", "...", ",", "Ж", "\t", "—",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut text = String::new();
+        for round in 0..5000 {
+            text.clear();
+            for _ in 0..(round % 23 + 1) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+            }
+            // Sentences are non-empty, trimmed, in order and together hold every non-space char.
+            let parts = split(&text);
+            let mut last_end = 0;
+            for p in &parts {
+                let off = p.as_ptr() as usize - text.as_ptr() as usize;
+                assert!(
+                    off >= last_end && !p.is_empty() && p.trim() == *p,
+                    "{text:?}"
+                );
+                last_end = off + p.len();
+            }
+            let kept: usize = parts
+                .iter()
+                .map(|p| p.chars().filter(|c| !c.is_whitespace()).count())
+                .sum();
+            assert_eq!(
+                kept,
+                text.chars().filter(|c| !c.is_whitespace()).count(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn multibyte_text_never_panics() {
         assert_eq!(
             split("Зеленський сказав. Україна готова."),

@@ -11,6 +11,12 @@
 //! month with a year; a month or year alone after a cue word ("in March", "since 2014"); a
 //! relative word ("yesterday", "last week", "this month", "three days ago").
 //!
+//! "since", "until", "by" and "after" are left out of the expression (callers read them from the
+//! words before it). Weekdays: in the past, the latest such day on or before publication; in the
+//! future, the first on or after it; "last X" is strictly before, "next X" strictly after,
+//! "this X" is the coming one unless the sentence is past. Weeks start on Monday; "last week"
+//! is the week before publication's week; a weekend is dated by the week it falls in.
+//!
 //! Tense: weekdays and dates without a year depend on whether the sentence speaks of the
 //! future. [`is_future_context`] looks for the nearest tense cue before the mention (within the
 //! clause), then after it; the default is past, as news mostly reports what happened.
@@ -1387,6 +1393,32 @@ mod tests {
                 published: NaiveDate::MIN,
             },
         );
+    }
+
+    #[test]
+    fn random_word_salad_never_panics() {
+        const PIECES: &[&str] = &[
+            "May", " ", "5", ".", "U.S.", "’", "\"", "Thursday", ",", "é", "日", "on", "late", "-",
+            "…", "\n", "2025", "last", "week", "?", "the", "of", "ago", "three", "days", "mid",
+            "Feb", "31st", "(", "will", "s", "'", "0229", "as", "before", "this", "next", "—",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut text = String::new();
+        for round in 0..5000 {
+            text.clear();
+            for _ in 0..(round % 17 + 1) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+            }
+            let published = ["2025-03-19", "2024-02-29", "2025-12-31"][round % 3];
+            for m in find(&text, published) {
+                assert!(m.start < m.end && m.end <= text.len(), "{text:?}");
+                assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end));
+            }
+            let _ = is_future_context(&text, round % (text.len() + 1));
+        }
     }
 
     /// (expression, date) pairs, in order.
