@@ -106,3 +106,15 @@ fn odd_messages_get_polite_replies() {
         let _ = ask(&e, msg);
     }
 }
+
+#[test]
+fn a_day_in_the_question_picks_that_day() {
+    let (_d, e) = engine(&["seeds", "tests/data/dev"]);
+    let (reply, text) = ask(&e, "What happened on March 11?");
+    assert!(text.starts_with("On Mar 11, 2025"), "{text}");
+    assert!(reply.items.iter().all(|i| i.event_date.as_ref().map(|d| d.date.to_string()) == Some("2025-03-11".into())), "{text}");
+    let (_, text) = ask(&e, "What did Trump say on March 11?");
+    assert!(text.contains("Trump said he would talk"), "{text}");
+    let (reply, text) = ask(&e, "What happened on June 3?");
+    assert_eq!(reply.kind, ReplyKind::NotInSources, "{text}");
+}

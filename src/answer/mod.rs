@@ -394,7 +394,19 @@ impl Engine {
                 return self.status(t, self.question_date(question)?);
             }
         }
-        let found = question::retrieve(&self.store, &self.actors, question, kind, 4)?;
+        // A day named in the question ("what happened on March 11?") picks events by their
+        // date; its words are not searched for in the text.
+        let day = self.question_day(question)?;
+        let words_only = match &day {
+            Some((_, range)) => format!("{} {}", &question[..range.start], &question[range.end..]),
+            None => question.to_string(),
+        };
+        let found = question::retrieve(&self.store, &self.actors, &words_only, kind, day.as_ref().map(|d| d.0), 4)?;
+        if let Some((d, _)) = day {
+            if found.is_empty() {
+                return self.on_day(d);
+            }
+        }
         if let Some(t) = topic {
             // "Is the deal signed?" is about the topic's stage, answered from its status so a
             // prediction never counts as a signing. "When did Zelensky sign the law ratifying
@@ -478,7 +490,7 @@ impl Engine {
         }
         if reached.is_none() && expected_events.is_empty() {
             // Nothing on that stage: show what the sources do say about the question, if anything.
-            let found = question::retrieve(&self.store, &self.actors, question, kind, 2)?;
+            let found = question::retrieve(&self.store, &self.actors, question, kind, None, 2)?;
             for s in &found {
                 b.event_item(&s.event, modality_label(s.event.modality), &[])?;
             }
@@ -487,9 +499,9 @@ impl Engine {
         Ok(b.finish())
     }
 
-    /// A date named in a question ("signed on April 24?"), resolved against the newest article:
-    /// the story's own "now", not the clock.
-    fn question_date(&self, question: &str) -> Result<Option<NaiveDate>, StoreError> {
+    /// A day named in a question ("signed on April 24?"), with its place in the question,
+    /// resolved against the newest article: the story's own "now", not the clock.
+    fn question_day(&self, question: &str) -> Result<Option<(NaiveDate, std::ops::Range<usize>)>, StoreError> {
         let now = self
             .store
             .articles()?
@@ -499,7 +511,29 @@ impl Engine {
         Ok(find_dates(question, &TimeContext { published: now })
             .into_iter()
             .find(|m| m.precision == Precision::Day)
-            .map(|m| m.date))
+            .map(|m| (m.date, m.start..m.end)))
+    }
+
+    fn question_date(&self, question: &str) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self.question_day(question)?.map(|(d, _)| d))
+    }
+
+    /// "What happened on March 11?": the events of that day, facts first.
+    fn on_day(&self, day: NaiveDate) -> Result<Reply, StoreError> {
+        let mut events = self.store.events_on(day, 200)?;
+        events.retain(|e| e.date.as_ref().is_some_and(|d| d.precision == Precision::Day));
+        if events.is_empty() {
+            let mut reply = not_in_sources();
+            reply.title = format!("I don't have anything dated {} in my sources.", format_day(day));
+            return Ok(reply);
+        }
+        events.sort_by_key(|e| (e.modality != Modality::Fact, e.reported, e.key()));
+        let refs: Vec<&Event> = events.iter().collect();
+        let mut b = ReplyBuilder::new(&self.store, format!("On {}", format_day(day)));
+        for group in group_same_facts(&refs).into_iter().take(self.config.latest_count.max(1)) {
+            b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
+        }
+        Ok(b.finish())
     }
 }
 

@@ -111,6 +111,7 @@ pub fn retrieve(
     actors: &ActorMatcher,
     question: &str,
     kind: QuestionKind,
+    day: Option<chrono::NaiveDate>,
     limit: usize,
 ) -> Result<Vec<Scored>, StoreError> {
     let concepts = concepts(question, actors);
@@ -153,7 +154,11 @@ pub fn retrieve(
         .filter(|(_, c)| *c >= MIN_COVERAGE)
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    scored.truncate(limit * 4);
+    // With a day asked about, every candidate is read so the day's events can rise; without,
+    // the best few are enough.
+    if day.is_none() {
+        scored.truncate(limit * 4);
+    }
     let mut out = Vec::new();
     for (key, coverage) in scored {
         if let Some(event) = store.event(&key)? {
@@ -164,6 +169,9 @@ pub fn retrieve(
     // a number for "how many".
     let bonus = |e: &Event| -> f32 {
         let mut b = 0.0;
+        if day.is_some() && e.date.as_ref().map(|d| d.date) == day {
+            b += 0.5;
+        }
         if e.date.is_some() {
             b += if kind == QuestionKind::When { 0.08 } else { 0.02 };
         }

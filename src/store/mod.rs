@@ -32,6 +32,7 @@
 //! most recent (whole) articles, which the next ingest re-adds since they are idempotent.
 
 mod feeds;
+mod days;
 mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
