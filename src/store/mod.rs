@@ -33,6 +33,7 @@
 
 mod feeds;
 mod days;
+pub mod check;
 mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
