@@ -42,6 +42,10 @@ pub struct Config {
     pub topics: Vec<Topic>,
     #[serde(default, rename = "actor")]
     pub actors: Vec<Actor>,
+    /// Feeds polled by `serve` (and fetched once by `ingest --feed`); none by default, so the
+    /// bot works offline.
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<crate::feeds::FeedConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +216,7 @@ impl Config {
         if self.max_article_bytes == 0 {
             return Err(invalid("max_article_bytes must be above 0".into()));
         }
+        crate::feeds::check_feeds(&self.feeds, &self.topics).map_err(invalid)?;
         Ok(())
     }
 

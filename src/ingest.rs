@@ -193,6 +193,30 @@ pub fn ingest_paths(
     Ok(report)
 }
 
+/// Ingests articles built elsewhere (fetched from feeds) through the same path as files:
+/// idempotent by URL and content, events extracted, `new_events` for pushes. `origin` names each
+/// article in the report (feed items use their URL); it becomes the outcome's `path`.
+pub fn ingest_articles(
+    store: &Store,
+    config: &Config,
+    articles: Vec<(String, Article)>,
+) -> Result<IngestReport, StoreError> {
+    let extraction = Extraction::new(config);
+    let mut report = IngestReport::default();
+    for (origin, article) in articles {
+        let article_id = article.id.clone();
+        let (outcome, new_events) = store_article(store, &extraction, article)?;
+        report.files.push(FileOutcome::Stored {
+            path: PathBuf::from(origin),
+            article_id,
+            outcome,
+            new_events,
+        });
+    }
+    store.flush()?;
+    Ok(report)
+}
+
 /// The extractor for a run, and a fingerprint of what shapes its output (the extraction code's
 /// version and the topics and actors of the config). The fingerprint is stored with each
 /// article's content hash, so a new build or a changed config re-extracts stored articles

@@ -12,16 +12,22 @@
 //! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic,
 //!   actor, term), subscriptions and the push outbox. Nothing else knows sled's trees.
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
+//! - [`feeds`]: RSS/Atom/JSON feeds polled politely; items (and article pages) become articles
+//!   ingested like files; per-feed state (validators, failures, backoff) kept in the store.
 //! - [`answer`]: requests (`/latest`, `/status`, questions, …) → [`answer::Reply`] values.
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
 //! - [`notify`]: subscriptions, push planning and the outbox records.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
+//! - [`bench`]: `gen-corpus` (a deterministic synthetic corpus in the article formats) and
+//!   `bench` (ingest throughput, answer latency, memory, store size at 1k–100k articles).
 
 pub mod answer;
 pub mod article;
+pub mod bench;
 pub mod config;
 pub mod event;
 pub mod extract;
+pub mod feeds;
 pub mod frontend;
 pub mod ingest;
 pub mod notify;
