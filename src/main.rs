@@ -33,7 +33,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Ingest articles (files or folders) into the store; no PATH: the configured folders.
-    Ingest { paths: Vec<PathBuf> },
+    /// With --feed URL: fetch that feed once and ingest its items (paths too, if given).
+    Ingest {
+        paths: Vec<PathBuf>,
+        /// A feed (RSS, Atom or JSON Feed) to fetch once; repeatable. A configured feed keeps
+        /// its settings (outlet, topics, …), and a disabled one is enabled again on success.
+        #[arg(long = "feed", value_name = "URL")]
+        feeds: Vec<String>,
+    },
+    /// The configured feeds: last fetch, last error, items seen, disabled or not.
+    Feeds {
+        #[arg(long)]
+        json: bool,
+    },
     /// Answer one message (a /command or a question) and print the plain-text reply.
     Ask {
         /// The message; several words are joined with spaces.
@@ -88,10 +100,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Store::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
     );
     match cli.command {
-        Command::Ingest { paths } => {
-            let paths = if paths.is_empty() { config.article_dirs.clone() } else { paths };
-            let report = ingest(&store, &config, &paths)?;
-            Ok(if report.failed() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        Command::Ingest { paths, feeds } => {
+            let mut failed = false;
+            if !paths.is_empty() || feeds.is_empty() {
+                let paths = if paths.is_empty() { config.article_dirs.clone() } else { paths };
+                failed |= ingest(&store, &config, &paths)?.failed() > 0;
+            }
+            if !feeds.is_empty() {
+                failed |= !ingest_feeds(&store, &config, &feeds)?;
+            }
+            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Feeds { json } => {
+            list_feeds(&store, &config, json)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ask { text } => {
             if store.articles()?.is_empty() {
@@ -161,6 +183,64 @@ fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// Fetches each feed once and ingests its items: one line per skipped or failed item on stderr,
+/// then a summary line per feed. Returns whether everything went through.
+fn ingest_feeds(store: &Arc<Store>, config: &Arc<Config>, urls: &[String]) -> anyhow::Result<bool> {
+    for url in urls {
+        storyline::feeds::config::check_url(url).map_err(|e| anyhow::anyhow!("--feed {url:?}: {e}"))?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let poller = storyline::feeds::FeedPoller::new(store.clone(), config.clone())?;
+    let mut ok = true;
+    for url in urls {
+        let report = runtime.block_on(poller.poll(&poller.feed_for_url(url)));
+        for p in &report.skipped {
+            eprintln!("skipped: {}: {}", p.item, p.reason);
+        }
+        for p in &report.failed {
+            eprintln!("failed (retried next time): {}: {}", p.item, p.reason);
+        }
+        eprintln!("feed {}: {}", report.url, report.summary_line());
+        ok &= !report.is_failure() && report.skipped.is_empty() && report.failed.is_empty();
+    }
+    Ok(ok)
+}
+
+/// `storyline feeds`: each configured feed with its state.
+fn list_feeds(store: &Store, config: &Config, json: bool) -> anyhow::Result<()> {
+    let feeds = storyline::feeds::overview(config, store)?;
+    if json {
+        println!("{}", serde_json::to_string(&feeds)?);
+        return Ok(());
+    }
+    if feeds.is_empty() {
+        println!("no feeds configured (add [[feed]] entries to the config)");
+        return Ok(());
+    }
+    let when = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+    };
+    for (i, f) in feeds.iter().enumerate() {
+        let s = &f.state;
+        if i > 0 {
+            println!();
+        }
+        println!("{}", f.url);
+        println!("  outlet:       {}", f.outlet.as_deref().unwrap_or("(the feed's title)"));
+        println!("  every:        {} min", f.interval_minutes);
+        println!("  topics:       {}", if f.topics.is_empty() { "all".to_string() } else { f.topics.join(", ") });
+        println!("  status:       {}", if s.disabled { "DISABLED (ingest --feed URL retries it)" } else { "enabled" });
+        println!("  last fetch:   {}", when(&s.last_fetch));
+        println!("  last success: {}", when(&s.last_success));
+        println!("  last error:   {}", s.last_error.as_deref().unwrap_or("-"));
+        println!("  failures:     {} in a row", s.consecutive_failures);
+        println!("  items seen:   {}", s.items_seen);
+        println!("  last result:  {}", s.last_result.as_deref().unwrap_or("-"));
+        println!("  next fetch:   {}", if s.disabled { "-".to_string() } else { when(&s.next_fetch).replace("never", "when serve starts") });
+    }
+    Ok(())
 }
 
 /// Ingests and reports: one line per failed file on stderr, then a summary line.

@@ -400,6 +400,10 @@ impl FeedPoller {
                     unchanged.push((link.to_string(), id));
                     continue;
                 }
+                Ok(Some(fp)) if fp.strip_prefix(SKIPPED) == Some(entry.fingerprint.as_str()) => {
+                    // Skipped before for a reason that has not changed; reported then.
+                    continue;
+                }
                 Ok(_) => {}
                 Err(e) => return Err(PollError::msg(format!("store: {e}"))),
             }
@@ -424,7 +428,7 @@ impl FeedPoller {
                 Ok(a) => articles.push((link.to_string(), a, entry.fingerprint.clone())),
                 Err(reason) => {
                     tracing::info!(feed = %url, item = %link, "item skipped: {reason}");
-                    self.remember(url, &id, &entry.fingerprint)?;
+                    self.remember(url, &id, &format!("{SKIPPED}{}", entry.fingerprint))?;
                     skip(&mut report, label, reason);
                 }
             }
@@ -458,7 +462,7 @@ impl FeedPoller {
         drop(guard);
         report.ingest = ingest;
         for (link, id, fp, topics_wanted) in off_topic {
-            self.remember(url, &id, &fp)?;
+            self.remember(url, &id, &format!("{SKIPPED}{fp}"))?;
             skip(
                 &mut report,
                 link,
@@ -592,6 +596,10 @@ pub fn overview(config: &Config, store: &Store) -> Result<Vec<FeedOverview>, Sto
         })
         .collect()
 }
+
+/// Marks the recorded fingerprint of an item that was skipped (not stored), so that an
+/// unchanged entry is neither processed again nor reported as an unchanged article.
+const SKIPPED: &str = "skipped:";
 
 struct Polled {
     report: FeedReport,
