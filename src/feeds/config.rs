@@ -169,7 +169,16 @@ mod tests {
     }
 
     #[test]
-    fn bundled_config_follows_no_feed() {
+    fn bundled_config_follows_no_feed_and_its_commented_examples_are_valid() {
         assert!(crate::config::Config::builtin().feeds.is_empty());
+        let text = crate::config::DEFAULT_CONFIG;
+        let start = text.find("# [[feed]]").expect("commented [[feed]] examples");
+        let examples: Vec<&str> = text[start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect();
+        let config = parse(&format!("{}{}\n", &text[..start], examples.join("\n"))).unwrap();
+        assert_eq!(config.feeds.len(), 4);
+        assert!(config.feeds.iter().all(|f| f.outlet.is_some() && f.timezone.is_some()));
     }
 }
