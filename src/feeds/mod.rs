@@ -138,7 +138,13 @@ pub struct FeedPoller {
     /// Ingest of one feed at a time: two feeds may carry the same article, and the
     /// "events new to the store" of each must be computed against the other's result.
     ingest_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Feeds fetched at once: enough that one slow server does not hold up the rest, few
+    /// enough to stay light on the machine and the network.
+    slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many feeds one poller fetches at the same time.
+pub const CONCURRENT_FEEDS: usize = 4;
 
 impl FeedPoller {
     pub fn new(store: Arc<Store>, config: Arc<Config>) -> Result<FeedPoller, FetchError> {
@@ -155,6 +161,7 @@ impl FeedPoller {
             config,
             fetcher: Fetcher::new(settings)?,
             ingest_lock: Arc::new(tokio::sync::Mutex::new(())),
+            slots: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_FEEDS)),
         })
     }
 
@@ -186,7 +193,11 @@ impl FeedPoller {
             }
             let poller = self.clone();
             let feed = feed.clone();
-            tasks.spawn(async move { poller.poll(&feed).await });
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits for a free slot.
+                let _slot = poller.slots.clone().acquire_owned().await.ok();
+                poller.poll(&feed).await
+            });
         }
         let mut reports = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -259,13 +270,13 @@ impl FeedPoller {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => {
                 // Without the state the poll could not be recorded; better not to poll.
-                let mut report = FeedReport::new(&url, default_outlet(feed, None), FeedStatus::Fetched { entries: 0 });
-                report.status = FeedStatus::Failed {
+                tracing::error!(feed = %url, "cannot read the feed's state: {e}");
+                let status = FeedStatus::Failed {
                     error: format!("store: {e}"),
                     consecutive_failures: 0,
                     disabled: false,
                 };
-                return report;
+                return FeedReport::new(&url, default_outlet(feed, None), status);
             }
         };
         let validators = Validators {

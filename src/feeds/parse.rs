@@ -79,14 +79,14 @@ fn entry(e: &feed_rs::model::Entry, base: Option<&reqwest::Url>) -> FeedEntry {
     let summary = e
         .summary
         .as_ref()
-        .map(|t| html::paragraphs(&t.content, is_html(&t.content_type.to_string())))
+        .map(|t| html::paragraphs(&t.content, is_html(t.content_type.as_ref())))
         .unwrap_or_default();
     let content = e
         .content
         .as_ref()
         .and_then(|c| {
             let body = c.body.as_deref()?;
-            Some(html::paragraphs(body, is_html(&c.content_type.to_string())))
+            Some(html::paragraphs(body, is_html(c.content_type.as_ref())))
         })
         .unwrap_or_default();
     let mut entry = FeedEntry {
@@ -126,7 +126,7 @@ fn is_html(media_type: &str) -> bool {
 
 /// A feed title or entry title as plain text (Atom allows HTML titles).
 fn text_of(t: &feed_rs::model::Text) -> String {
-    if is_html(&t.content_type.to_string()) || html::looks_like_html(&t.content) {
+    if is_html(t.content_type.as_ref()) || html::looks_like_html(&t.content) {
         html::clean_text(&html::html_paragraphs(&t.content).join(" "))
     } else {
         html::clean_text(&t.content)
