@@ -36,8 +36,9 @@ enum Route {
     FailFirst { status: u16, times: usize, then: Box<Route> },
     /// Waits before answering.
     Slow { delay: Duration, then: Box<Route> },
-    /// `bytes` of a never-ending-looking feed, streamed without a Content-Length.
-    Huge { bytes: usize },
+    /// `bytes` of a never-ending-looking feed, streamed (with a Content-Length only if
+    /// `declared`).
+    Huge { bytes: usize, declared: bool },
     Redirect { to: String },
     Status(u16),
 }
@@ -197,8 +198,9 @@ fn respond(stream: &mut TcpStream, route: Route, req: &HashMap<String, String>, 
             std::thread::sleep(delay);
             respond(stream, *then, req, shared);
         }
-        Route::Huge { bytes } => {
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n";
+        Route::Huge { bytes, declared } => {
+            let length = if declared { format!("Content-Length: {bytes}\r\n") } else { String::new() };
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n{length}Connection: close\r\n\r\n");
             if stream.write_all(head.as_bytes()).is_err() {
                 return;
             }
@@ -211,7 +213,9 @@ fn respond(stream: &mut TcpStream, route: Route, req: &HashMap<String, String>, 
                 }
                 sent += chunk.len();
             }
-            shared.lock().unwrap().huge_sent = sent;
+            if !declared {
+                shared.lock().unwrap().huge_sent = sent;
+            }
         }
         Route::Redirect { to } => {
             write_response(stream, "302 Found", &format!("Location: {to}\r\n"), b"");
@@ -490,7 +494,8 @@ async fn failing_feeds_are_reported_without_stopping_the_others() {
         "/slow.xml",
         Route::Slow { delay: Duration::from_secs(3), then: Box::new(server.doc("flaky_ok.xml", "application/rss+xml")) },
     );
-    server.route("/huge.xml", Route::Huge { bytes: 50 * 1024 * 1024 });
+    server.route("/huge.xml", Route::Huge { bytes: 50 * 1024 * 1024, declared: false });
+    server.route("/huge-declared.xml", Route::Huge { bytes: 50 * 1024 * 1024, declared: true });
     server.route(
         "/flaky.xml",
         Route::FailFirst { status: 500, times: 1, then: Box::new(server.doc("flaky_ok.xml", "application/rss+xml")) },
@@ -502,6 +507,7 @@ async fn failing_feeds_are_reported_without_stopping_the_others() {
         feed(&server, "/malformed.xml"),
         feed(&server, "/slow.xml"),
         feed(&server, "/huge.xml"),
+        feed(&server, "/huge-declared.xml"),
         flaky.clone(),
         feed(&server, "/loop.xml"),
         feed(&server, "/rss.xml"),
@@ -522,6 +528,7 @@ async fn failing_feeds_are_reported_without_stopping_the_others() {
     assert!(error("/malformed.xml").contains("not a valid RSS, Atom or JSON feed"));
     assert!(error("/slow.xml").contains("timed out"));
     assert!(error("/huge.xml").contains("larger than 5242880 bytes"));
+    assert!(error("/huge-declared.xml").contains("larger than 5242880 bytes"));
     assert!(error("/flaky.xml").contains("HTTP 500"));
     assert!(error("/loop.xml").contains("redirects"), "{}", error("/loop.xml"));
     // The good feed went through regardless.
