@@ -696,3 +696,28 @@ fn cli_ingest_feed_and_feeds_listing() {
     let (_, out, _) = run(&["ask", "When was the minerals deal ratified?"]);
     assert!(out.contains("Dnipro Wire"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_feeds_forever_is_spawnable_and_idle_without_feeds() {
+    // The call `serve` makes: a spawned task that ends when its shutdown future does.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&tmp.path().join("store")).unwrap());
+    let config = Arc::new(Config::builtin());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(feeds::poll_feeds_forever(
+        store,
+        config,
+        move |report| {
+            let _ = tx.send(report);
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!task.is_finished(), "with no feeds it waits for shutdown rather than returning");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap();
+    assert!(rx.recv().await.is_none(), "nothing fetched, nothing handed over");
+}
