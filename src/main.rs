@@ -65,6 +65,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a deterministic synthetic corpus for benchmarks: gen-corpus --articles N --out DIR
+    /// [--seed S] (here the global --articles is the number of articles to write).
+    GenCorpus(storyline::bench::GenCorpusArgs),
+    /// Benchmark ingest and answers on generated corpora (default sizes 1k, 10k, 100k articles).
+    Bench(storyline::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
+    // Benchmarks make their own corpora and stores; they never open the configured store.
+    match &cli.command {
+        Command::GenCorpus(args) => return storyline::bench::gen_corpus_command(&config, &cli.articles, args),
+        Command::Bench(args) => return storyline::bench::bench_command(&config, cli.config.as_deref(), args),
+        _ => {}
+    }
     if let Some(d) = cli.data {
         config.data_dir = d;
     }
@@ -131,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract { .. } => unreachable!("handled before the store is opened"),
+        Command::GenCorpus(_) | Command::Bench(_) => unreachable!("handled before the store is opened"),
         Command::Stats { json } => {
             let stats = store.stats()?;
             if json {

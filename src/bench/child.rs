@@ -1,0 +1,120 @@
+//! The measuring halves of `storyline bench`, each run in a fresh child process (the bench
+//! re-executes its own binary with the hidden `--child` flag) so that peak RSS (`VmHWM`, a
+//! process-lifetime figure) and open times belong to one corpus size and one phase only.
+//!
+//! A child writes one JSON object per line on stdout: `{"metric", "value", "unit"}` and, for
+//! latencies, `"request"`; the parent adds `"articles"`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::gen_corpus::Vocabulary;
+use super::requests::{request_mix, RequestKind};
+use crate::answer::{Engine, Subscriber};
+use crate::config::Config;
+use crate::ingest::ingest_paths;
+use crate::store::Store;
+
+fn emit(metric: &str, value: f64, unit: &str) {
+    println!("{}", json!({ "metric": metric, "value": round3(value), "unit": unit }));
+}
+
+fn emit_request(metric: &str, request: RequestKind, value: f64) {
+    println!(
+        "{}",
+        json!({ "metric": metric, "request": request.name(), "value": round3(value), "unit": "ms" })
+    );
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Ingests the corpus into a new store with the real ingest path; the clock stops after the
+/// final flush (`ingest_paths` flushes), so the figures are for durable ingest.
+pub fn ingest(config: &Config, corpus: &Path, store_dir: &Path) -> anyhow::Result<()> {
+    let store = Store::open(store_dir)?;
+    let started = Instant::now();
+    let report = ingest_paths(&store, config, &[corpus])?;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let articles = report.added() + report.replaced() + report.unchanged();
+    let events = store.event_count()?;
+    if report.failed() > 0 {
+        eprintln!("bench: {} corpus files failed to ingest (first: {:?})", report.failed(), report.errors.first());
+    }
+    emit("ingest_articles_per_s", articles as f64 / secs, "articles/s");
+    emit("ingest_events_per_s", events as f64 / secs, "events/s");
+    emit("ingest_seconds", secs, "s");
+    emit("ingest_failed_files", report.failed() as f64, "files");
+    emit("events_stored", events as f64, "events");
+    drop(store);
+    emit("ingest_peak_rss_mb", peak_rss_mb().unwrap_or(f64::NAN), "MB");
+    Ok(())
+}
+
+/// Opens the store, answers once (the open → first answer time), then the fixed mix of
+/// requests, timing each; reports percentiles per request kind and the process's peak RSS.
+pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()> {
+    let vocab = Vocabulary::new(&config);
+    let mix = request_mix(&config, &vocab, seed);
+    let config = Arc::new(config);
+    let from = Subscriber::terminal();
+
+    let started = Instant::now();
+    let store = Arc::new(Store::open(store_dir)?);
+    let engine = Engine::new(config, store);
+    std::hint::black_box(engine.handle(&from, "/status"));
+    emit("open_to_first_answer_ms", started.elapsed().as_secs_f64() * 1000.0, "ms");
+
+    let mut times: Vec<(RequestKind, f64)> = Vec::with_capacity(mix.len());
+    for (kind, text) in &mix {
+        let t = Instant::now();
+        let reply = engine.handle(&from, text);
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        std::hint::black_box(reply);
+        times.push((*kind, ms));
+    }
+    for kind in RequestKind::ALL {
+        let mut v: Vec<f64> = times.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).collect();
+        v.sort_by(f64::total_cmp);
+        emit_request("latency_p50_ms", kind, percentile(&v, 0.50));
+        emit_request("latency_p99_ms", kind, percentile(&v, 0.99));
+        emit_request("latency_max_ms", kind, v.last().copied().unwrap_or(f64::NAN));
+    }
+    emit("peak_rss_mb", peak_rss_mb().unwrap_or(f64::NAN), "MB");
+    Ok(())
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The process's peak resident set (`VmHWM` in `/proc/self/status`), in MiB; `None` where
+/// there is no procfs.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 50.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&[3.0], 0.99), 3.0);
+    }
+}
