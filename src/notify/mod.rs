@@ -1,20 +1,284 @@
-//! Subscriptions and pushes: what changed → whom to tell (pure planning), delivered later through
-//! the outbox kept in the store.
+//! Subscriptions and pushes: what changed → whom to tell (pure planning in [`mod@plan`]), delivered
+//! later through the outbox kept in the store. [`watch`] notices new article files and turns an
+//! ingest run into queued pushes. Nothing here knows Telegram: a push is a [`Reply`] and a chat.
 
-use crate::answer::{Engine, Reply, Subscriber};
+pub mod plan;
+pub mod watch;
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::{Action, Citation, Engine, Reply, ReplyItem, ReplyKind, Subscriber};
+use crate::config::Topic;
+
+pub use plan::{plan, ArticleNews, PlanInput, StatusChange};
+
+/// A chat (or forum thread) following a topic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Subscription {
+    pub chat_id: i64,
+    pub thread_id: Option<i32>,
+    /// Topic id from the config.
+    pub topic: String,
+}
+
+impl Subscription {
+    pub fn subscriber(&self) -> Subscriber {
+        Subscriber { chat_id: self.chat_id, thread_id: self.thread_id }
+    }
+}
+
+/// One planned message: a reply about one article for one chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Push {
+    pub chat_id: i64,
+    pub thread_id: Option<i32>,
+    pub article_id: String,
+    /// The subscribed topics this push is about.
+    pub topics: Vec<String>,
+    pub reply: Reply,
+    /// Nothing new (another outlet repeating known facts): sent without a notification sound.
+    pub quiet: bool,
+}
+
+/// A push waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: u64,
+    pub push: Push,
+    /// How many of the rendered message parts Telegram already accepted.
+    pub parts_sent: u32,
+}
 
 /// `/subscribe [topic]`: records the subscription and replies with the topic's current status
 /// and latest events (backfill).
-pub fn subscribe(_engine: &Engine, _from: &Subscriber, _topic: Option<&str>) -> Reply {
-    Reply::default()
+pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Reply {
+    let Some(name) = topic.map(str::trim).filter(|t| !t.is_empty()) else {
+        return topic_menu(engine, "Which topic would you like to follow?", "/subscribe");
+    };
+    let Some(topic) = engine.config().find_topic(name) else {
+        return unknown_topic(engine, name, "/subscribe");
+    };
+    let store = engine.store();
+    let existing = match store.chat_subscriptions(from.chat_id, from.thread_id) {
+        Ok(subs) => subs,
+        Err(e) => return storage_error(&e),
+    };
+    let already = existing.iter().any(|s| s.topic == topic.id);
+    let limit = engine.config().telegram.max_subscriptions_per_chat;
+    if !already && existing.len() >= limit {
+        return Reply {
+            title: format!("This chat already follows {} topics, the most it may", existing.len()),
+            intro: vec!["Unsubscribe from one first (/subscriptions lists them).".into()],
+            actions: vec![action("My subscriptions", "/subscriptions")],
+            kind: ReplyKind::Error,
+            ..Reply::default()
+        };
+    }
+    if !already {
+        let sub = Subscription { chat_id: from.chat_id, thread_id: from.thread_id, topic: topic.id.clone() };
+        if let Err(e) = store.add_subscription(&sub) {
+            return storage_error(&e);
+        }
+        tracing::info!(chat = from.chat_id, thread = ?from.thread_id, topic = %topic.id, "subscribed");
+    }
+    // Backfill: the core's own status and latest answers, merged into one message.
+    let status = engine.handle(from, &format!("/status {}", topic.id));
+    let latest = engine.handle(from, &format!("/latest {}", topic.id));
+    let mut reply = Reply {
+        title: if already {
+            format!("You already follow {}", topic.name)
+        } else {
+            format!("Subscribed to {}", topic.name)
+        },
+        intro: vec![format!(
+            "I will post here when a new article adds to the {} story. Where it stands now:",
+            topic.name
+        )],
+        kind: ReplyKind::Answer,
+        ..Reply::default()
+    };
+    for (i, part) in [status, latest].iter().enumerate() {
+        if part.kind == ReplyKind::Error {
+            continue;
+        }
+        // The status title says where the story stands; the latest title only matters when it
+        // stands alone ("nothing yet").
+        if !part.title.is_empty() && (i == 0 || part.items.is_empty()) {
+            reply.intro.push(part.title.clone());
+        }
+        merge_into(&mut reply, part);
+    }
+    reply.actions = vec![
+        action("Timeline", &format!("/timeline {}", topic.id)),
+        action("Unsubscribe", &format!("/unsubscribe {}", topic.id)),
+    ];
+    reply
 }
 
-/// `/unsubscribe [topic]`.
-pub fn unsubscribe(_engine: &Engine, _from: &Subscriber, _topic: Option<&str>) -> Reply {
-    Reply::default()
+/// `/unsubscribe [topic]`; `all` drops every topic of the chat.
+pub fn unsubscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Reply {
+    let store = engine.store();
+    let existing = match store.chat_subscriptions(from.chat_id, from.thread_id) {
+        Ok(subs) => subs,
+        Err(e) => return storage_error(&e),
+    };
+    let Some(name) = topic.map(str::trim).filter(|t| !t.is_empty()) else {
+        if existing.is_empty() {
+            return info("This chat follows no topics", vec![], subscribe_actions(engine));
+        }
+        let actions = existing
+            .iter()
+            .map(|s| action(&topic_name(engine, &s.topic), &format!("/unsubscribe {}", s.topic)))
+            .collect();
+        return info("Which topic should I stop following here?", vec![], actions);
+    };
+    let targets: Vec<Subscription> = if name.eq_ignore_ascii_case("all") {
+        existing.clone()
+    } else {
+        let Some(topic) = engine.config().find_topic(name) else {
+            return unknown_topic(engine, name, "/unsubscribe");
+        };
+        match existing.iter().find(|s| s.topic == topic.id) {
+            Some(s) => vec![s.clone()],
+            None => {
+                return info(
+                    &format!("This chat does not follow {}", topic.name),
+                    vec![],
+                    vec![action("My subscriptions", "/subscriptions")],
+                )
+            }
+        }
+    };
+    if targets.is_empty() {
+        return info("This chat follows no topics", vec![], subscribe_actions(engine));
+    }
+    for sub in &targets {
+        if let Err(e) = store.remove_subscription(sub) {
+            return storage_error(&e);
+        }
+        tracing::info!(chat = from.chat_id, thread = ?from.thread_id, topic = %sub.topic, "unsubscribed");
+    }
+    let names: Vec<String> = targets.iter().map(|s| topic_name(engine, &s.topic)).collect();
+    info(
+        &format!("Unsubscribed from {}", names.join(", ")),
+        vec!["No more updates on it here.".into()],
+        targets
+            .iter()
+            .map(|s| action("Subscribe again", &format!("/subscribe {}", s.topic)))
+            .take(1)
+            .collect(),
+    )
 }
 
 /// `/subscriptions`: the chat's topics.
-pub fn subscriptions(_engine: &Engine, _from: &Subscriber) -> Reply {
-    Reply::default()
+pub fn subscriptions(engine: &Engine, from: &Subscriber) -> Reply {
+    match engine.store().chat_subscriptions(from.chat_id, from.thread_id) {
+        Err(e) => storage_error(&e),
+        Ok(subs) if subs.is_empty() => info(
+            "This chat follows no topics yet",
+            vec!["Pick one to get a message whenever a new article adds to it.".into()],
+            subscribe_actions(engine),
+        ),
+        Ok(subs) => info(
+            "Topics this chat follows",
+            subs.iter().map(|s| format!("{} ({})", topic_name(engine, &s.topic), s.topic)).collect(),
+            subs.iter()
+                .map(|s| action(&format!("Unsubscribe {}", s.topic), &format!("/unsubscribe {}", s.topic)))
+                .collect(),
+        ),
+    }
+}
+
+fn action(label: &str, command: &str) -> Action {
+    Action { label: label.to_string(), command: command.to_string() }
+}
+
+fn info(title: &str, intro: Vec<String>, actions: Vec<Action>) -> Reply {
+    Reply { title: title.to_string(), intro, actions, kind: ReplyKind::Info, ..Reply::default() }
+}
+
+fn topic_name(engine: &Engine, id: &str) -> String {
+    engine.config().topic(id).map(|t| t.name.clone()).unwrap_or_else(|| id.to_string())
+}
+
+fn subscribe_actions(engine: &Engine) -> Vec<Action> {
+    engine.config().topics.iter().map(|t| action(&t.name, &format!("/subscribe {}", t.id))).collect()
+}
+
+fn topic_list(engine: &Engine) -> String {
+    let topics: Vec<String> = engine.config().topics.iter().map(describe_topic).collect();
+    format!("Topics: {}.", topics.join("; "))
+}
+
+fn describe_topic(t: &Topic) -> String {
+    format!("{} ({})", t.name, t.id)
+}
+
+/// No topic named: the topics as buttons.
+fn topic_menu(engine: &Engine, title: &str, command: &str) -> Reply {
+    let actions =
+        engine.config().topics.iter().map(|t| action(&t.name, &format!("{command} {}", t.id))).collect();
+    info(title, vec![topic_list(engine)], actions)
+}
+
+fn unknown_topic(engine: &Engine, name: &str, command: &str) -> Reply {
+    let mut reply =
+        topic_menu(engine, &format!("I don't follow a topic called \u{201c}{name}\u{201d}"), command);
+    reply.kind = ReplyKind::Error;
+    reply
+}
+
+fn storage_error(e: &crate::store::StoreError) -> Reply {
+    tracing::error!(error = %e, "subscription storage failed");
+    Reply {
+        title: "Sorry, I could not update this chat's subscriptions right now".into(),
+        intro: vec!["Please try again in a moment.".into()],
+        kind: ReplyKind::Error,
+        ..Reply::default()
+    }
+}
+
+/// Appends `part`'s items, citations and notes to `into`, renumbering citations (one number per
+/// article) and skipping items `into` already holds.
+pub fn merge_into(into: &mut Reply, part: &Reply) {
+    let mut map = Vec::with_capacity(part.citations.len());
+    for c in &part.citations {
+        map.push(cite_index(&mut into.citations, c));
+    }
+    let remap = |ix: &[usize]| -> Vec<usize> {
+        ix.iter().filter_map(|i| i.checked_sub(1).and_then(|i| map.get(i)).copied()).collect()
+    };
+    for item in &part.items {
+        let item = ReplyItem {
+            cites: remap(&item.cites),
+            also_reported_by: remap(&item.also_reported_by),
+            ..item.clone()
+        };
+        let duplicate = into.items.iter().any(|i| i.text == item.text && i.event_date == item.event_date);
+        if !duplicate {
+            into.items.push(item);
+        }
+    }
+    for note in &part.notes {
+        if !into.notes.contains(note) {
+            into.notes.push(note.clone());
+        }
+    }
+}
+
+/// The 1-based number of `c`'s article in `citations`, adding it (or its sentences) if needed.
+fn cite_index(citations: &mut Vec<Citation>, c: &Citation) -> usize {
+    if let Some(pos) = citations.iter().position(|x| x.article_id == c.article_id) {
+        let existing = &mut citations[pos];
+        for s in &c.sentences {
+            if !existing.sentences.contains(s) {
+                existing.sentences.push(*s);
+            }
+        }
+        existing.sentences.sort_unstable();
+        pos + 1
+    } else {
+        citations.push(c.clone());
+        citations.len()
+    }
 }

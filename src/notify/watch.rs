@@ -1,0 +1,339 @@
+//! Following the story as files arrive: [`FolderWatch`] notices new or changed article files by
+//! their modification time and size, and [`PushPlanner`] ingests them (or takes the report of an
+//! ingest done elsewhere, e.g. feeds), plans the pushes and queues them in the outbox in one
+//! atomic write. Both block (file system, sled): callers run them on a blocking thread.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::answer::{Citation, Engine, Reply, Subscriber};
+use crate::event::Event;
+use crate::ingest::{ingest_paths, FileOutcome, IngestReport};
+use crate::store::{PutOutcome, StoreError};
+
+use super::plan::{plan, ArticleNews, PlanInput, StatusChange};
+
+/// Folders deeper than this are not watched (and symlink loops end here).
+const MAX_DEPTH: usize = 8;
+
+/// What a file looked like at the last scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileState {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+/// The article folders and the state of their files when last ingested.
+#[derive(Debug)]
+pub struct FolderWatch {
+    dirs: Vec<PathBuf>,
+    known: HashMap<PathBuf, FileState>,
+}
+
+impl FolderWatch {
+    /// Starts knowing no file, so the first scan offers every file: ingest is idempotent, so
+    /// files already stored cost a re-read and push nothing, while files that arrived while the
+    /// bot was down are pushed like any new article.
+    pub fn new(dirs: Vec<PathBuf>) -> FolderWatch {
+        FolderWatch { dirs, known: HashMap::new() }
+    }
+
+    /// Starts from the folders' current content, offering only later changes.
+    pub fn from_now(dirs: Vec<PathBuf>) -> FolderWatch {
+        let mut watch = FolderWatch::new(dirs);
+        watch.known = watch.scan();
+        watch
+    }
+
+    /// Article files (`.txt`, `.md`, `manifest.toml`) in the folders, recursively.
+    pub fn scan(&self) -> HashMap<PathBuf, FileState> {
+        let mut files = HashMap::new();
+        for dir in &self.dirs {
+            scan_dir(dir, 0, &mut files);
+        }
+        files
+    }
+
+    /// Files that are new or changed since they were last accepted, with their current state.
+    pub fn changed(&self) -> Vec<(PathBuf, FileState)> {
+        let mut changed: Vec<(PathBuf, FileState)> =
+            self.scan().into_iter().filter(|(p, s)| self.known.get(p) != Some(s)).collect();
+        changed.sort_by(|a, b| a.0.cmp(&b.0));
+        changed
+    }
+
+    /// Of `candidates`, those still in the same state now (a file being written is left for the
+    /// next scan rather than ingested half-written).
+    pub fn settled(&self, candidates: Vec<(PathBuf, FileState)>) -> Vec<(PathBuf, FileState)> {
+        candidates.into_iter().filter(|(p, s)| file_state(p).as_ref() == Some(s)).collect()
+    }
+
+    /// Records files as ingested in the given state.
+    pub fn accept(&mut self, files: &[(PathBuf, FileState)]) {
+        for (p, s) in files {
+            self.known.insert(p.clone(), *s);
+        }
+    }
+}
+
+fn file_state(path: &Path) -> Option<FileState> {
+    let meta = std::fs::metadata(path).ok()?;
+    meta.is_file().then(|| FileState { modified: meta.modified().ok(), len: meta.len() })
+}
+
+fn is_watched(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.starts_with('.') {
+        return false;
+    }
+    name == "manifest.toml" || matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "md"))
+}
+
+fn scan_dir(dir: &Path, depth: usize, files: &mut HashMap<PathBuf, FileState>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            if !hidden {
+                scan_dir(&path, depth + 1, files);
+            }
+        } else if meta.is_file() && is_watched(&path) {
+            files.insert(path, FileState { modified: meta.modified().ok(), len: meta.len() });
+        }
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub files: usize,
+    pub failed: usize,
+    /// Articles that added events.
+    pub articles_with_news: usize,
+    pub pushes_queued: usize,
+}
+
+/// Turns ingest runs into queued pushes. It remembers the last status the core gave for each
+/// followed topic, so a push can say what changed even when the ingest happened elsewhere (the
+/// feed poller hands over its reports after storing them).
+#[derive(Debug, Default)]
+pub struct PushPlanner {
+    last_status: HashMap<String, Reply>,
+}
+
+/// Who asks the core for statuses on the planner's behalf.
+const SYSTEM: Subscriber = Subscriber { chat_id: 0, thread_id: None };
+
+fn status_of(engine: &Engine, topic: &str) -> Reply {
+    engine.handle(&SYSTEM, &format!("/status {topic}"))
+}
+
+impl PushPlanner {
+    pub fn new() -> PushPlanner {
+        PushPlanner::default()
+    }
+
+    /// Records the status of followed topics not seen yet (new subscriptions) and forgets
+    /// topics nobody follows any more, so "was" is never stale. Call before ingesting.
+    pub fn refresh(&mut self, engine: &Engine) -> Result<(), StoreError> {
+        let followed: BTreeSet<String> =
+            engine.store().all_subscriptions()?.into_iter().map(|s| s.topic).collect();
+        self.last_status.retain(|t, _| followed.contains(t));
+        for topic in followed {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.last_status.entry(topic) {
+                let status = status_of(engine, slot.key());
+                slot.insert(status);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ingests `paths`, plans pushes for the subscribers of the topics that gained events and
+    /// queues them in the outbox in one atomic write. A store failure leaves nothing queued
+    /// (the caller retries the files later); bad files are logged and skipped.
+    pub fn ingest_and_queue(&mut self, engine: &Engine, paths: &[PathBuf]) -> Result<RunSummary, StoreError> {
+        self.refresh(engine)?;
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let report = ingest_paths(engine.store(), engine.config(), &refs)?;
+        self.queue_report(engine, report)
+    }
+
+    /// Plans and queues the pushes for an ingest that already happened (files or feeds).
+    pub fn queue_report(&mut self, engine: &Engine, report: IngestReport) -> Result<RunSummary, StoreError> {
+        let mut summary =
+            RunSummary { files: report.files.len(), failed: report.failed(), ..RunSummary::default() };
+        let mut news = Vec::new();
+        for file in report.files {
+            match file {
+                FileOutcome::Failed { path, reason } => {
+                    tracing::warn!(path = %path.display(), %reason, "article skipped");
+                }
+                FileOutcome::Stored { path, article_id, outcome, new_events } => {
+                    if outcome == PutOutcome::Unchanged {
+                        tracing::debug!(path = %path.display(), article = %article_id, "article unchanged");
+                    } else {
+                        tracing::info!(path = %path.display(), article = %article_id, ?outcome, new_events = new_events.len(), "article ingested");
+                    }
+                    if !new_events.is_empty() {
+                        news.push(ArticleNews { article_id, events: new_events });
+                    }
+                }
+            }
+        }
+        summary.articles_with_news = news.len();
+        if news.is_empty() {
+            return Ok(summary);
+        }
+        let store = engine.store();
+        let config = engine.config();
+        let subscriptions = store.all_subscriptions()?;
+        let followed: BTreeSet<String> = subscriptions.iter().map(|s| s.topic.clone()).collect();
+        // The core's own status answers, before (remembered) and after, so a push states the
+        // change in the same words as `/status`.
+        let mut changes = Vec::new();
+        for topic_id in &followed {
+            let after = status_of(engine, topic_id);
+            if let (Some(topic), Some(before)) = (config.topic(topic_id), self.last_status.get(topic_id)) {
+                changes.extend(StatusChange::between(topic, before, &after));
+            }
+            self.last_status.insert(topic_id.clone(), after);
+        }
+        self.last_status.retain(|t, _| followed.contains(t));
+        if subscriptions.is_empty() {
+            return Ok(summary);
+        }
+
+        // What the store held before this run, for "already reported": the touched topics' events
+        // minus the ones this run added.
+        let new_keys: HashSet<String> = news.iter().flat_map(|n| n.events.iter().map(Event::key)).collect();
+        let touched: BTreeSet<&String> = news
+            .iter()
+            .flat_map(|n| n.events.iter().flat_map(|e| e.topics.iter()))
+            .filter(|t| followed.contains(*t))
+            .collect();
+        let mut earlier: Vec<Event> = Vec::new();
+        let mut earlier_keys = HashSet::new();
+        for topic in touched {
+            for e in store.topic_events(topic)? {
+                let key = e.key();
+                if !new_keys.contains(&key) && earlier_keys.insert(key) {
+                    earlier.push(e);
+                }
+            }
+        }
+
+        let mut sources = HashMap::new();
+        let ids: BTreeSet<&String> =
+            news.iter().map(|n| &n.article_id).chain(earlier.iter().map(|e| &e.article)).collect();
+        for id in ids {
+            if let Some(a) = store.article(id)? {
+                let citation = Citation {
+                    article_id: a.id.clone(),
+                    outlet: a.outlet.clone(),
+                    title: a.title.clone(),
+                    url: a.url.clone(),
+                    published: a.published_date(),
+                    sentences: Vec::new(),
+                };
+                sources.insert(a.id, citation);
+            }
+        }
+
+        let pushes = plan(&PlanInput {
+            config,
+            news: &news,
+            sources: &sources,
+            subscriptions: &subscriptions,
+            earlier: &earlier,
+            status: &changes,
+        });
+        store.enqueue_pushes(&pushes)?;
+        summary.pushes_queued = pushes.len();
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_and_changed_article_files_are_noticed_once_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("old.txt"), "old").unwrap();
+        let first = FolderWatch::new(vec![dir.path().to_path_buf()]);
+        assert_eq!(first.changed().len(), 1, "a new watch offers every file once");
+        let mut watch = FolderWatch::from_now(vec![dir.path().to_path_buf()]);
+        assert!(watch.changed().is_empty());
+
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/new.md"), "new").unwrap();
+        std::fs::write(dir.path().join("notes.json"), "{}").unwrap();
+        std::fs::write(dir.path().join(".hidden.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("old.txt"), "old but longer").unwrap();
+        let changed = watch.changed();
+        let names: Vec<_> =
+            changed.iter().map(|(p, _)| p.strip_prefix(dir.path()).unwrap().to_path_buf()).collect();
+        assert_eq!(names, vec![PathBuf::from("old.txt"), PathBuf::from("sub/new.md")]);
+        let settled = watch.settled(changed);
+        assert_eq!(settled.len(), 2);
+        watch.accept(&settled);
+        assert!(watch.changed().is_empty());
+    }
+
+    #[test]
+    fn an_ingest_queues_one_push_per_subscriber_stating_the_status_change() {
+        use crate::config::Config;
+        use crate::notify::Subscription;
+        use crate::store::Store;
+        use std::sync::Arc;
+
+        let dir = tempfile::tempdir().unwrap();
+        let articles = dir.path().join("articles");
+        std::fs::create_dir(&articles).unwrap();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(root.join("seeds")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, articles.join(path.file_name().unwrap())).unwrap();
+        }
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let engine = Engine::new(Arc::new(Config::builtin()), Arc::new(store));
+        let mut planner = PushPlanner::new();
+        let first = planner.ingest_and_queue(&engine, std::slice::from_ref(&articles)).unwrap();
+        assert_eq!((first.articles_with_news, first.pushes_queued), (1, 0), "nobody subscribed yet");
+
+        for chat in [1, -2] {
+            let sub = Subscription { chat_id: chat, thread_id: None, topic: "minerals".into() };
+            engine.store().add_subscription(&sub).unwrap();
+        }
+        let signed = articles.join("a5.txt");
+        std::fs::copy(root.join("tests/data/dev/a5-2025-05-01-minerals-deal-signed.txt"), &signed).unwrap();
+        let run = planner.ingest_and_queue(&engine, std::slice::from_ref(&signed)).unwrap();
+        assert_eq!(run.pushes_queued, 2);
+        let pending = engine.store().pending_pushes().unwrap();
+        assert_eq!(pending.iter().map(|p| p.push.chat_id).collect::<Vec<_>>(), vec![-2, 1]);
+        let reply = &pending[0].push.reply;
+        assert!(reply.intro[0].starts_with("Status: signed"), "{:?}", reply.intro);
+        assert!(reply.intro[0].contains("(was: "), "{:?}", reply.intro);
+        assert!(reply.items.iter().all(|i| i.cites == vec![1]));
+
+        let again = planner.ingest_and_queue(&engine, &[signed]).unwrap();
+        assert_eq!(again.pushes_queued, 0, "an unchanged file pushes nothing");
+    }
+
+    #[test]
+    fn missing_folders_are_not_an_error() {
+        let watch = FolderWatch::new(vec![PathBuf::from("/nonexistent/storyline/articles")]);
+        assert!(watch.changed().is_empty());
+    }
+}

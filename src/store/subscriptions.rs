@@ -1,0 +1,353 @@
+//! Subscriptions and the push outbox, kept in the store's sled database so that both survive
+//! restarts. Two trees of their own: `subscriptions` (one key per chat, thread and topic) and
+//! `outbox` (pending pushes in the order they were planned). Delivered pushes are removed, so a
+//! restart resends exactly what Telegram has not accepted yet.
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use super::{Store, StoreError};
+use crate::notify::{OutboxItem, Push, Subscription};
+
+const SUBSCRIPTIONS: &str = "subscriptions";
+const OUTBOX: &str = "outbox";
+
+/// What the outbox keeps per push: the push and how many of its message parts Telegram has
+/// accepted, so a long push cut short by a crash resumes at the next part instead of repeating.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OutboxRecord {
+    push: Push,
+    parts_sent: u32,
+}
+
+/// A chat id as 8 bytes that sort numerically (sign bit flipped), so one chat's subscriptions are
+/// one prefix scan.
+fn chat_prefix(chat_id: i64) -> [u8; 8] {
+    ((chat_id as u64) ^ 0x8000_0000_0000_0000).to_be_bytes()
+}
+
+/// `chat | thread flag | thread | topic`.
+fn subscription_key(chat_id: i64, thread_id: Option<i32>, topic: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + 5 + topic.len());
+    key.extend_from_slice(&chat_prefix(chat_id));
+    match thread_id {
+        None => key.extend_from_slice(&[0, 0, 0, 0, 0]),
+        Some(t) => {
+            key.push(1);
+            key.extend_from_slice(&t.to_be_bytes());
+        }
+    }
+    key.extend_from_slice(topic.as_bytes());
+    key
+}
+
+fn thread_prefix(chat_id: i64, thread_id: Option<i32>) -> Vec<u8> {
+    subscription_key(chat_id, thread_id, "")
+}
+
+fn io(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => io(e),
+    }
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| corrupt("cannot encode a record", e))
+}
+
+impl Store {
+    fn subscriptions_tree(&self) -> Result<sled::Tree, StoreError> {
+        self.db.open_tree(SUBSCRIPTIONS).map_err(io)
+    }
+
+    fn outbox_tree(&self) -> Result<sled::Tree, StoreError> {
+        self.db.open_tree(OUTBOX).map_err(io)
+    }
+
+    /// Adds a subscription; `false` when the chat already had it.
+    pub fn add_subscription(&self, sub: &Subscription) -> Result<bool, StoreError> {
+        let tree = self.subscriptions_tree()?;
+        let key = subscription_key(sub.chat_id, sub.thread_id, &sub.topic);
+        let old = tree.insert(key, encode(sub)?).map_err(io)?;
+        tree.flush().map_err(io)?;
+        Ok(old.is_none())
+    }
+
+    /// Removes a subscription; `false` when there was none.
+    pub fn remove_subscription(&self, sub: &Subscription) -> Result<bool, StoreError> {
+        let tree = self.subscriptions_tree()?;
+        let key = subscription_key(sub.chat_id, sub.thread_id, &sub.topic);
+        let old = tree.remove(key).map_err(io)?;
+        tree.flush().map_err(io)?;
+        Ok(old.is_some())
+    }
+
+    /// The subscriptions of one chat (and forum thread), sorted by topic id.
+    pub fn chat_subscriptions(
+        &self,
+        chat_id: i64,
+        thread_id: Option<i32>,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        let tree = self.subscriptions_tree()?;
+        decode_subscriptions(tree.scan_prefix(thread_prefix(chat_id, thread_id)))
+    }
+
+    /// Every subscription, by chat.
+    pub fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        decode_subscriptions(self.subscriptions_tree()?.iter())
+    }
+
+    /// Forgets a chat that blocked or removed the bot: its subscriptions (every thread) and its
+    /// pending pushes, in one transaction. Returns how many subscriptions were dropped.
+    pub fn remove_chat(&self, chat_id: i64) -> Result<usize, StoreError> {
+        let subs = self.subscriptions_tree()?;
+        let outbox = self.outbox_tree()?;
+        let sub_keys: Vec<sled::IVec> =
+            subs.scan_prefix(chat_prefix(chat_id)).keys().collect::<Result<_, _>>().map_err(io)?;
+        let push_keys: Vec<sled::IVec> = self
+            .outbox_records()?
+            .into_iter()
+            .filter(|(_, r)| r.push.chat_id == chat_id)
+            .map(|(k, _)| k)
+            .collect();
+        (&subs, &outbox)
+            .transaction(|(subs, outbox)| {
+                for k in &sub_keys {
+                    subs.remove(k)?;
+                }
+                for k in &push_keys {
+                    outbox.remove(k)?;
+                }
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        self.db.flush().map_err(io)?;
+        Ok(sub_keys.len())
+    }
+
+    /// Moves a chat's subscriptions and pending pushes to its new id (a group that became a
+    /// supergroup), in one transaction. Returns how many subscriptions moved.
+    pub fn migrate_chat(&self, from: i64, to: i64) -> Result<usize, StoreError> {
+        let subs = self.subscriptions_tree()?;
+        let outbox = self.outbox_tree()?;
+        let moved: Vec<(sled::IVec, Subscription)> = subs
+            .scan_prefix(chat_prefix(from))
+            .map(|kv| {
+                let (k, v) = kv.map_err(io)?;
+                let sub: Subscription =
+                    serde_json::from_slice(&v).map_err(|e| corrupt("bad subscription record", e))?;
+                Ok((k, sub))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let mut new_subs = Vec::with_capacity(moved.len());
+        for (_, sub) in &moved {
+            let sub = Subscription { chat_id: to, ..sub.clone() };
+            new_subs.push((subscription_key(to, sub.thread_id, &sub.topic), encode(&sub)?));
+        }
+        let mut new_pushes = Vec::new();
+        for (k, mut record) in self.outbox_records()? {
+            if record.push.chat_id == from {
+                record.push.chat_id = to;
+                new_pushes.push((k, encode(&record)?));
+            }
+        }
+        (&subs, &outbox)
+            .transaction(|(subs, outbox)| {
+                for (k, _) in &moved {
+                    subs.remove(k)?;
+                }
+                for (k, v) in &new_subs {
+                    subs.insert(k.as_slice(), v.as_slice())?;
+                }
+                for (k, v) in &new_pushes {
+                    outbox.insert(k, v.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        self.db.flush().map_err(io)?;
+        Ok(moved.len())
+    }
+
+    /// Queues the pushes planned by one ingest run in a single atomic batch: either all of them
+    /// are pending or none is. Returns their outbox ids.
+    pub fn enqueue_pushes(&self, pushes: &[Push]) -> Result<Vec<u64>, StoreError> {
+        if pushes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outbox = self.outbox_tree()?;
+        let mut batch = sled::Batch::default();
+        let mut ids = Vec::with_capacity(pushes.len());
+        for push in pushes {
+            // Monotonic ids keep the outbox in planning order.
+            let id = self.db.generate_id().map_err(io)?;
+            let record = OutboxRecord { push: push.clone(), parts_sent: 0 };
+            batch.insert(&id.to_be_bytes(), encode(&record)?);
+            ids.push(id);
+        }
+        outbox.apply_batch(batch).map_err(io)?;
+        outbox.flush().map_err(io)?;
+        Ok(ids)
+    }
+
+    /// The pushes not yet delivered, oldest first.
+    pub fn pending_pushes(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut items = Vec::new();
+        for (k, record) in self.outbox_records()? {
+            let Ok(bytes) = <[u8; 8]>::try_from(k.as_ref()) else {
+                return Err(StoreError::Corrupt("bad outbox key".into()));
+            };
+            items.push(OutboxItem {
+                id: u64::from_be_bytes(bytes),
+                push: record.push,
+                parts_sent: record.parts_sent,
+            });
+        }
+        Ok(items)
+    }
+
+    /// Records that Telegram accepted the first `parts_sent` messages of a push.
+    pub fn record_parts_sent(&self, id: u64, parts_sent: u32) -> Result<(), StoreError> {
+        let outbox = self.outbox_tree()?;
+        let key = id.to_be_bytes();
+        let Some(bytes) = outbox.get(key).map_err(io)? else {
+            return Ok(());
+        };
+        let mut record: OutboxRecord =
+            serde_json::from_slice(&bytes).map_err(|e| corrupt("bad outbox record", e))?;
+        record.parts_sent = parts_sent;
+        outbox.insert(key, encode(&record)?).map_err(io)?;
+        outbox.flush().map_err(io)?;
+        Ok(())
+    }
+
+    /// Removes a push from the outbox: call only once Telegram accepted every part (or the push
+    /// can never be delivered).
+    pub fn mark_delivered(&self, id: u64) -> Result<(), StoreError> {
+        let outbox = self.outbox_tree()?;
+        outbox.remove(id.to_be_bytes()).map_err(io)?;
+        outbox.flush().map_err(io)?;
+        Ok(())
+    }
+
+    fn outbox_records(&self) -> Result<Vec<(sled::IVec, OutboxRecord)>, StoreError> {
+        self.outbox_tree()?
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.map_err(io)?;
+                let record: OutboxRecord =
+                    serde_json::from_slice(&v).map_err(|e| corrupt("bad outbox record", e))?;
+                Ok((k, record))
+            })
+            .collect()
+    }
+}
+
+fn decode_subscriptions(
+    iter: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+) -> Result<Vec<Subscription>, StoreError> {
+    iter.map(|kv| {
+        let (_, v) = kv.map_err(io)?;
+        serde_json::from_slice(&v).map_err(|e| corrupt("bad subscription record", e))
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::Reply;
+
+    fn push(chat_id: i64, article: &str) -> Push {
+        Push {
+            chat_id,
+            thread_id: None,
+            article_id: article.into(),
+            topics: vec!["minerals".into()],
+            reply: Reply { title: format!("news {article}"), ..Reply::default() },
+            quiet: false,
+        }
+    }
+
+    fn sub(chat_id: i64, thread_id: Option<i32>, topic: &str) -> Subscription {
+        Subscription { chat_id, thread_id, topic: topic.into() }
+    }
+
+    #[test]
+    fn subscriptions_are_per_chat_and_thread_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert!(store.add_subscription(&sub(-5, None, "minerals")).unwrap());
+            assert!(!store.add_subscription(&sub(-5, None, "minerals")).unwrap());
+            store.add_subscription(&sub(-5, Some(7), "ceasefire")).unwrap();
+            store.add_subscription(&sub(3, None, "minerals")).unwrap();
+            assert_eq!(store.chat_subscriptions(-5, None).unwrap(), vec![sub(-5, None, "minerals")]);
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.all_subscriptions().unwrap().len(), 3);
+        assert!(store.remove_subscription(&sub(3, None, "minerals")).unwrap());
+        assert!(!store.remove_subscription(&sub(3, None, "minerals")).unwrap());
+        assert_eq!(store.chat_subscriptions(-5, Some(7)).unwrap(), vec![sub(-5, Some(7), "ceasefire")]);
+    }
+
+    #[test]
+    fn removing_a_chat_drops_its_subscriptions_and_pending_pushes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.add_subscription(&sub(1, None, "minerals")).unwrap();
+        store.add_subscription(&sub(1, Some(2), "minerals")).unwrap();
+        store.add_subscription(&sub(2, None, "minerals")).unwrap();
+        store.enqueue_pushes(&[push(1, "a"), push(2, "a")]).unwrap();
+        assert_eq!(store.remove_chat(1).unwrap(), 2);
+        assert_eq!(store.all_subscriptions().unwrap(), vec![sub(2, None, "minerals")]);
+        let pending = store.pending_pushes().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].push.chat_id, 2);
+    }
+
+    #[test]
+    fn migrating_a_chat_moves_subscriptions_and_pushes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.add_subscription(&sub(-10, None, "minerals")).unwrap();
+        store.enqueue_pushes(&[push(-10, "a")]).unwrap();
+        assert_eq!(store.migrate_chat(-10, -100_200).unwrap(), 1);
+        assert_eq!(store.all_subscriptions().unwrap(), vec![sub(-100_200, None, "minerals")]);
+        assert_eq!(store.pending_pushes().unwrap()[0].push.chat_id, -100_200);
+    }
+
+    #[test]
+    fn outbox_keeps_order_and_delivered_items_are_gone_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let first;
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let ids = store.enqueue_pushes(&[push(1, "a"), push(1, "b"), push(2, "a")]).unwrap();
+            first = ids[0];
+            store.mark_delivered(ids[1]).unwrap();
+            store.record_parts_sent(ids[2], 1).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let pending = store.pending_pushes().unwrap();
+        let articles: Vec<_> = pending.iter().map(|p| (p.push.chat_id, p.push.article_id.as_str())).collect();
+        assert_eq!(articles, vec![(1, "a"), (2, "a")]);
+        assert_eq!(pending[0].id, first);
+        assert_eq!(pending[1].parts_sent, 1);
+    }
+
+    #[test]
+    fn negative_and_positive_chats_do_not_share_prefixes() {
+        assert_ne!(chat_prefix(-1), chat_prefix(1));
+        assert!(chat_prefix(-1) < chat_prefix(0) && chat_prefix(0) < chat_prefix(1));
+    }
+}
