@@ -54,6 +54,16 @@ enum Command {
     },
     /// Chat in the terminal (ingests the configured folders first); reads one message a line.
     Chat,
+    /// Run the Telegram bot (token from TELOXIDE_TOKEN; Bot API address from TELOXIDE_API_URL).
+    /// Watches the article folders and polls the configured feeds; stops on SIGINT or SIGTERM.
+    Serve {
+        /// Public HTTPS URL for webhook mode (needs --listen); default: long polling.
+        #[arg(long, requires = "listen")]
+        webhook_url: Option<String>,
+        /// Address the webhook server listens on, e.g. 127.0.0.1:8080 behind a TLS proxy.
+        #[arg(long, requires = "webhook_url")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Show the events extracted from article files, without storing them (for checking
     /// what Storyline reads from an article).
     Extract {
@@ -133,6 +143,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let engine = Engine::new(config, store);
             print!("{}", plain_text(&engine.handle(&Subscriber::terminal(), &text.join(" "))));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { webhook_url, listen } => {
+            // No ingest here: the folder watch's first scan ingests what arrived while the bot
+            // was down, and pushes it to subscribers.
+            let engine = Arc::new(Engine::new(config.clone(), store.clone()));
+            let options = storyline::frontend::telegram::ServeOptions { webhook_url, listen };
+            tokio::runtime::Runtime::new()?.block_on(async move {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                let shutdown = async move {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                };
+                storyline::frontend::telegram::serve_with_feeds(engine, store, config, options, shutdown).await
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => {

@@ -35,6 +35,7 @@ mod feeds;
 mod days;
 pub mod check;
 mod keys;
+mod subscriptions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
