@@ -154,7 +154,17 @@ pub async fn serve_with_bot(
     // topic's last status between them.
     let planner = Arc::new(Mutex::new(PushPlanner::new()));
     let delivery = tokio::spawn(delivery::run(bot.clone(), engine.clone(), wake.clone(), stop_rx.clone()));
-    let watcher = tokio::spawn(watch_folders(engine.clone(), planner.clone(), wake.clone(), stop_rx.clone()));
+    // The first scan ingests the article folders before any message is answered, so the bot
+    // never answers from a store that is still filling.
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let watcher = tokio::spawn(watch_folders(
+        engine.clone(),
+        planner.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+        ready_tx,
+    ));
+    let _ = ready_rx.await;
     let feed_tasks = match feeds {
         Some((store, config)) => {
             spawn_feeds(engine.clone(), store, config, planner.clone(), wake.clone(), stop_rx.clone())
@@ -380,7 +390,9 @@ async fn watch_folders(
     planner: Arc<Mutex<PushPlanner>>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
+    ready: tokio::sync::oneshot::Sender<()>,
 ) {
+    let mut ready = Some(ready);
     let dirs: Vec<PathBuf> = engine.config().article_dirs.clone();
     let every = Duration::from_secs(engine.config().telegram.watch_seconds.max(1));
     let Ok(mut folders) = tokio::task::spawn_blocking(move || FolderWatch::new(dirs)).await else {
@@ -388,9 +400,12 @@ async fn watch_folders(
         return;
     };
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {}
+        // The first scan runs at once; later ones every `watch_seconds`.
+        if ready.is_none() {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
         }
         if *stop.borrow() {
             return;
@@ -457,6 +472,9 @@ async fn watch_folders(
                 tracing::error!(error = %e, "folder watch step failed; watching stops");
                 return;
             }
+        }
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
         }
     }
 }
