@@ -59,7 +59,7 @@ impl ActorMatcher {
             }
         }
         // Longest aliases first, so "Volodymyr Zelensky" wins over "Zelensky".
-        aliases.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+        aliases.sort_by_key(|a| std::cmp::Reverse(a.words.len()));
         ActorMatcher { names, represents, aliases }
     }
 
