@@ -57,9 +57,16 @@ pub struct TelegramConfig {
     /// Seconds between scans of the article folders for new or changed files in `serve`.
     #[serde(default = "default_watch_seconds")]
     pub watch_seconds: u64,
-    /// Most subscriptions one chat may hold.
+    /// Most subscriptions one chat may hold (all its forum threads together).
     #[serde(default = "default_max_subscriptions")]
     pub max_subscriptions_per_chat: usize,
+    /// Seconds a long-poll `getUpdates` waits for updates at Telegram.
+    #[serde(default = "default_poll_timeout")]
+    pub poll_timeout_seconds: u64,
+    /// Seconds any Bot API request may take before it is abandoned and retried; must exceed
+    /// `poll_timeout_seconds`, or every long poll would time out.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
 }
 
 impl Default for TelegramConfig {
@@ -68,6 +75,8 @@ impl Default for TelegramConfig {
             admins: Vec::new(),
             watch_seconds: default_watch_seconds(),
             max_subscriptions_per_chat: default_max_subscriptions(),
+            poll_timeout_seconds: default_poll_timeout(),
+            request_timeout_seconds: default_request_timeout(),
         }
     }
 }
@@ -151,6 +160,13 @@ fn default_watch_seconds() -> u64 {
 fn default_max_subscriptions() -> usize {
     20
 }
+fn default_poll_timeout() -> u64 {
+    10
+}
+fn default_request_timeout() -> u64 {
+    // teloxide's own default: the 10 s long poll plus a margin for a slow network.
+    17
+}
 fn default_actor_kind() -> String {
     "person".to_string()
 }
@@ -212,6 +228,13 @@ impl Config {
             if !seen.insert(topic.id.as_str()) {
                 return Err(invalid(format!("topic id {:?} is defined twice", topic.id)));
             }
+        }
+        let t = &self.telegram;
+        if t.request_timeout_seconds <= t.poll_timeout_seconds {
+            return Err(invalid(format!(
+                "telegram.request_timeout_seconds ({}) must exceed telegram.poll_timeout_seconds ({})",
+                t.request_timeout_seconds, t.poll_timeout_seconds
+            )));
         }
         if self.max_article_bytes == 0 {
             return Err(invalid("max_article_bytes must be above 0".into()));
