@@ -8,8 +8,11 @@
 //! listing the events holding it, the publication entry, and counters in step with all of it;
 //! and nothing else (no orphan event, entry or counter). The check recomputes the expected
 //! entries from the stored events with the same functions the writer uses (`add_event_entries`,
-//! `event_terms`, `keys::*`), one article at a time, and proves "nothing else" by comparing
-//! tree sizes, so it needs memory for one article plus the counters, not for the whole index.
+//! `event_terms`, `keys::*`), one article at a time, and compares them with the index tree by
+//! an order-independent digest (count and sum of entry hashes) built in one sequential scan, so
+//! it needs memory for one article plus the counters, not for the whole index, and reads the
+//! index once instead of once per entry. Events are found by a prefix scan under their article
+//! id; trees with one entry per article or event are compared by size.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,9 +66,8 @@ impl Store {
     /// damaged entry does not hide the others.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
         let mut report = CheckReport::default();
-        // Expected totals, to prove by size that no tree holds anything unexpected.
         let mut expected_events = 0u64;
-        let mut expected_index = 0u64;
+        let mut index = Digest::default();
         let mut topic_counts: BTreeMap<String, u64> = BTreeMap::new();
         let mut term_counts: BTreeMap<String, u64> = BTreeMap::new();
 
@@ -73,121 +75,38 @@ impl Store {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.articles += 1;
             let id = String::from_utf8_lossy(&k).into_owned();
-            let article: Article = match decode(&v, "article") {
-                Ok(a) => a,
-                Err(e) => {
-                    report.problem(format!("article {id}: {e}"));
-                    continue;
-                }
+            let Some(entries) = self.article_entries(&id, &v, &mut report, &mut topic_counts, &mut term_counts)? else {
+                continue;
             };
-            if article.id != id {
-                report.problem(format!("article stored under {id} has id {}", article.id));
-            }
-            match self.hashes.get(&k).map_err(|e| self.err(e))? {
-                None => report.problem(format!("article {id}: no content hash")),
-                Some(h) if std::str::from_utf8(&h).is_err() => {
-                    report.problem(format!("article {id}: content hash is not UTF-8"))
-                }
-                Some(_) => {}
-            }
-            let record: ArticleRecord = match self.article_events.get(&k).map_err(|e| self.err(e))? {
-                None => {
-                    report.problem(format!("article {id}: no record of its events"));
-                    continue;
-                }
-                Some(r) => match decode(&r, "article record") {
-                    Ok(r) => r,
-                    Err(e) => {
-                        report.problem(format!("article {id}: {e}"));
-                        continue;
-                    }
-                },
-            };
-
-            // The entries this article's events call for, built the way `put_article` builds them.
-            let mut entries: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-            entries.insert(keys::published_entry(&article.published, &id), Vec::new());
-            let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            let mut seen_keys = BTreeSet::new();
-            for key in &record.event_keys {
-                expected_events += 1;
-                if !seen_keys.insert(key) {
-                    report.problem(format!("article {id}: event {key} listed twice"));
-                    continue;
-                }
-                let event: Event = match self.events.get(key).map_err(|e| self.err(e))? {
-                    None => {
-                        report.problem(format!("article {id}: its event {key} is missing"));
-                        continue;
-                    }
-                    Some(v) => match decode(&v, "event") {
-                        Ok(e) => e,
-                        Err(e) => {
-                            report.problem(format!("event {key}: {e}"));
-                            continue;
-                        }
-                    },
-                };
-                if event.article != id || event.key() != *key {
-                    report.problem(format!(
-                        "event stored under {key} is {} of article {}",
-                        event.key(),
-                        event.article
-                    ));
-                }
-                add_event_entries(&mut entries, &event, key);
-                let suffix = key.get(id.len()..).unwrap_or_default();
-                for term in event_terms(&event) {
-                    postings.entry(term).or_default().push(suffix.to_string());
-                }
-                for t in event.topics.iter().collect::<BTreeSet<_>>() {
-                    *topic_counts.entry(t.clone()).or_default() += 1;
-                }
-            }
-            for (term, suffixes) in &mut postings {
-                suffixes.sort();
-                *term_counts.entry(term.clone()).or_default() += suffixes.len() as u64;
-                match postcard::to_stdvec(suffixes) {
-                    Ok(v) => {
-                        entries.insert(keys::term_entry(term, &id), v);
-                    }
-                    Err(e) => report.problem(format!("cannot encode a posting: {e}")),
-                }
-            }
-            let recorded: BTreeSet<&String> = record.terms.iter().collect();
-            let derived: BTreeSet<&String> = postings.keys().collect();
-            if recorded != derived {
-                report.problem(format!(
-                    "article {id}: recorded terms differ from its events' terms ({} recorded, {} derived)",
-                    recorded.len(),
-                    derived.len()
-                ));
-            }
-
-            expected_index += entries.len() as u64;
-            for (key, value) in &entries {
-                match self.index.get(key).map_err(|e| self.err(e))? {
-                    None => report.problem(format!(
-                        "article {id}: index entry missing: {}",
-                        String::from_utf8_lossy(key)
-                    )),
-                    Some(v) if v.as_ref() != value.as_slice() => report.problem(format!(
-                        "article {id}: index entry has the wrong value: {}",
-                        String::from_utf8_lossy(key)
-                    )),
-                    Some(_) => {}
-                }
+            expected_events += entries.events;
+            for (key, value) in &entries.index {
+                index.add(key, value);
             }
         }
 
-        // Nothing beyond what the articles call for. Every expected key is distinct across
-        // articles (each holds its article id or event key) and was found above, so equal sizes
-        // mean equal trees.
+        // The index: one sequential scan compared by digest (a random read per expected entry
+        // costs several times more); only when they differ, a second pass names the entries.
+        let mut found = Digest::default();
+        for item in self.index.iter() {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            found.add(&k, &v);
+        }
+        report.index_entries = found.count;
+        if found != index {
+            self.name_index_differences(&mut report)?;
+            report.problem(format!(
+                "{} index entries stored where the articles call for {} (orphans, losses or wrong values)",
+                found.count, index.count
+            ));
+        }
+
+        // Nothing beyond what the articles call for: every expected key was found above and
+        // each holds its article id, so equal sizes mean equal trees.
+        report.events = self.events.len() as u64;
         let sizes = [
             ("content hashes", self.hashes.len() as u64, report.articles),
             ("article records", self.article_events.len() as u64, report.articles),
-            ("events", self.events.len() as u64, expected_events),
-            ("index entries", self.index.len() as u64, expected_index),
+            ("events", report.events, expected_events),
         ];
         for (what, found, expected) in sizes {
             if found != expected {
@@ -196,8 +115,6 @@ impl Store {
                 ));
             }
         }
-        report.events = self.events.len() as u64;
-        report.index_entries = self.index.len() as u64;
 
         // Counters: exactly the non-zero expected ones (the writer removes counters at zero).
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
@@ -231,6 +148,171 @@ impl Store {
             ));
         }
         Ok(report)
+    }
+
+    /// One article's own checks (hash, record, events) and the index entries it calls for,
+    /// built the way `put_article` builds them. `None` when the article cannot be read far
+    /// enough to know its entries (the problem is reported).
+    fn article_entries(
+        &self,
+        id: &str,
+        value: &[u8],
+        report: &mut CheckReport,
+        topic_counts: &mut BTreeMap<String, u64>,
+        term_counts: &mut BTreeMap<String, u64>,
+    ) -> Result<Option<ArticleEntries>, StoreError> {
+        let article: Article = match decode(value, "article") {
+            Ok(a) => a,
+            Err(e) => {
+                report.problem(format!("article {id}: {e}"));
+                return Ok(None);
+            }
+        };
+        if article.id != id {
+            report.problem(format!("article stored under {id} has id {}", article.id));
+        }
+        match self.hashes.get(id).map_err(|e| self.err(e))? {
+            None => report.problem(format!("article {id}: no content hash")),
+            Some(h) if std::str::from_utf8(&h).is_err() => {
+                report.problem(format!("article {id}: content hash is not UTF-8"))
+            }
+            Some(_) => {}
+        }
+        let record: ArticleRecord = match self.article_events.get(id).map_err(|e| self.err(e))? {
+            None => {
+                report.problem(format!("article {id}: no record of its events"));
+                return Ok(None);
+            }
+            Some(r) => match decode(&r, "article record") {
+                Ok(r) => r,
+                Err(e) => {
+                    report.problem(format!("article {id}: {e}"));
+                    return Ok(None);
+                }
+            },
+        };
+
+        // Its events are the keys under "id:" (a prefix scan: they sort together).
+        let mut events: BTreeMap<String, Event> = BTreeMap::new();
+        for item in self.events.scan_prefix(format!("{id}:")) {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let key = String::from_utf8_lossy(&k).into_owned();
+            match decode::<Event>(&v, "event") {
+                Ok(e) => {
+                    if e.article != id || e.key() != key {
+                        report.problem(format!("event stored under {key} is {} of article {}", e.key(), e.article));
+                    }
+                    events.insert(key, e);
+                }
+                Err(e) => report.problem(format!("event {key}: {e}")),
+            }
+        }
+        let recorded: BTreeSet<&String> = record.event_keys.iter().collect();
+        if recorded.len() != record.event_keys.len() {
+            report.problem(format!("article {id}: an event is listed twice in its record"));
+        }
+        for key in &recorded {
+            if !events.contains_key(*key) {
+                report.problem(format!("article {id}: its event {key} is missing"));
+            }
+        }
+        for key in events.keys().filter(|k| !recorded.contains(k)) {
+            report.problem(format!("article {id}: event {key} is not in its record (an orphan)"));
+        }
+
+        let mut index: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        index.insert(keys::published_entry(&article.published, id), Vec::new());
+        let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (key, event) in &events {
+            add_event_entries(&mut index, event, key);
+            let suffix = key.get(id.len()..).unwrap_or_default();
+            for term in event_terms(event) {
+                postings.entry(term).or_default().push(suffix.to_string());
+            }
+            for t in event.topics.iter().collect::<BTreeSet<_>>() {
+                *topic_counts.entry(t.clone()).or_default() += 1;
+            }
+        }
+        for (term, suffixes) in &mut postings {
+            suffixes.sort();
+            *term_counts.entry(term.clone()).or_default() += suffixes.len() as u64;
+            match postcard::to_stdvec(suffixes) {
+                Ok(v) => {
+                    index.insert(keys::term_entry(term, id), v);
+                }
+                Err(e) => report.problem(format!("cannot encode a posting: {e}")),
+            }
+        }
+        let recorded_terms: BTreeSet<&String> = record.terms.iter().collect();
+        let derived_terms: BTreeSet<&String> = postings.keys().collect();
+        if recorded_terms != derived_terms {
+            report.problem(format!(
+                "article {id}: recorded terms differ from its events' terms ({} recorded, {} derived)",
+                recorded_terms.len(),
+                derived_terms.len()
+            ));
+        }
+        Ok(Some(ArticleEntries {
+            events: record.event_keys.len() as u64,
+            index,
+        }))
+    }
+
+    /// The slow pass after a digest mismatch: reads each expected entry to name the missing
+    /// and wrong ones (strays show in the count).
+    fn name_index_differences(&self, report: &mut CheckReport) -> Result<(), StoreError> {
+        let mut scratch = CheckReport::default();
+        let (mut topics, mut terms) = (BTreeMap::new(), BTreeMap::new());
+        for item in self.articles.iter() {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let id = String::from_utf8_lossy(&k).into_owned();
+            let Some(entries) = self.article_entries(&id, &v, &mut scratch, &mut topics, &mut terms)? else {
+                continue;
+            };
+            for (key, value) in &entries.index {
+                match self.index.get(key).map_err(|e| self.err(e))? {
+                    None => report.problem(format!(
+                        "article {id}: index entry missing: {}",
+                        String::from_utf8_lossy(key)
+                    )),
+                    Some(v) if v.as_ref() != value.as_slice() => report.problem(format!(
+                        "article {id}: index entry has the wrong value: {}",
+                        String::from_utf8_lossy(key)
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one article calls for.
+struct ArticleEntries {
+    /// Events its record lists.
+    events: u64,
+    index: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+/// An order-independent summary of a set of (key, value) entries: their number and the
+/// wrapping sum of a 64-bit hash of each. Two sets with equal digests are taken as equal (a
+/// chance collision could only hide a problem, never invent one).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Digest {
+    count: u64,
+    sum: u64,
+}
+
+impl Digest {
+    fn add(&mut self, key: &[u8], value: &[u8]) {
+        let mut h = crate::article::fnv1a64(key);
+        // Key and value hashed apart and mixed, so that bytes moved between them change it.
+        h ^= crate::article::fnv1a64(value).rotate_left(29);
+        // splitmix64's finaliser: spreads FNV's weak high bits before the sum.
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.count += 1;
+        self.sum = self.sum.wrapping_add(h ^ (h >> 31));
     }
 }
 
@@ -276,36 +358,47 @@ mod tests {
 
     #[test]
     fn damage_in_each_tree_is_found() {
-        // Each line removes or adds one thing a crash could lose or leave behind.
-        let damage: [(&str, fn(&Store, &Article)); 6] = [
+        // Each line removes or adds one thing a crash could lose or leave behind, and names a
+        // word the report must use.
+        type Harm = fn(&Store, &Article);
+        let damage: [(&str, Harm, &str); 7] = [
             ("lost event", |s, a| {
                 let key = s.article_event_keys(&a.id).unwrap().unwrap()[0].clone();
                 s.events.remove(key).unwrap();
-            }),
+            }, "is missing"),
             ("orphan event", |s, a| {
                 let key = format!("{}:9999:00", a.id);
                 let v = s.events.iter().next().unwrap().unwrap().1;
                 s.events.insert(key, v).unwrap();
-            }),
+            }, "not in its record"),
+            ("orphan of no article", |s, _| {
+                let v = s.events.iter().next().unwrap().unwrap().1;
+                s.events.insert("ffffffffffffffff:0000:00", v).unwrap();
+            }, "orphans"),
             ("lost index entry", |s, _| {
                 let k = s.index.scan_prefix([keys::DATE]).next().unwrap().unwrap().0;
                 s.index.remove(k).unwrap();
-            }),
+            }, "index entry missing"),
             ("stray index entry", |s, _| {
                 s.index.insert(keys::term_entry("zzz", "0000000000000000"), vec![0]).unwrap();
-            }),
+            }, "index entries stored"),
             ("lost hash", |s, a| {
                 s.hashes.remove(a.id.as_bytes()).unwrap();
-            }),
+            }, "no content hash"),
             ("counter off", |s, _| {
                 s.counts.insert(keys::COUNT_EVENTS, &999u64.to_be_bytes()).unwrap();
-            }),
+            }, "counter E is 999"),
         ];
-        for (what, harm) in damage {
+        for (what, harm, says) in damage {
             let (_dir, store, article) = stored_store();
             harm(&store, &article);
             let report = store.check().unwrap();
             assert!(!report.is_consistent(), "{what} was not found");
+            assert!(
+                report.problems.iter().any(|p| p.contains(says)),
+                "{what}: no problem says {says:?}: {:?}",
+                report.problems
+            );
         }
     }
 }
