@@ -1,8 +1,11 @@
 //! A fake Telegram Bot API on 127.0.0.1 for end-to-end tests: a minimal HTTP/1.1 server (one
 //! request per connection, `Connection: close`) that answers the JSON methods the bot uses,
 //! holds `getUpdates` like a long poll, records every message sent, lets a test queue updates
-//! (messages, button presses) and makes sends to a chat fail (403, 429 with `retry_after`, 500,
-//! migration to a supergroup).
+//! (messages of every kind, edits, button presses) and inject Telegram's faults: per chat (403,
+//! 429 with `retry_after`, 5xx, migration to a supergroup) or per method (409 conflicts, 401,
+//! requests that hang past the client's timeout), a network outage (connections refused), slow
+//! acceptance, and the group member statuses `getChatMember` reports. Like Telegram, it refuses
+//! HTML it could not parse, so every test also checks that what the bot sends is valid.
 
 #![allow(dead_code)]
 
@@ -14,18 +17,23 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// The bot's own account.
 pub const BOT_ID: i64 = 4242;
 pub const BOT_USERNAME: &str = "storyline_test_bot";
+/// Who sends group messages unless a test says otherwise; the creator of every group, so
+/// subscribing a group works as it would for the person who added the bot.
+pub const GROUP_OWNER: i64 = 777;
+/// The user id Telegram shows for an admin posting anonymously as the group.
+pub const ANONYMOUS_ADMIN: i64 = 1_087_968_824;
 /// Longest a `getUpdates` is held, whatever timeout the bot asks for: keeps tests and shutdown
 /// quick.
 const MAX_HOLD: Duration = Duration::from_millis(500);
 /// Requests larger than this are refused (nothing the bot sends comes close).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// How a send to a chat fails.
+/// How a request fails.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// 403 "Forbidden: bot was blocked by the user".
@@ -34,8 +42,20 @@ pub enum Fault {
     RetryAfter(u32),
     /// 500 "Internal Server Error".
     ServerError,
+    /// 502 with an HTML page, as a proxy in front of the Bot API answers: not even JSON.
+    BadGateway,
     /// 400 with `parameters.migrate_to_chat_id`.
     MigrateTo(i64),
+    /// 409 "Conflict: terminated by other getUpdates request" (another instance polls).
+    Conflict,
+    /// 401 "Unauthorized" (a revoked or wrong token).
+    Unauthorized,
+    /// Holds the request this long, then closes the connection without an answer; nothing is
+    /// accepted (the client should have given up before).
+    Hang(Duration),
+    /// 400 for a message Telegram could not take (set by the fake's own checks: bad HTML, too
+    /// long, empty), never injected.
+    BadRequest(String),
 }
 
 /// One `sendMessage` call, accepted or not.
@@ -50,6 +70,7 @@ pub struct Sent {
     pub link_preview_disabled: bool,
     /// The failure returned instead of accepting it.
     pub fault: Option<Fault>,
+    /// When it was accepted (or refused).
     pub at: Instant,
 }
 
@@ -78,14 +99,25 @@ struct Inner {
     updates: VecDeque<Value>,
     /// Every `sendMessage`, in order.
     sends: Vec<Sent>,
-    /// Every method called, with its JSON body.
-    calls: Vec<(String, Value)>,
+    /// Every method called, with its JSON body, and when.
+    calls: Vec<(String, Value, Instant)>,
     /// Tokens seen in request paths.
     tokens: Vec<String>,
     /// Faults to return for the next sends to a chat.
     faults: HashMap<i64, VecDeque<Fault>>,
     /// Chats whose every send fails with this fault.
     always: HashMap<i64, Fault>,
+    /// Faults for the next calls of a method (lowercase name; "*" is any method).
+    method_faults: HashMap<String, VecDeque<Fault>>,
+    /// Methods whose every call fails with this fault.
+    method_always: HashMap<String, Fault>,
+    /// `getChatMember` answers: (chat, user) → status ("member" unless set; GROUP_OWNER is
+    /// "creator").
+    members: HashMap<(i64, i64), String>,
+    /// How long a `sendMessage` takes before it is accepted.
+    send_delay: Duration,
+    /// Chats that are forum supergroups (their messages may carry thread ids).
+    forums: Vec<i64>,
 }
 
 /// The running fake server. Dropping it stops accepting connections.
@@ -93,6 +125,8 @@ pub struct FakeBotApi {
     addr: SocketAddr,
     inner: Arc<Mutex<Inner>>,
     changed: Arc<Notify>,
+    /// `true` while the network is "gone": the port refuses connections and open ones are cut.
+    down: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -110,17 +144,10 @@ impl FakeBotApi {
         let inner =
             Arc::new(Mutex::new(Inner { next_update_id: 1, next_message_id: 1000, ..Inner::default() }));
         let changed = Arc::new(Notify::new());
+        let (down, down_rx) = watch::channel(false);
         let (i, c) = (inner.clone(), changed.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let (i, c) = (i.clone(), c.clone());
-                tokio::spawn(async move {
-                    let _ = serve_connection(stream, i, c).await;
-                });
-            }
-        });
-        FakeBotApi { addr, inner, changed, task }
+        let task = tokio::spawn(accept_loop(listener, addr, i, c, down_rx));
+        FakeBotApi { addr, inner, changed, down, task }
     }
 
     /// The value for `TELOXIDE_API_URL`.
@@ -146,22 +173,59 @@ impl FakeBotApi {
         id
     }
 
-    /// A text message from a user: a private chat for positive ids, a supergroup for negative.
+    /// A text message from a user: a private chat for positive ids, a supergroup for negative
+    /// (sent there by [`GROUP_OWNER`]).
     pub fn send_text(&self, chat_id: i64, text: &str) -> i64 {
-        self.push_update(json!({ "message": user_message(self.next_message_id(), chat_id, text, None) }))
+        let from = default_sender(chat_id);
+        self.send_text_from(chat_id, from, text)
+    }
+
+    /// A text message from `user_id` in `chat_id`.
+    pub fn send_text_from(&self, chat_id: i64, user_id: i64, text: &str) -> i64 {
+        let message = user_message(self.next_message_id(), chat_id, user_id, text, None);
+        self.push_update(json!({ "message": message }))
+    }
+
+    /// A text message in forum thread `thread_id` of the supergroup `chat_id` (made a forum).
+    pub fn send_in_thread(&self, chat_id: i64, user_id: i64, thread_id: i32, text: &str) -> i64 {
+        {
+            let mut inner = self.lock();
+            if !inner.forums.contains(&chat_id) {
+                inner.forums.push(chat_id);
+            }
+        }
+        let mut message = user_message(self.next_message_id(), chat_id, user_id, text, None);
+        message["chat"]["is_forum"] = json!(true);
+        message["message_thread_id"] = json!(thread_id);
+        message["is_topic_message"] = json!(true);
+        self.push_update(json!({ "message": message }))
+    }
+
+    /// A message an admin posts anonymously, as the group itself.
+    pub fn send_as_group(&self, chat_id: i64, text: &str) -> i64 {
+        let mut message = user_message(self.next_message_id(), chat_id, ANONYMOUS_ADMIN, text, None);
+        message["from"] = json!({ "id": ANONYMOUS_ADMIN, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot" });
+        message["sender_chat"] = chat(chat_id);
+        self.push_update(json!({ "message": message }))
     }
 
     /// A text message replying to one of the bot's messages.
     pub fn send_reply_to_bot(&self, chat_id: i64, text: &str) -> i64 {
         let original = bot_message(1, chat_id, "earlier answer");
-        self.push_update(
-            json!({ "message": user_message(self.next_message_id(), chat_id, text, Some(original)) }),
-        )
+        let message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), text, Some(original));
+        self.push_update(json!({ "message": message }))
+    }
+
+    /// A user edits an earlier message of theirs to `text`.
+    pub fn send_edit(&self, chat_id: i64, text: &str) -> i64 {
+        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), text, None);
+        message["edit_date"] = json!(now());
+        self.push_update(json!({ "edited_message": message }))
     }
 
     /// A photo without caption.
     pub fn send_photo(&self, chat_id: i64) -> i64 {
-        let mut message = user_message(self.next_message_id(), chat_id, "", None);
+        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), "", None);
         if let Some(m) = message.as_object_mut() {
             m.remove("text");
             m.insert(
@@ -172,13 +236,32 @@ impl FakeBotApi {
         self.push_update(json!({ "message": message }))
     }
 
+    /// A sticker.
+    pub fn send_sticker(&self, chat_id: i64) -> i64 {
+        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), "", None);
+        if let Some(m) = message.as_object_mut() {
+            m.remove("text");
+            m.insert(
+                "sticker".into(),
+                json!({ "file_id": "st1", "file_unique_id": "su1", "type": "regular", "width": 512,
+                        "height": 512, "is_animated": false, "is_video": false, "emoji": "\u{1F44D}" }),
+            );
+        }
+        self.push_update(json!({ "message": message }))
+    }
+
     /// A press on an inline button with callback `data` under a bot message in `chat_id`.
     pub fn press_button(&self, chat_id: i64, data: &str) -> i64 {
+        self.press_button_from(chat_id, default_sender(chat_id), data)
+    }
+
+    /// A press by `user_id` on a button under a bot message in `chat_id`.
+    pub fn press_button_from(&self, chat_id: i64, user_id: i64, data: &str) -> i64 {
         let message = bot_message(self.next_message_id(), chat_id, "an answer with buttons");
         self.push_update(json!({
             "callback_query": {
                 "id": format!("cb{}", self.next_message_id()),
-                "from": user(chat_id),
+                "from": user(user_id),
                 "chat_instance": "ci",
                 "data": data,
                 "message": message,
@@ -213,6 +296,56 @@ impl FakeBotApi {
         inner.always.remove(&chat_id);
     }
 
+    /// The next `n` calls of `method` (any case; "*" for any method) fail with `fault`.
+    pub fn fail_method_next(&self, method: &str, fault: Fault, n: usize) {
+        let mut inner = self.lock();
+        let queue = inner.method_faults.entry(method.to_ascii_lowercase()).or_default();
+        for _ in 0..n {
+            queue.push_back(fault.clone());
+        }
+    }
+
+    /// Every call of `method` ("*" for any) fails with `fault` until cleared.
+    pub fn fail_method_always(&self, method: &str, fault: Fault) {
+        self.lock().method_always.insert(method.to_ascii_lowercase(), fault);
+    }
+
+    /// Calls of `method` ("*" for any) succeed again.
+    pub fn clear_method_faults(&self, method: &str) {
+        let mut inner = self.lock();
+        let m = method.to_ascii_lowercase();
+        inner.method_faults.remove(&m);
+        inner.method_always.remove(&m);
+    }
+
+    /// Every `sendMessage` takes `delay` before Telegram accepts it (a slow network), so a test
+    /// can act while sends are in flight.
+    pub fn set_send_delay(&self, delay: Duration) {
+        self.lock().send_delay = delay;
+    }
+
+    /// What `getChatMember` says `user_id` is in `chat_id`: "creator", "administrator",
+    /// "member", "restricted", "left" or "kicked".
+    pub fn set_member_status(&self, chat_id: i64, user_id: i64, status: &str) {
+        self.lock().members.insert((chat_id, user_id), status.to_string());
+    }
+
+    /// The network is gone for `duration`: the port refuses connections and requests in
+    /// flight (a held long poll) are cut. Updates queued meanwhile wait for the bot's return.
+    pub fn outage(&self, duration: Duration) {
+        let _ = self.down.send(true);
+        let down = self.down.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(duration).await;
+            let _ = down.send(false);
+        });
+    }
+
+    /// Whether the fake is in an outage now.
+    pub fn is_down(&self) -> bool {
+        *self.down.borrow()
+    }
+
     /// Messages Telegram accepted, in order.
     pub fn delivered(&self) -> Vec<Sent> {
         self.lock().sends.iter().filter(|s| s.fault.is_none()).cloned().collect()
@@ -228,9 +361,15 @@ impl FakeBotApi {
         self.lock().sends.clone()
     }
 
+    /// Sends the fake refused because Telegram could not have taken them (bad HTML, too long,
+    /// empty): always a bug in the bot.
+    pub fn malformed(&self) -> Vec<Sent> {
+        self.lock().sends.iter().filter(|s| matches!(s.fault, Some(Fault::BadRequest(_)))).cloned().collect()
+    }
+
     /// Names of the methods called, in order, lowercased (Telegram ignores their case).
     pub fn methods(&self) -> Vec<String> {
-        self.lock().calls.iter().map(|(m, _)| m.to_ascii_lowercase()).collect()
+        self.lock().calls.iter().map(|(m, _, _)| m.to_ascii_lowercase()).collect()
     }
 
     /// The JSON bodies of calls to `method` (any case).
@@ -238,9 +377,14 @@ impl FakeBotApi {
         self.lock()
             .calls
             .iter()
-            .filter(|(m, _)| m.eq_ignore_ascii_case(method))
-            .map(|(_, b)| b.clone())
+            .filter(|(m, _, _)| m.eq_ignore_ascii_case(method))
+            .map(|(_, b, _)| b.clone())
             .collect()
+    }
+
+    /// When each call to `method` (any case) arrived.
+    pub fn call_times(&self, method: &str) -> Vec<Instant> {
+        self.lock().calls.iter().filter(|(m, _, _)| m.eq_ignore_ascii_case(method)).map(|(_, _, t)| *t).collect()
     }
 
     /// Tokens the bot used in request paths.
@@ -268,6 +412,58 @@ impl FakeBotApi {
     }
 }
 
+/// Accepts connections; during an outage the listener is closed (so connections are refused)
+/// and bound again on the same port afterwards.
+async fn accept_loop(
+    listener: TcpListener,
+    addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+    mut down: watch::Receiver<bool>,
+) {
+    let mut listener = Some(listener);
+    loop {
+        let Some(l) = listener.as_ref() else {
+            // Wait for the network to come back, then take the port again.
+            while *down.borrow() {
+                if down.changed().await.is_err() {
+                    return;
+                }
+            }
+            match TcpListener::bind(addr).await {
+                Ok(l) => listener = Some(l),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+            continue;
+        };
+        let mut watching = down.clone();
+        tokio::select! {
+            accepted = l.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let (i, c, mut d) = (inner.clone(), changed.clone(), down.clone());
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = serve_connection(stream, i, c) => {}
+                        // The network went away under this request: cut it.
+                        _ = d.wait_for(|down| *down) => {}
+                    }
+                });
+            }
+            _ = watching.wait_for(|down| *down) => {
+                listener = None;
+            }
+        }
+    }
+}
+
+fn default_sender(chat_id: i64) -> i64 {
+    if chat_id > 0 {
+        chat_id
+    } else {
+        GROUP_OWNER
+    }
+}
+
 fn user(id: i64) -> Value {
     json!({ "id": id.unsigned_abs(), "is_bot": false, "first_name": "Tester", "username": format!("tester{}", id.unsigned_abs()) })
 }
@@ -291,8 +487,7 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn user_message(message_id: i64, chat_id: i64, text: &str, reply_to: Option<Value>) -> Value {
-    let from = if chat_id > 0 { chat_id } else { 777 };
+fn user_message(message_id: i64, chat_id: i64, from: i64, text: &str, reply_to: Option<Value>) -> Value {
     let mut m = json!({
         "message_id": message_id,
         "date": now(),
@@ -312,6 +507,140 @@ fn user_message(message_id: i64, chat_id: i64, text: &str, reply_to: Option<Valu
 
 fn bot_message(message_id: i64, chat_id: i64, text: &str) -> Value {
     json!({ "message_id": message_id, "date": now(), "chat": chat(chat_id), "from": bot_user(), "text": text })
+}
+
+fn chat_member(chat_id: i64, user_id: i64, status: &str) -> Value {
+    let mut member = json!({ "user": user(user_id), "status": status });
+    match status {
+        "creator" => {
+            member["is_anonymous"] = json!(false);
+        }
+        "administrator" => {
+            for right in [
+                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories", "can_pin_messages", "can_manage_topics",
+            ] {
+                member[right] = json!(right != "is_anonymous" && right != "can_be_edited");
+            }
+        }
+        "restricted" => {
+            member["is_member"] = json!(true);
+            member["until_date"] = json!(0);
+            for right in [
+                "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+                "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+                "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+                "can_invite_users", "can_pin_messages", "can_manage_topics",
+            ] {
+                member[right] = json!(false);
+            }
+        }
+        "kicked" => {
+            member["until_date"] = json!(0);
+        }
+        _ => {}
+    }
+    let _ = chat_id;
+    member
+}
+
+/// Checks `text` the way Telegram parses `parse_mode = HTML`: only its tags, properly nested and
+/// closed, `<`, `>` and `&` escaped outside tags, and 1 to 4096 characters (UTF-16 units) once
+/// the markup is gone. `Err` holds Telegram's description of the refusal.
+pub fn check_telegram_html(text: &str) -> Result<(), String> {
+    const TAGS: &[&str] = &[
+        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
+        "pre", "blockquote", "tg-emoji",
+    ];
+    let mut stack: Vec<String> = Vec::new();
+    let mut visible = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let Some(end) = rest.find('>') else {
+                    return Err("Bad Request: can't parse entities: unclosed start tag".into());
+                };
+                let tag = &rest[1..end];
+                rest = &rest[end + 1..];
+                if let Some(name) = tag.strip_prefix('/') {
+                    let name = name.trim().to_ascii_lowercase();
+                    match stack.pop() {
+                        Some(open) if open == name => {}
+                        _ => {
+                            return Err(format!(
+                                "Bad Request: can't parse entities: unmatched end tag \"{name}\""
+                            ))
+                        }
+                    }
+                } else {
+                    let name: String = tag
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    if !TAGS.contains(&name.as_str()) {
+                        return Err(format!("Bad Request: can't parse entities: unsupported start tag \"{name}\""));
+                    }
+                    if name == "a" {
+                        let href = tag.split_once("href=\"").and_then(|(_, r)| r.split_once('"')).map(|(h, _)| h);
+                        match href {
+                            Some(h) if h.starts_with("http://") || h.starts_with("https://") || h.starts_with("tg://") => {}
+                            _ => return Err(format!("Bad Request: can't parse entities: bad link {tag:?}")),
+                        }
+                    }
+                    stack.push(name);
+                }
+            }
+            '&' => {
+                let end = rest.find(';').filter(|e| *e <= 10);
+                let entity = end.map(|e| &rest[..=e]);
+                let decoded = match entity {
+                    Some("&lt;") => '<',
+                    Some("&gt;") => '>',
+                    Some("&amp;") => '&',
+                    Some("&quot;") => '"',
+                    Some(e) if e.starts_with("&#") => {
+                        let digits = &e[2..e.len() - 1];
+                        let n = match digits.strip_prefix(['x', 'X']) {
+                            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                            None => digits.parse().ok(),
+                        };
+                        match n.and_then(char::from_u32) {
+                            Some(ch) => ch,
+                            None => return Err("Bad Request: can't parse entities: bad character reference".into()),
+                        }
+                    }
+                    _ => {
+                        return Err("Bad Request: can't parse entities: unescaped \"&\" or unknown entity".into())
+                    }
+                };
+                visible.push(decoded);
+                rest = &rest[entity.map(str::len).unwrap_or(1)..];
+            }
+            '>' => return Err("Bad Request: can't parse entities: unescaped \">\"".into()),
+            c => {
+                visible.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    if let Some(open) = stack.pop() {
+        return Err(format!("Bad Request: can't parse entities: can't find end tag corresponding to start tag \"{open}\""));
+    }
+    check_length(&visible)
+}
+
+fn check_length(visible: &str) -> Result<(), String> {
+    if visible.trim().is_empty() {
+        return Err("Bad Request: message text is empty".into());
+    }
+    if visible.encode_utf16().count() > 4096 {
+        return Err("Bad Request: message is too long".into());
+    }
+    Ok(())
 }
 
 /// Reads one request, answers it, closes the connection.
@@ -388,8 +717,12 @@ async fn serve_connection(
         ),
         None => (String::new(), String::new()),
     };
-    let (status, reply) = handle(&inner, &changed, &token, &method, params).await;
-    respond(&mut stream, status, &reply).await
+    match handle(&inner, &changed, &token, &method, params).await {
+        Answer::Json(status, reply) => respond(&mut stream, status, &reply).await,
+        Answer::Raw(status, content_type, body) => respond_raw(&mut stream, status, content_type, &body).await,
+        // Hung: the connection is closed without an answer.
+        Answer::Nothing => Ok(()),
+    }
 }
 
 /// The text fields of a multipart/form-data body as a JSON object of strings.
@@ -418,19 +751,34 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// What the fake answers to one request.
+enum Answer {
+    Json(u16, Value),
+    /// A body that is not the Bot API's JSON (a proxy's error page).
+    Raw(u16, &'static str, String),
+    /// No answer at all: the connection is dropped.
+    Nothing,
+}
+
 async fn respond(stream: &mut TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
-    let body = body.to_string();
+    respond_raw(stream, status, "application/json", &body.to_string()).await
+}
+
+async fn respond_raw(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        409 => "Conflict",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
         _ => "Error",
     };
     let response = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(response.as_bytes()).await?;
@@ -438,28 +786,53 @@ async fn respond(stream: &mut TcpStream, status: u16, body: &Value) -> std::io::
     stream.shutdown().await
 }
 
-fn ok(result: Value) -> (u16, Value) {
-    (200, json!({ "ok": true, "result": result }))
+fn ok(result: Value) -> Answer {
+    Answer::Json(200, json!({ "ok": true, "result": result }))
 }
 
-fn fault_response(fault: &Fault) -> (u16, Value) {
+fn fault_response(fault: &Fault) -> Answer {
+    let json = |status: u16, body: Value| Answer::Json(status, body);
     match fault {
-        Fault::Blocked => (
+        Fault::Blocked => json(
             403,
             json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
         ),
-        Fault::RetryAfter(s) => (
+        Fault::RetryAfter(s) => json(
             429,
             json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {s}"), "parameters": {"retry_after": s}}),
         ),
         Fault::ServerError => {
-            (500, json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}))
+            json(500, json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}))
         }
-        Fault::MigrateTo(id) => (
+        Fault::BadGateway => Answer::Raw(
+            502,
+            "text/html",
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>".into(),
+        ),
+        Fault::MigrateTo(id) => json(
             400,
             json!({"ok": false, "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat", "parameters": {"migrate_to_chat_id": id}}),
         ),
+        Fault::Conflict => json(
+            409,
+            json!({"ok": false, "error_code": 409, "description": "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}),
+        ),
+        Fault::Unauthorized => json(401, json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
+        Fault::Hang(_) => Answer::Nothing,
+        Fault::BadRequest(description) => {
+            json(400, json!({"ok": false, "error_code": 400, "description": description}))
+        }
     }
+}
+
+/// The fault for this call of `method`, if a test injected one.
+fn method_fault(i: &mut Inner, method: &str) -> Option<Fault> {
+    for key in [method, "*"] {
+        if let Some(f) = i.method_faults.get_mut(key).and_then(VecDeque::pop_front) {
+            return Some(f);
+        }
+    }
+    [method, "*"].iter().find_map(|key| i.method_always.get(*key).cloned())
 }
 
 async fn handle(
@@ -468,20 +841,29 @@ async fn handle(
     token: &str,
     method: &str,
     params: Value,
-) -> (u16, Value) {
+) -> Answer {
     let lock = || inner.lock().unwrap_or_else(|p| p.into_inner());
-    {
+    let method = method.to_ascii_lowercase();
+    let injected = {
         let mut i = lock();
-        i.calls.push((method.to_string(), params.clone()));
+        i.calls.push((method.clone(), params.clone(), Instant::now()));
         if !i.tokens.iter().any(|t| t == token) {
             i.tokens.push(token.to_string());
         }
-    }
+        // sendMessage faults are decided (and recorded) with the message below.
+        if method == "sendmessage" { None } else { method_fault(&mut i, &method) }
+    };
     if token.is_empty() {
-        return (404, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
+        return Answer::Json(404, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
+    }
+    if let Some(fault) = injected {
+        if let Fault::Hang(d) = fault {
+            tokio::time::sleep(d).await;
+        }
+        return fault_response(&fault);
     }
     // Telegram method names are case-insensitive (teloxide sends "GetMe").
-    match method.to_ascii_lowercase().as_str() {
+    match method.as_str() {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Storyline", "username": BOT_USERNAME,
             "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
@@ -492,6 +874,14 @@ async fn handle(
         }
         "deletewebhook" | "setwebhook" | "setmycommands" | "answercallbackquery" | "close" | "logout" => {
             ok(json!(true))
+        }
+        "getchatmember" => {
+            let chat_id = params["chat_id"].as_i64().unwrap_or(0);
+            let user_id = params["user_id"].as_i64().unwrap_or(0);
+            let status = lock().members.get(&(chat_id, user_id)).cloned().unwrap_or_else(|| {
+                if user_id == GROUP_OWNER { "creator".to_string() } else { "member".to_string() }
+            });
+            ok(chat_member(chat_id, user_id, &status))
         }
         "getupdates" => {
             let offset = params["offset"].as_i64().unwrap_or(0);
@@ -517,41 +907,89 @@ async fn handle(
             }
         }
         "sendmessage" => {
+            let delay = lock().send_delay;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let chat_id = params["chat_id"].as_i64().unwrap_or(0);
             let text = params["text"].as_str().unwrap_or("").to_string();
-            let mut i = lock();
-            let fault = match i.faults.get_mut(&chat_id).and_then(VecDeque::pop_front) {
-                Some(f) => Some(f),
-                None => i.always.get(&chat_id).cloned(),
+            let parse_mode = params["parse_mode"].as_str().map(str::to_string);
+            let outcome = {
+                let mut i = lock();
+                let mut fault = match i.faults.get_mut(&chat_id).and_then(VecDeque::pop_front) {
+                    Some(f) => Some(f),
+                    None => i.always.get(&chat_id).cloned(),
+                };
+                if fault.is_none() {
+                    fault = method_fault(&mut i, "sendmessage");
+                }
+                if fault.is_none() {
+                    let checked = match parse_mode.as_deref() {
+                        Some(m) if m.eq_ignore_ascii_case("html") => check_telegram_html(&text),
+                        _ => check_length(&text),
+                    };
+                    fault = checked.err().map(Fault::BadRequest);
+                }
+                i.sends.push(Sent {
+                    chat_id,
+                    text: text.clone(),
+                    parse_mode,
+                    thread_id: params["message_thread_id"].as_i64(),
+                    reply_markup: params.get("reply_markup").cloned(),
+                    disable_notification: params["disable_notification"].as_bool().unwrap_or(false),
+                    link_preview_disabled: params["link_preview_options"]["is_disabled"]
+                        .as_bool()
+                        .unwrap_or(false),
+                    fault: fault.clone(),
+                    at: Instant::now(),
+                });
+                match fault {
+                    Some(f) => Err(f),
+                    None => {
+                        i.next_message_id += 1;
+                        Ok(i.next_message_id)
+                    }
+                }
             };
-            i.sends.push(Sent {
-                chat_id,
-                text: text.clone(),
-                parse_mode: params["parse_mode"].as_str().map(str::to_string),
-                thread_id: params["message_thread_id"].as_i64(),
-                reply_markup: params.get("reply_markup").cloned(),
-                disable_notification: params["disable_notification"].as_bool().unwrap_or(false),
-                link_preview_disabled: params["link_preview_options"]["is_disabled"]
-                    .as_bool()
-                    .unwrap_or(false),
-                fault: fault.clone(),
-                at: Instant::now(),
-            });
-            if let Some(f) = fault {
-                return fault_response(&f);
+            match outcome {
+                Err(f) => {
+                    if let Fault::Hang(d) = f {
+                        tokio::time::sleep(d).await;
+                    }
+                    fault_response(&f)
+                }
+                Ok(message_id) => {
+                    let mut message = bot_message(message_id, chat_id, &text);
+                    if let Some(markup) = params.get("reply_markup") {
+                        message["reply_markup"] = markup.clone();
+                    }
+                    ok(message)
+                }
             }
-            i.next_message_id += 1;
-            let mut message = bot_message(i.next_message_id, chat_id, &text);
-            if let Some(markup) = params.get("reply_markup") {
-                message["reply_markup"] = markup.clone();
-            }
-            ok(message)
         }
         "editmessagereplymarkup" | "editmessagetext" => {
             let chat_id = params["chat_id"].as_i64().unwrap_or(0);
             let message_id = params["message_id"].as_i64().unwrap_or(0);
             ok(bot_message(message_id, chat_id, params["text"].as_str().unwrap_or("")))
         }
-        _ => (404, json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"})),
+        _ => Answer::Json(404, json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_telegram_html;
+
+    #[test]
+    fn the_html_check_refuses_what_telegram_refuses() {
+        assert!(check_telegram_html("<b>ok</b> &amp; <a href=\"https://x.example/?a=1&amp;b=2\">[1]</a>").is_ok());
+        assert!(check_telegram_html("<b>unclosed").is_err());
+        assert!(check_telegram_html("<script>x</script>").is_err());
+        assert!(check_telegram_html("a & b").is_err());
+        assert!(check_telegram_html("<a href=\"javascript:alert(1)\">x</a>").is_err());
+        assert!(check_telegram_html("<b><i>x</b></i>").is_err());
+        assert!(check_telegram_html(&"x".repeat(4097)).is_err());
+        assert!(check_telegram_html(&"&lt;".repeat(4096)).is_ok(), "the limit counts text, not markup");
+        assert!(check_telegram_html("  ").is_err());
     }
 }

@@ -43,15 +43,35 @@ impl Harness {
                 std::fs::copy(&path, articles.join(path.file_name().expect("name"))).expect("copy seed");
             }
         }
-        // The bundled config (its topics), scanning the folders every second.
+        // The bundled config (its topics), scanning the folders every second, with short
+        // Bot API timeouts so that timeout faults cost seconds, not minutes.
         let config =
             std::fs::read_to_string(manifest_dir().join("config/storyline.toml")).expect("bundled config");
-        let config = regex::Regex::new(r"(?m)^watch_seconds\s*=.*$")
-            .expect("regex")
-            .replace(&config, "watch_seconds = 1")
-            .into_owned();
         std::fs::write(root.path().join("storyline.toml"), config).expect("write config");
-        Harness { api, root }
+        let h = Harness { api, root };
+        h.set_telegram("watch_seconds", "1");
+        h.set_telegram("poll_timeout_seconds", "1");
+        h.set_telegram("request_timeout_seconds", "4");
+        h
+    }
+
+    /// Sets `key = value` (TOML) in the config's `[telegram]` table; call before starting.
+    pub fn set_telegram(&self, key: &str, value: &str) {
+        let path = self.root.path().join("storyline.toml");
+        let config = std::fs::read_to_string(&path).expect("read config");
+        let line = regex::Regex::new(&format!(r"(?m)^{}\s*=.*$", regex::escape(key))).expect("regex");
+        let config = if line.is_match(&config) {
+            line.replace(&config, regex::NoExpand(&format!("{key} = {value}"))).into_owned()
+        } else {
+            config.replacen("[telegram]\n", &format!("[telegram]\n{key} = {value}\n"), 1)
+        };
+        assert!(config.contains(&format!("{key} = {value}")), "no [telegram] table in the config");
+        std::fs::write(&path, config).expect("write config");
+    }
+
+    /// The folder everything of this scenario lives in (config, logs, data, articles).
+    pub fn root(&self) -> PathBuf {
+        self.root.path().to_path_buf()
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -64,8 +84,13 @@ impl Harness {
 
     /// Starts `storyline serve` and waits until it polls for updates.
     pub async fn start(&self) -> BotProcess {
+        self.start_with_token(TOKEN).await
+    }
+
+    /// [`Harness::start`] with another token.
+    pub async fn start_with_token(&self, token: &str) -> BotProcess {
         let before = self.api.calls_to("setMyCommands").len();
-        let process = self.spawn(&[("TELOXIDE_TOKEN", TOKEN), ("TELOXIDE_API_URL", &self.api.url())]);
+        let process = self.spawn(&[("TELOXIDE_TOKEN", token), ("TELOXIDE_API_URL", &self.api.url())]);
         let ready = self
             .api
             .wait_until(PATIENCE, |api| {
@@ -182,6 +207,19 @@ impl BotProcess {
         self.wait(PATIENCE)
             .await
             .unwrap_or_else(|| panic!("serve did not stop after SIGTERM; log:\n{}", self.log()))
+    }
+
+    /// Kills the process outright (SIGKILL: no handler runs, nothing is flushed) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Waits up to `timeout` for the process to exit.
