@@ -502,11 +502,12 @@ impl Engine {
     /// A day named in a question ("signed on April 24?"), with its place in the question,
     /// resolved against the newest article: the story's own "now", not the clock.
     fn question_day(&self, question: &str) -> Result<Option<(NaiveDate, std::ops::Range<usize>)>, StoreError> {
+        // The newest article's own date: its publication time in its own offset (as
+        // `Article::published_date`), read from one index key rather than every article.
         let now = self
             .store
-            .articles()?
-            .first()
-            .map(|a| a.published_date())
+            .newest_published()?
+            .map(|p| p.date_naive())
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
         Ok(find_dates(question, &TimeContext { published: now })
             .into_iter()

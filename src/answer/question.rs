@@ -129,7 +129,7 @@ pub fn retrieve(
         for (alt, factor) in &concept.alternatives {
             let keys: Vec<String> = match alt {
                 Alternative::Term(t) => store.term_postings(t)?,
-                Alternative::Actor(a) => store.actor_events(a)?.iter().map(Event::key).collect(),
+                Alternative::Actor(a) => store.actor_event_keys(a)?,
             };
             for key in keys {
                 let slot = hits.entry(key).or_insert_with(|| vec![0.0; concepts.len()]);

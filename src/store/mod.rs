@@ -33,8 +33,11 @@
 
 mod feeds;
 mod days;
+mod recent;
 pub mod check;
 mod keys;
+
+pub use recent::RecentDays;
 mod subscriptions;
 
 use std::collections::{BTreeMap, BTreeSet};
