@@ -113,34 +113,48 @@ impl<'s> ReplyBuilder<'s> {
 /// signal or most of their terms. Returns groups in input order; the first of each group leads.
 pub fn group_same_facts<'e>(events: &[&'e Event]) -> Vec<Vec<&'e Event>> {
     let mut groups: Vec<Vec<&Event>> = Vec::new();
+    // Each leader's clause terms, computed once rather than at every comparison.
+    let mut leader_terms: Vec<Vec<String>> = Vec::new();
     'next: for e in events {
-        for g in groups.iter_mut() {
-            if same_fact(g[0], e) {
+        let mut terms: Option<Vec<String>> = None;
+        for (g, lt) in groups.iter_mut().zip(&leader_terms) {
+            let same = match same_fact_without_terms(g[0], e) {
+                Some(decided) => decided,
+                None => most_terms_shared(lt, terms.get_or_insert_with(|| crate::text::terms(&e.clause))),
+            };
+            if same {
                 g.push(e);
                 continue 'next;
             }
         }
+        leader_terms.push(terms.unwrap_or_else(|| crate::text::terms(&e.clause)));
         groups.push(vec![e]);
     }
     groups
 }
 
-pub fn same_fact(a: &Event, b: &Event) -> bool {
-    if a.key() == b.key() {
-        return true;
+/// Whether two events report the same fact, as far as that is decided before comparing their
+/// clause terms (the costly part, done once per event by the caller); `None` when the terms
+/// decide.
+fn same_fact_without_terms(a: &Event, b: &Event) -> Option<bool> {
+    // The same event: the fields `Event::key` is made of, compared without formatting the key.
+    if a.article == b.article && a.sentence_index == b.sentence_index && a.clause_index == b.clause_index {
+        return Some(true);
     }
     let same_day = match (&a.date, &b.date) {
         (Some(x), Some(y)) => x.date == y.date && x.precision == y.precision,
         _ => false,
     };
     if !same_day || a.modality != b.modality {
-        return false;
+        return Some(false);
     }
     if a.article != b.article && !a.stages.is_empty() && a.stages == b.stages {
-        return true;
+        return Some(true);
     }
-    let ta = crate::text::terms(&a.clause);
-    let tb = crate::text::terms(&b.clause);
+    None
+}
+
+fn most_terms_shared(ta: &[String], tb: &[String]) -> bool {
     let shared = ta.iter().filter(|t| tb.contains(t)).count();
     shared * 10 >= ta.len().min(tb.len()).max(1) * 6
 }

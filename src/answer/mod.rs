@@ -287,20 +287,36 @@ impl Engine {
     /// `/timeline`: the topic's dated events in order; reports of the same fact folded.
     fn timeline(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
         let Some(topic) = topic else { return Ok(not_in_sources()) };
-        let events = self.store.topic_events(&topic.id)?;
-        let mut dated: Vec<&Event> = events
-            .iter()
-            .filter(|e| e.date.as_ref().is_some_and(|d| d.precision != Precision::Before))
-            .collect();
-        dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
-        let groups = group_same_facts(&dated);
+        // Only the newest days are read: reports of one fact share a day, so grouping whole days
+        // gives the same groups as grouping everything. Read more days until the window holds
+        // more groups than are shown, or the topic's dated events run out.
+        let mut want = TIMELINE_MAX * 4;
+        let (groups, complete) = loop {
+            let recent = self.store.topic_recent_days(&topic.id, want)?;
+            let mut dated: Vec<Event> = recent
+                .events
+                .into_iter()
+                .filter(|e| e.date.as_ref().is_some_and(|d| d.precision != Precision::Before))
+                .collect();
+            dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
+            let refs: Vec<&Event> = dated.iter().collect();
+            let groups = group_same_facts(&refs);
+            if recent.complete || groups.len() > TIMELINE_MAX {
+                let groups: Vec<Vec<Event>> =
+                    groups.into_iter().map(|g| g.into_iter().cloned().collect()).collect();
+                break (groups, recent.complete);
+            }
+            want *= 4;
+        };
         let skipped = groups.len().saturating_sub(TIMELINE_MAX);
         let mut b = ReplyBuilder::new(&self.store, format!("Timeline: {}", topic.name));
-        if skipped > 0 {
+        if skipped > 0 && complete {
             b.intro(format!("The {TIMELINE_MAX} most recent of {} dated events:", groups.len()));
+        } else if skipped > 0 {
+            b.intro(format!("The {TIMELINE_MAX} most recent of more than {} dated events:", groups.len()));
         }
-        for group in groups.into_iter().skip(skipped) {
-            b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
+        for group in groups.iter().skip(skipped) {
+            b.event_item(&group[0], modality_label(group[0].modality), &refs(&group[1..]))?;
         }
         if b.item_count() == 0 {
             return Ok(not_in_sources());
