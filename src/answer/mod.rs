@@ -495,12 +495,9 @@ impl Engine {
                 b.event_item(&cur.evidence[0], Some(format!("Now: {}", cur.stage_name)), &refs(&cur.evidence[1..]))?;
             }
         }
-        let expected_events: Vec<Event> = self
-            .store
-            .topic_events(&topic.id)?
-            .into_iter()
-            .filter(|e| e.modality != Modality::Fact && e.stages.iter().any(|(t, s)| *t == topic.id && s == stage))
-            .collect();
+        // Statements that are not facts about this stage, from the stage index (the first three
+        // in topic order), not from every event of the topic.
+        let expected_events: Vec<Event> = self.store.stage_expectations_in_order(&topic.id, stage, 3)?;
         for e in expected_events.iter().take(3) {
             b.event_item(e, Some(expected_label(e.modality)), &[])?;
         }

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 
 use crate::config::Topic;
-use crate::event::{Event, Modality, Precision};
-use crate::store::{Store, StoreError};
+use crate::event::{Event, Precision};
+use crate::store::{StageCell, Store, StoreError};
 
 /// One stage reached, with the events that report it (the first leads, the rest are other
 /// outlets reporting the same).
@@ -51,33 +51,21 @@ pub fn topic_status<'t>(
     topic: &'t Topic,
     as_of: Option<NaiveDate>,
 ) -> Result<TopicStatus<'t>, StoreError> {
-    let events = store.topic_events(&topic.id)?;
-    let stage_of = |e: &Event| {
-        e.stages
-            .iter()
-            .find(|(t, _)| *t == topic.id)
-            .and_then(|(_, s)| topic.stages.iter().position(|st| st.id == *s))
-    };
-    let in_time = |e: &Event| match as_of {
-        None => true,
-        Some(d) => e.reported <= d && e.date.as_ref().is_none_or(|ed| ed.date <= d),
-    };
-    // Facts with a stage, ordered by (date, rank); "before X" dates sort first since they name
-    // only an upper bound.
-    let mut facts: Vec<(usize, &Event)> = events
-        .iter()
-        .filter(|e| e.modality == Modality::Fact && in_time(e))
-        .filter_map(|e| stage_of(e).map(|r| (r, e)))
-        .filter(|(_, e)| e.date.is_some())
+    let rank_of = |stage: &str| topic.stages.iter().position(|st| st.id == stage);
+    // Facts with a stage, in cells of (before?, day, stage) from the store's stage index; a
+    // day's cells ordered by rank. "Before X" dates sort first since they name only an upper
+    // bound. Reading cells, not events, keeps this flat as a topic gathers reports: every
+    // event of a cell has the same rank and date, so the history below treats a cell as
+    // one event would, and only the first few of its events are evidence.
+    let mut cells: Vec<(usize, StageCell)> = store
+        .stage_fact_cells(&topic.id, as_of, EVIDENCE_MAX)?
+        .into_iter()
+        .filter_map(|c| rank_of(&c.stage).map(|r| (r, c)))
         .collect();
-    facts.sort_by_key(|(rank, e)| {
-        let d = e.date.as_ref().expect("filtered to dated events");
-        let before = d.precision == Precision::Before;
-        (!before, d.date, *rank, e.reported)
-    });
+    cells.sort_by_key(|(rank, c)| (!c.before, c.day, *rank));
     let mut history: Vec<StageStep<'t>> = Vec::new();
     let mut at: Option<usize> = None;
-    for (rank, e) in facts {
+    for (rank, cell) in cells {
         let stage = &topic.stages[rank];
         // Forward stages only move forward: "signed the agreement in April" reported after the
         // ratification is a look back, not a step back. Setbacks may come at any time.
@@ -86,24 +74,28 @@ pub fn topic_status<'t>(
             continue;
         }
         at = Some(rank);
-        let date = e.date.as_ref().map(|d| d.date);
+        let date = Some(cell.day);
         match history.last_mut() {
-            // Another report of the stage just reached: evidence, not a new step.
+            // More reports of the stage just reached: evidence, not a new step.
             Some(last) if last.stage == stage.id => {
-                if e.date.as_ref().is_some_and(|d| d.precision != Precision::Before) {
+                if !cell.before {
                     last.confirmed = last.confirmed.max(date);
                 }
-                if last.date == date && !last.evidence.iter().any(|x| x.article == e.article) {
-                    last.evidence.push(e.clone());
+                if last.date == date {
+                    add_evidence(&mut last.evidence, cell.events);
                 }
             }
-            _ => history.push(StageStep {
-                stage: &stage.id,
-                stage_name: &stage.name,
-                date,
-                confirmed: date,
-                evidence: vec![e.clone()],
-            }),
+            _ => {
+                let mut evidence = Vec::new();
+                add_evidence(&mut evidence, cell.events);
+                history.push(StageStep {
+                    stage: &stage.id,
+                    stage_name: &stage.name,
+                    date,
+                    confirmed: date,
+                    evidence,
+                });
+            }
         }
     }
     let current = history
@@ -120,20 +112,35 @@ pub fn topic_status<'t>(
         .as_ref()
         .and_then(|c| topic.stages.iter().position(|s| s.id == c.stage));
     let current_date = current.as_ref().and_then(|c| c.date);
-    let mut expected: Vec<(String, Event)> = events
-        .iter()
-        .filter(|e| e.modality != Modality::Fact && in_time(e))
-        .filter_map(|e| stage_of(e).map(|r| (r, e)))
-        .filter(|(r, e)| {
-            current_rank.is_none_or(|c| *r > c)
-                && match (&e.date, current_date) {
-                    (Some(d), Some(c)) => d.date >= c || e.reported >= c,
-                    _ => current_date.is_none_or(|c| e.reported >= c),
-                }
-        })
-        .map(|(r, e)| (topic.stages[r].name.clone(), e.clone()))
+    // Statements about later stages, dated or reported since the current stage (the store
+    // compares the later of date and report day with it) and by `as_of`; newest reports first.
+    let expected = store
+        .stage_expectations(
+            &topic.id,
+            current_date,
+            as_of,
+            |stage| rank_of(stage).is_some_and(|r| current_rank.is_none_or(|c| r > c)),
+            EXPECTED_MAX,
+        )?
+        .into_iter()
+        .filter_map(|(stage, e)| rank_of(&stage).map(|r| (topic.stages[r].name.clone(), e)))
         .collect();
-    expected.sort_by(|a, b| b.1.reported.cmp(&a.1.reported).then(a.1.key().cmp(&b.1.key())));
-    expected.truncate(4);
     Ok(TopicStatus { topic, as_of, current, history, expected })
+}
+
+/// Events reporting a stage step: the first, then one per other article, at most this many
+/// ("also reported by" beyond that says nothing more, and each costs a citation).
+pub const EVIDENCE_MAX: usize = 10;
+/// Expected (not yet factual) statements shown with a status.
+const EXPECTED_MAX: usize = 4;
+
+fn add_evidence(evidence: &mut Vec<Event>, events: Vec<Event>) {
+    for e in events {
+        if evidence.len() >= EVIDENCE_MAX {
+            break;
+        }
+        if !evidence.iter().any(|x| x.article == e.article) {
+            evidence.push(e);
+        }
+    }
 }

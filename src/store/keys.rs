@@ -14,6 +14,10 @@ pub(crate) const TOPIC: u8 = b't';
 pub(crate) const ACTOR: u8 = b'a';
 pub(crate) const TERM: u8 = b'x';
 pub(crate) const PUBLISHED: u8 = b'p';
+/// Stage-bearing facts, for status without reading a topic's other events (see `stages.rs`).
+pub(crate) const STAGE_FACT: u8 = b's';
+/// Stage-bearing hedged, conditional and future statements ("expected"), same purpose.
+pub(crate) const STAGE_EXPECTED: u8 = b'e';
 
 /// Counter keys in the `counts` tree.
 pub(crate) const COUNT_ARTICLES: &[u8] = b"A";
@@ -83,6 +87,51 @@ pub(crate) fn published_entry(published: &DateTime<FixedOffset>, id: &str) -> Ve
     k.extend_from_slice(&((ms as u64) ^ (1 << 63)).to_be_bytes());
     k.extend_from_slice(id.as_bytes());
     k
+}
+
+/// The day a [`day`] key part encodes (`None` for [`UNDATED`] or out of range).
+pub(crate) fn day_from(bytes: [u8; 4]) -> Option<NaiveDate> {
+    if bytes == UNDATED {
+        return None;
+    }
+    let n = (u32::from_be_bytes(bytes) ^ 0x8000_0000) as i32;
+    NaiveDate::from_num_days_from_ce_opt(n)
+}
+
+/// `s | topic | 0x00 | 0 (before) or 1 | day | stage | 0x00 | reported | event key`: a fact with
+/// a date that puts `topic` at `stage`. Ordered as status reads them: "before X" dates first,
+/// then by day; one (before, day, stage) cell after another, each in (reported, key) order.
+pub(crate) fn stage_fact_entry(topic: &str, stage: &str, e: &Event, key: &str) -> Option<Vec<u8>> {
+    if e.modality != crate::event::Modality::Fact {
+        return None;
+    }
+    let d = e.date.as_ref()?;
+    let mut k = name_prefix(STAGE_FACT, topic);
+    k.push(u8::from(d.precision != crate::event::Precision::Before));
+    k.extend_from_slice(&day(d.date));
+    k.extend_from_slice(stage.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&day(e.reported));
+    k.extend_from_slice(key.as_bytes());
+    Some(k)
+}
+
+/// `e | topic | 0x00 | max(date, reported) | reported | event key` → `day-or-UNDATED | stage`:
+/// a statement that is not a fact about a stage of `topic`. Keyed by the later of its date and
+/// its report day, the two things the "expected" filter compares with the current stage's day
+/// and the as-of day.
+pub(crate) fn stage_expected_entry(topic: &str, stage: &str, e: &Event, key: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    if e.modality == crate::event::Modality::Fact {
+        return None;
+    }
+    let latest = e.date.as_ref().map_or(e.reported, |d| d.date.max(e.reported));
+    let mut k = name_prefix(STAGE_EXPECTED, topic);
+    k.extend_from_slice(&day(latest));
+    k.extend_from_slice(&day(e.reported));
+    k.extend_from_slice(key.as_bytes());
+    let mut v = event_day(e).to_vec();
+    v.extend_from_slice(stage.as_bytes());
+    Some((k, v))
 }
 
 #[cfg(test)]

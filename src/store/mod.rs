@@ -15,7 +15,10 @@
 //!   - `a | actor | 0x00 | day or FFFFFFFF | reported | event key`: by actor, same shape;
 //!   - `x | term | 0x00 | article id`: term postings, one per term and article; the value is the
 //!     postcard list of the article's event-key suffixes (`":0003:00"`) holding the term;
-//!   - `p | published UTC ms | article id`: articles by publication time.
+//!   - `p | published UTC ms | article id`: articles by publication time;
+//!   - `s | topic | 0x00 | before? | day | stage | 0x00 | reported | event key`: dated facts
+//!     with a stage, and `e | topic | 0x00 | max(day, reported) | reported | event key` →
+//!     `day | stage`: other statements with a stage (both for `/status`, see `stages.rs`).
 //!
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
 //!   date order and every query is a prefix or range scan. Values are empty except for postings.
@@ -34,11 +37,13 @@
 mod feeds;
 mod days;
 mod recent;
+mod stages;
 pub mod check;
 mod keys;
+mod subscriptions;
 
 pub use recent::RecentDays;
-mod subscriptions;
+pub use stages::StageCell;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -54,7 +59,7 @@ use crate::event::Event;
 
 /// Bump when the key layout or value encoding changes; older stores are then refused with
 /// [`StoreError::Schema`] instead of being misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// sled's page cache. The default (1 GiB) is far more than a news bot needs.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -189,6 +194,14 @@ impl Store {
                     StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
                 })?;
                 let found = u32::from_be_bytes(bytes);
+                if found == 1 {
+                    // Version 2 only adds the stage index entries (`stages.rs`): add them once.
+                    self.migrate_v1()?;
+                    self.meta
+                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                        .map_err(|e| self.err(e))?;
+                    return self.flush();
+                }
                 if found != SCHEMA_VERSION {
                     return Err(StoreError::Schema {
                         path: self.shown(),
@@ -662,6 +675,20 @@ fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &st
     for a in &e.actors {
         index.insert(keys::dated_name_entry(keys::ACTOR, a, e, key), Vec::new());
     }
+    index.extend(stage_entries(e, key));
+}
+
+/// The stage index entries of one event (`stages.rs`): one per (topic, stage) it reports, for
+/// topics it belongs to.
+fn stage_entries(e: &Event, key: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (topic, stage) in e.stages.iter().filter(|(t, _)| e.topics.contains(t)) {
+        if let Some(k) = keys::stage_fact_entry(topic, stage, e, key) {
+            out.push((k, Vec::new()));
+        }
+        out.extend(keys::stage_expected_entry(topic, stage, e, key));
+    }
+    out
 }
 
 fn apply_ops(
