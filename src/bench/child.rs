@@ -69,11 +69,21 @@ pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()>
     std::hint::black_box(engine.handle(&from, "/status"));
     emit("open_to_first_answer_ms", started.elapsed().as_secs_f64() * 1000.0, "ms");
 
+    // Diagnostics for profiling (not part of the report): STORYLINE_BENCH_ONLY=status keeps
+    // one kind of request; STORYLINE_BENCH_TRACE=1 prints each request's time on stderr.
+    let only = std::env::var("STORYLINE_BENCH_ONLY").ok();
+    let trace = std::env::var_os("STORYLINE_BENCH_TRACE").is_some();
     let mut times: Vec<(RequestKind, f64)> = Vec::with_capacity(mix.len());
     for (kind, text) in &mix {
+        if only.as_deref().is_some_and(|o| o != kind.name()) {
+            continue;
+        }
         let t = Instant::now();
         let reply = engine.handle(&from, text);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        if trace {
+            eprintln!("{ms:10.3} ms  {text}");
+        }
         std::hint::black_box(reply);
         times.push((*kind, ms));
     }
