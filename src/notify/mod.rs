@@ -1,8 +1,10 @@
 //! Subscriptions and pushes: what changed → whom to tell (pure planning in [`mod@plan`]), delivered
 //! later through the outbox kept in the store. [`watch`] notices new article files and turns an
-//! ingest run into queued pushes. Nothing here knows Telegram: a push is a [`Reply`] and a chat.
+//! ingest run into queued pushes; [`stats`] is the admins' overview. Nothing here knows
+//! Telegram: a push is a [`Reply`] and a chat.
 
 pub mod plan;
+pub mod stats;
 pub mod watch;
 
 use serde::{Deserialize, Serialize};
@@ -64,15 +66,26 @@ pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Rep
         Err(e) => return storage_error(&e),
     };
     let already = existing.iter().any(|s| s.topic == topic.id);
+    // The limit counts the whole chat: a forum's threads are not a way around it.
     let limit = engine.config().telegram.max_subscriptions_per_chat;
-    if !already && existing.len() >= limit {
-        return Reply {
-            title: format!("This chat already follows {} topics, the most it may", existing.len()),
-            intro: vec!["Unsubscribe from one first (/subscriptions lists them).".into()],
-            actions: vec![action("My subscriptions", "/subscriptions")],
-            kind: ReplyKind::Error,
-            ..Reply::default()
+    if !already {
+        let held = match store.chat_subscription_count(from.chat_id) {
+            Ok(n) => n,
+            Err(e) => return storage_error(&e),
         };
+        if held >= limit {
+            tracing::info!(chat = from.chat_id, held, limit, "subscription refused: limit reached");
+            return Reply {
+                title: format!("This chat already has {held} subscriptions, the most one chat may have"),
+                intro: vec![format!(
+                    "A chat may follow at most {limit} topics (counting every thread of a forum). \
+                     Unsubscribe from one first: /subscriptions lists them."
+                )],
+                actions: vec![action("My subscriptions", "/subscriptions")],
+                kind: ReplyKind::Error,
+                ..Reply::default()
+            };
+        }
     }
     if !already {
         let sub = Subscription { chat_id: from.chat_id, thread_id: from.thread_id, topic: topic.id.clone() };
@@ -222,11 +235,19 @@ fn topic_menu(engine: &Engine, title: &str, command: &str) -> Reply {
 }
 
 fn unknown_topic(engine: &Engine, name: &str, command: &str) -> Reply {
+    // What the user typed comes back, but not all 4,000 characters of it.
+    let shown: String = match name.char_indices().nth(ECHO_MAX) {
+        Some((cut, _)) => format!("{}\u{2026}", &name[..cut]),
+        None => name.to_string(),
+    };
     let mut reply =
-        topic_menu(engine, &format!("I don't follow a topic called \u{201c}{name}\u{201d}"), command);
+        topic_menu(engine, &format!("I don't follow a topic called \u{201c}{shown}\u{201d}"), command);
     reply.kind = ReplyKind::Error;
     reply
 }
+
+/// Longest piece of a user's message quoted back in an error.
+const ECHO_MAX: usize = 60;
 
 fn storage_error(e: &crate::store::StoreError) -> Reply {
     tracing::error!(error = %e, "subscription storage failed");
@@ -280,5 +301,57 @@ fn cite_index(citations: &mut Vec<Citation>, c: &Citation) -> usize {
     } else {
         citations.push(c.clone());
         citations.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    fn engine(limit: usize) -> (tempfile::TempDir, Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let mut config = Config::builtin();
+        config.telegram.max_subscriptions_per_chat = limit;
+        (dir, Engine::new(Arc::new(config), Arc::new(store)))
+    }
+
+    #[test]
+    fn a_hundred_subscriptions_from_one_chat_stop_at_the_limit_with_a_clear_message() {
+        let (_dir, engine) = engine(20);
+        let topics: Vec<String> = engine.config().topics.iter().map(|t| t.id.clone()).collect();
+        let mut refused = 0;
+        for i in 0..100 {
+            // Distinct subscriptions: every topic in every thread of one forum.
+            let from = Subscriber { chat_id: -1001, thread_id: Some(i / topics.len() as i32) };
+            let topic = &topics[i as usize % topics.len()];
+            let reply = subscribe(&engine, &from, Some(topic));
+            if reply.kind == ReplyKind::Error {
+                refused += 1;
+                assert!(reply.title.contains("the most one chat may have"), "{}", reply.title);
+                assert!(reply.intro[0].contains("at most 20 topics"), "{:?}", reply.intro);
+            }
+        }
+        assert_eq!(refused, 80);
+        assert_eq!(engine.store().chat_subscription_count(-1001).unwrap(), 20);
+        // Another chat is not affected, and subscribing again to a held topic is no error.
+        let other = Subscriber { chat_id: 5, thread_id: None };
+        assert_eq!(subscribe(&engine, &other, Some("minerals")).kind, ReplyKind::Answer);
+        let held = Subscriber { chat_id: -1001, thread_id: Some(0) };
+        assert!(subscribe(&engine, &held, Some(&topics[0])).title.starts_with("You already follow"));
+    }
+
+    #[test]
+    fn an_unknown_topic_is_named_back_shortened_with_the_topic_list() {
+        let (_dir, engine) = engine(20);
+        let from = Subscriber { chat_id: 5, thread_id: None };
+        let reply = subscribe(&engine, &from, Some(&"x".repeat(4000)));
+        assert_eq!(reply.kind, ReplyKind::Error);
+        assert!(reply.title.chars().count() < 100, "{}", reply.title);
+        assert!(reply.intro[0].contains("Minerals deal (minerals)"), "{:?}", reply.intro);
+        assert!(reply.actions.iter().any(|a| a.command == "/subscribe minerals"));
     }
 }

@@ -101,6 +101,22 @@ impl Store {
         decode_subscriptions(tree.scan_prefix(thread_prefix(chat_id, thread_id)))
     }
 
+    /// How many subscriptions a chat holds, all its forum threads together.
+    pub fn chat_subscription_count(&self, chat_id: i64) -> Result<usize, StoreError> {
+        let tree = self.subscriptions_tree()?;
+        let mut n = 0;
+        for key in tree.scan_prefix(chat_prefix(chat_id)).keys() {
+            key.map_err(io)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// How many pushes wait in the outbox.
+    pub fn pending_push_count(&self) -> Result<usize, StoreError> {
+        Ok(self.outbox_tree()?.len())
+    }
+
     /// Every subscription, by chat.
     pub fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
         decode_subscriptions(self.subscriptions_tree()?.iter())
@@ -343,6 +359,21 @@ mod tests {
         assert_eq!(articles, vec![(1, "a"), (2, "a")]);
         assert_eq!(pending[0].id, first);
         assert_eq!(pending[1].parts_sent, 1);
+    }
+
+    #[test]
+    fn counts_cover_every_thread_of_a_chat_and_the_whole_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.add_subscription(&sub(-5, None, "minerals")).unwrap();
+        store.add_subscription(&sub(-5, Some(1), "minerals")).unwrap();
+        store.add_subscription(&sub(-5, Some(2), "aid")).unwrap();
+        store.add_subscription(&sub(-6, None, "aid")).unwrap();
+        assert_eq!(store.chat_subscription_count(-5).unwrap(), 3);
+        assert_eq!(store.chat_subscription_count(7).unwrap(), 0);
+        assert_eq!(store.pending_push_count().unwrap(), 0);
+        store.enqueue_pushes(&[push(1, "a"), push(2, "a")]).unwrap();
+        assert_eq!(store.pending_push_count().unwrap(), 2);
     }
 
     #[test]

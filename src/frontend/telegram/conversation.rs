@@ -1,28 +1,31 @@
-//! The conversation: which updates deserve an answer (routing), a per-chat rate limit, and the
-//! dptree handlers that pass text to the core and send the rendered reply. Handlers only
-//! translate; what to answer is the core's business.
+//! The conversation: which updates deserve an answer (routing), who may ask what (the rate
+//! limit, group admins, the bot's admins: [`super::access`]), and the dptree handlers that pass
+//! text to the core and send the rendered reply. Handlers only translate; what to answer is the
+//! core's business. Edited messages are not handled on purpose: answering an edit would answer
+//! the same question twice.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
-use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, MessageId, MessageKind, ParseMode, ThreadId};
-use teloxide::RequestError;
+use teloxide::types::{Chat, MessageKind, User};
+use tokio::sync::watch;
 
-use crate::answer::{Engine, Reply, ReplyKind, Subscriber};
+use crate::answer::{Engine, Reply, ReplyKind, Request, Subscriber};
 
+use super::access::{now_since_epoch, GroupAdmins, RateLimiter, Verdict};
+use super::send::send_answer;
 use super::{render, TgBot};
-
-/// Messages a chat may send in [`RATE_WINDOW`] before the bot asks it to slow down.
-pub const RATE_LIMIT: usize = 20;
-pub const RATE_WINDOW: Duration = Duration::from_secs(10);
 
 const HINT: &str = "I can only read text. Ask me about the story in words, or try /latest or /help.";
 const SLOW_DOWN: &str = "That is a lot of messages at once. Please give me a few seconds and ask again.";
 const FAILED: &str = "Sorry, something went wrong while answering that. Please try again.";
+const ONLY_ADMINS: &str = "Only this group's admins can change its subscriptions.";
+const CANNOT_CHECK: &str =
+    "I could not check with Telegram whether you are an admin of this group. Please try again in a moment.";
+/// Telegram's longest command name; a longer "command" is cut before the core echoes it back.
+const MAX_COMMAND: usize = 32;
 
 /// What to do with an incoming message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,11 @@ pub fn route(text: Option<&str>, private: bool, addressed: bool, bot_username: &
             // Addressed to another bot.
             Some(_) => return Route::Ignore,
             None => command,
+        };
+        // A 4,000-character "command" would otherwise come back whole in "I don't know …".
+        let command = match command.char_indices().nth(MAX_COMMAND) {
+            Some((cut, _)) => format!("{}\u{2026}", &command[..cut]),
+            None => command.to_string(),
         };
         return Route::Engine(format!("/{command}{args}"));
     }
@@ -84,71 +92,20 @@ fn remove_mention(text: &str, mention: &str) -> String {
         .to_string()
 }
 
-/// What the rate limiter says about one more message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Allow,
-    /// Over the limit for the first time in this window: say so once.
-    Warn,
-    /// Still over the limit: stay silent.
-    Drop,
-}
-
-/// At most `limit` answered messages per chat in a sliding `window`; one polite warning, then
-/// silence until the window has room again.
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: usize,
-    window: Duration,
-    chats: Mutex<HashMap<i64, ChatWindow>>,
-}
-
-#[derive(Debug, Default)]
-struct ChatWindow {
-    hits: VecDeque<Instant>,
-    warned: bool,
-}
-
-impl RateLimiter {
-    pub fn new(limit: usize, window: Duration) -> RateLimiter {
-        RateLimiter { limit: limit.max(1), window, chats: Mutex::new(HashMap::new()) }
-    }
-
-    pub fn check(&self, chat: i64, now: Instant) -> Verdict {
-        // A poisoned lock only means another handler panicked mid-check; the counts are still
-        // usable.
-        let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
-        if chats.len() > 10_000 {
-            let window = self.window;
-            chats.retain(|_, w| w.hits.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
-        }
-        let w = chats.entry(chat).or_default();
-        while w.hits.front().is_some_and(|t| now.saturating_duration_since(*t) >= self.window) {
-            w.hits.pop_front();
-        }
-        if w.hits.len() < self.limit {
-            w.hits.push_back(now);
-            w.warned = false;
-            Verdict::Allow
-        } else if !w.warned {
-            w.warned = true;
-            Verdict::Warn
-        } else {
-            Verdict::Drop
-        }
-    }
-}
-
 /// Shared by every handler.
 pub struct State {
     pub engine: Arc<Engine>,
     pub limiter: RateLimiter,
+    pub group_admins: GroupAdmins,
     pub bot_username: String,
+    /// Turns true at shutdown: answers stop retrying.
+    pub stop: watch::Receiver<bool>,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// The handler tree: messages and button presses; everything else is ignored.
+/// The handler tree: messages and button presses; everything else (edits, channel posts,
+/// member updates) is ignored.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
@@ -165,7 +122,10 @@ async fn on_message(bot: TgBot, msg: Message, state: Arc<State>) -> HandlerResul
     if !matches!(msg.kind, MessageKind::Common(_)) {
         return Ok(());
     }
-    if msg.from.as_ref().is_some_and(|u| u.is_bot) {
+    // An admin posting anonymously writes as the group itself (from a bot account Telegram
+    // names GroupAnonymousBot); other bots are not listened to.
+    let as_group = msg.sender_chat.as_ref().is_some_and(|c| c.id == msg.chat.id);
+    if msg.from.as_ref().is_some_and(|u| u.is_bot) && !as_group {
         return Ok(());
     }
     let addressed = msg
@@ -178,24 +138,29 @@ async fn on_message(bot: TgBot, msg: Message, state: Arc<State>) -> HandlerResul
         return Ok(());
     }
     let from = subscriber_of(&msg);
-    match state.limiter.check(from.chat_id, Instant::now()) {
+    let sent = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
+    match state.limiter.check(from.chat_id, sent) {
         Verdict::Allow => {}
         Verdict::Drop => return Ok(()),
         Verdict::Warn => {
             tracing::info!(chat = from.chat_id, "rate limit reached");
-            send_text(&bot, &from, SLOW_DOWN).await;
+            send_text(&bot, &state, from, SLOW_DOWN).await;
             return Ok(());
         }
     }
     match route {
-        Route::Engine(text) => answer(&bot, &state, from, text).await,
-        Route::Hint => send_text(&bot, &from, HINT).await,
+        Route::Engine(text) => {
+            let gate = gate(&bot, &state, &msg.chat, msg.from.as_ref(), as_group, text).await;
+            respond(&bot, &state, from, gate).await;
+        }
+        Route::Hint => send_text(&bot, &state, from, HINT).await,
         Route::Ignore => {}
     }
     Ok(())
 }
 
-/// A button press: its data is a command, handled as if typed in the message's chat.
+/// A button press: its data is a command, handled as if typed in the message's chat by the
+/// person who pressed it.
 async fn on_callback(bot: TgBot, q: CallbackQuery, state: Arc<State>) -> HandlerResult {
     // Stop the button's spinner first, whatever happens next.
     if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
@@ -208,80 +173,109 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, state: Arc<State>) -> Handler
         Some(m) => subscriber_of(m),
         None => Subscriber { chat_id: message.chat().id.0, thread_id: None },
     };
-    match state.limiter.check(from.chat_id, Instant::now()) {
+    match state.limiter.check(from.chat_id, now_since_epoch()) {
         Verdict::Allow => {}
         Verdict::Drop => return Ok(()),
         Verdict::Warn => {
-            send_text(&bot, &from, SLOW_DOWN).await;
+            send_text(&bot, &state, from, SLOW_DOWN).await;
             return Ok(());
         }
     }
-    answer(&bot, &state, from, data.to_string()).await;
+    let gate = gate(&bot, &state, message.chat(), Some(&q.from), false, data.to_string()).await;
+    respond(&bot, &state, from, gate).await;
     Ok(())
 }
 
-/// Asks the core (on a blocking thread: the store reads files) and sends the reply.
-async fn answer(bot: &TgBot, state: &State, from: Subscriber, text: String) {
-    let engine = state.engine.clone();
-    let who = from.clone();
-    let reply = match tokio::task::spawn_blocking(move || engine.handle(&who, &text)).await {
-        Ok(reply) => reply,
-        Err(e) => {
-            tracing::error!(chat = from.chat_id, error = %e, "the core failed on a message");
-            Reply { title: FAILED.into(), kind: ReplyKind::Error, ..Reply::default() }
+/// What a message that passed routing and the rate limit gets.
+enum Gate {
+    /// Pass this text to the core.
+    Ask(String),
+    /// The admin overview.
+    Stats,
+    /// Refused, with this explanation.
+    Refuse(&'static str),
+}
+
+/// Who may ask what: `/stats` only for the bot's admins (in a private chat; others get the
+/// normal help), and a group's subscriptions only changed by that group's admins.
+async fn gate(bot: &TgBot, state: &State, chat: &Chat, user: Option<&User>, as_group: bool, text: String) -> Gate {
+    match Request::parse(&text) {
+        Request::Unknown { command } if command == "/stats" => {
+            let admins = &state.engine.config().telegram.admins;
+            let admin = chat.is_private() && user.is_some_and(|u| admins.contains(&u.id.0));
+            if admin {
+                Gate::Stats
+            } else {
+                Gate::Ask("/help".to_string())
+            }
         }
-    };
-    if let Err(e) = send_reply(bot, &from, &reply).await {
-        tracing::warn!(chat = from.chat_id, error = %e, "could not send a reply");
+        Request::Subscribe { .. } | Request::Unsubscribe { .. } if chat.is_group() || chat.is_supergroup() => {
+            if as_group {
+                return Gate::Ask(text);
+            }
+            let Some(user) = user else {
+                return Gate::Refuse(ONLY_ADMINS);
+            };
+            match state.group_admins.is_admin(bot, chat.id.0, user.id.0).await {
+                Ok(true) => Gate::Ask(text),
+                Ok(false) => {
+                    tracing::info!(chat = chat.id.0, "a member who is not an admin tried to change subscriptions");
+                    Gate::Refuse(ONLY_ADMINS)
+                }
+                Err(e) => {
+                    tracing::warn!(chat = chat.id.0, error = %e, "could not check a member's admin status");
+                    Gate::Refuse(CANNOT_CHECK)
+                }
+            }
+        }
+        _ => Gate::Ask(text),
     }
 }
 
-async fn send_text(bot: &TgBot, to: &Subscriber, text: &str) {
-    if let Err(e) = send_part(bot, to.chat_id, to.thread_id, render::escape(text), None, false).await {
+/// Answers (on a blocking thread: the store reads files) and sends the reply.
+async fn respond(bot: &TgBot, state: &State, from: Subscriber, gate: Gate) {
+    let engine = state.engine.clone();
+    let who = from.clone();
+    let reply = match gate {
+        Gate::Refuse(why) => {
+            let reply = Reply {
+                title: why.to_string(),
+                intro: vec!["/subscriptions shows what this chat follows.".to_string()],
+                kind: ReplyKind::Error,
+                ..Reply::default()
+            };
+            send_reply(bot, state, from, &reply).await;
+            return;
+        }
+        Gate::Stats => tokio::task::spawn_blocking(move || crate::notify::stats::admin_stats(&engine)).await,
+        Gate::Ask(text) => tokio::task::spawn_blocking(move || engine.handle(&who, &text)).await,
+    };
+    let reply = reply.unwrap_or_else(|e| {
+        tracing::error!(chat = from.chat_id, error = %e, "the core failed on a message");
+        Reply { title: FAILED.into(), kind: ReplyKind::Error, ..Reply::default() }
+    });
+    send_reply(bot, state, from, &reply).await;
+}
+
+async fn send_text(bot: &TgBot, state: &State, mut to: Subscriber, text: &str) {
+    let html = render::escape(text);
+    if let Err(e) = send_answer(bot, &state.engine, &mut to, html, None, state.stop.clone()).await {
         tracing::warn!(chat = to.chat_id, error = %e, "could not send a message");
     }
 }
 
-/// Sends every part of a rendered reply; the buttons go under the last part.
-pub async fn send_reply(bot: &TgBot, to: &Subscriber, reply: &Reply) -> Result<(), RequestError> {
+/// Sends every part of a rendered reply, patiently ([`send_answer`]); the buttons go under the
+/// last part.
+async fn send_reply(bot: &TgBot, state: &State, mut to: Subscriber, reply: &Reply) {
     let parts = render::render(reply);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
         let keyboard = if i == last { render::keyboard(&reply.actions) } else { None };
-        send_part(bot, to.chat_id, to.thread_id, part, keyboard, false).await?;
+        if let Err(e) = send_answer(bot, &state.engine, &mut to, part, keyboard, state.stop.clone()).await {
+            tracing::warn!(chat = to.chat_id, error = %e, "could not send a reply");
+            return;
+        }
     }
-    Ok(())
-}
-
-/// One HTML message, link previews off; `quiet` sends it without a notification sound.
-pub async fn send_part(
-    bot: &TgBot,
-    chat_id: i64,
-    thread_id: Option<i32>,
-    html: String,
-    keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
-    quiet: bool,
-) -> Result<Message, RequestError> {
-    let mut request = bot
-        .send_message(ChatId(chat_id), html)
-        .parse_mode(ParseMode::Html)
-        .link_preview_options(LinkPreviewOptions {
-            is_disabled: true,
-            url: None,
-            prefer_small_media: false,
-            prefer_large_media: false,
-            show_above_text: false,
-        });
-    if let Some(thread) = thread_id {
-        request = request.message_thread_id(ThreadId(MessageId(thread)));
-    }
-    if let Some(keyboard) = keyboard {
-        request = request.reply_markup(keyboard);
-    }
-    if quiet {
-        request = request.disable_notification(true);
-    }
-    request.await
 }
 
 #[cfg(test)]
@@ -329,15 +323,11 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_warns_once_then_stays_silent_until_the_window_passes() {
-        let limiter = RateLimiter::new(3, Duration::from_secs(10));
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert_eq!(limiter.check(1, t0), Verdict::Allow);
-        }
-        assert_eq!(limiter.check(1, t0), Verdict::Warn);
-        assert_eq!(limiter.check(1, t0 + Duration::from_secs(1)), Verdict::Drop);
-        assert_eq!(limiter.check(2, t0), Verdict::Allow, "other chats are not affected");
-        assert_eq!(limiter.check(1, t0 + Duration::from_secs(11)), Verdict::Allow);
+    fn overlong_commands_are_cut_before_the_core_sees_them() {
+        let long = format!("/{} tail", "x".repeat(4000));
+        let Route::Engine(text) = route(Some(&long), true, false, ME) else { panic!("not routed") };
+        assert_eq!(text, format!("/{}\u{2026} tail", "x".repeat(MAX_COMMAND)));
+        let multibyte = format!("/{}", "\u{1F600}".repeat(40));
+        assert!(matches!(route(Some(&multibyte), true, false, ME), Route::Engine(_)));
     }
 }

@@ -2,26 +2,35 @@
 //! item leaves the outbox only after Telegram accepted it, so a failure is retried and a success
 //! is never repeated (a restart resends exactly what is pending). Telegram's answers decide what
 //! happens next: 429 waits `retry_after`, 403 and friends drop the chat's subscriptions, a group
-//! that became a supergroup has its subscriptions moved, network errors and 5xx back off.
+//! that became a supergroup has its subscriptions moved, network errors, timeouts and 5xx back
+//! off and retry without limit (a push is never dropped because Telegram or the network is
+//! down); only a message Telegram refuses as such is given up after a few tries.
+//!
+//! Kills: the outbox is in sled and every step is flushed, so after a crash the pushes still in
+//! it are sent. One window cannot be closed: Telegram accepted a message and the process died
+//! before `mark_delivered` reached the disk (the answer's trip back, a sled write and a flush:
+//! milliseconds). That push is sent again after the restart. The other order (mark, then send)
+//! would turn the same window into a lost push; a repeat is the lesser harm. A send that times
+//! out is the same case: Telegram may have accepted it, and it is retried.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::{ApiError, RequestError};
 use tokio::sync::{watch, Notify};
 
 use crate::answer::Engine;
 use crate::notify::OutboxItem;
 use crate::store::StoreError;
 
-use super::conversation::send_part;
+use super::send::{backoff, classify, send_part, sleep_or_stop, Failure};
 use super::{render, TgBot};
 
 /// How often the outbox is looked at when nobody wakes the loop (a safety net).
 const IDLE_POLL: Duration = Duration::from_secs(30);
-/// Backoff after transient failures: 1 s, 2 s, 4 s … up to this.
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Backoff after transient failures: 1 s, 2 s, 4 s … up to this, so pushes resume within a
+/// minute of Telegram coming back.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// A push Telegram refuses this many times for a reason that is not transient is dropped.
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -90,7 +99,7 @@ pub async fn run(bot: TgBot, engine: Arc<Engine>, wake: Arc<Notify>, mut stop: w
         }
         let wait = if retry_later {
             failures = failures.saturating_add(1);
-            backoff(failures)
+            backoff(failures, MAX_BACKOFF)
         } else {
             IDLE_POLL
         };
@@ -99,27 +108,6 @@ pub async fn run(bot: TgBot, engine: Arc<Engine>, wake: Arc<Notify>, mut stop: w
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => {}
         }
-    }
-}
-
-fn backoff(failures: u32) -> Duration {
-    let secs = 1u64.checked_shl(failures.saturating_sub(1).min(16)).unwrap_or(u64::MAX);
-    Duration::from_secs(secs).min(MAX_BACKOFF)
-}
-
-/// Whether the error means the bot can never write to this chat again.
-fn chat_is_gone(e: &ApiError) -> bool {
-    match e {
-        ApiError::BotBlocked
-        | ApiError::BotKicked
-        | ApiError::BotKickedFromSupergroup
-        | ApiError::BotKickedFromChannel
-        | ApiError::UserDeactivated
-        | ApiError::CantInitiateConversation
-        | ApiError::CantTalkWithBots
-        | ApiError::ChatNotFound => true,
-        ApiError::Unknown(description) => description.starts_with("Forbidden"),
-        _ => false,
     }
 }
 
@@ -132,14 +120,6 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&engine))
         .await
         .unwrap_or_else(|e| Err(StoreError::Io(format!("store task failed: {e}"))))
-}
-
-/// Waits `d` unless shutdown comes first; `false` when stopping.
-async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(d) => !*stop.borrow(),
-        _ = stop.changed() => false,
-    }
 }
 
 async fn deliver(
@@ -161,8 +141,14 @@ async fn deliver(
         let kb = if last { keyboard.clone() } else { None };
         // A send in flight is never cancelled by shutdown: cancelling after Telegram accepted it
         // but before it is marked would send it twice.
-        match send_part(bot, chat, push.thread_id, parts[next].clone(), kb, push.quiet).await {
-            Ok(_) => {
+        let sent = send_part(bot, chat, push.thread_id, parts[next].clone(), kb, push.quiet).await;
+        let failure = match &sent {
+            Ok(_) => None,
+            Err(e) => Some((classify(e), e)),
+        };
+        match failure {
+            None | Some((Failure::AcceptedAnyway, _)) => {
+                // Recorded (and flushed) at once: this is the window a kill can fall into.
                 next += 1;
                 let sent = u32::try_from(next).unwrap_or(u32::MAX);
                 let result = if next < parts.len() {
@@ -174,26 +160,26 @@ async fn deliver(
                     tracing::error!(push = id, error = %e, "sent but could not record it");
                 }
             }
-            Err(RequestError::RetryAfter(after)) => {
-                tracing::warn!(push = id, chat, retry_after = ?after.duration(), "Telegram asks to wait (429)");
-                if !sleep_or_stop(after.duration(), stop).await {
+            Some((Failure::RetryAfter(after), _)) => {
+                tracing::warn!(push = id, chat, retry_after = ?after, "Telegram asks to wait (429)");
+                if !sleep_or_stop(after, stop).await {
                     return Outcome::Stopped;
                 }
             }
-            Err(RequestError::MigrateToChatId(new)) => {
+            Some((Failure::Migrated(new_id), _)) if !migrated => {
                 tracing::info!(
                     from = chat,
-                    to = new.0,
+                    to = new_id,
                     "chat migrated to a supergroup; moving its subscriptions"
                 );
-                let (old, new_id) = (chat, new.0);
+                let old = chat;
                 if let Err(e) = blocking(engine, move |e| e.store().migrate_chat(old, new_id)).await {
                     tracing::error!(error = %e, "could not move a migrated chat's subscriptions");
                 }
                 chat = new_id;
                 migrated = true;
             }
-            Err(RequestError::Api(e)) if chat_is_gone(&e) => {
+            Some((Failure::ChatGone, e)) => {
                 tracing::warn!(push = id, chat, error = %e, "chat is gone; dropping its subscriptions");
                 match blocking(engine, move |e| e.store().remove_chat(chat)).await {
                     Ok(n) => tracing::info!(chat, subscriptions = n, "chat unsubscribed"),
@@ -203,27 +189,24 @@ async fn deliver(
                 let _ = blocking(engine, move |e| e.store().mark_delivered(id)).await;
                 return Outcome::ChatChanged;
             }
-            Err(RequestError::Network(e)) => {
-                tracing::warn!(push = id, chat, error = %e, "network error; will retry");
+            Some((Failure::Transient, e)) => {
+                // Telegram or the network is down: the push waits, however long that takes.
+                tracing::warn!(push = id, chat, error = %e, "send failed (network, timeout or 5xx); will retry");
                 return Outcome::RetryLater;
             }
-            Err(RequestError::Io(e)) => {
-                tracing::warn!(push = id, chat, error = %e, "I/O error; will retry");
-                return Outcome::RetryLater;
-            }
-            Err(e) => {
-                // 5xx answers, unparsable answers, refusals we do not know: retry a few times,
-                // then give the push up rather than block the outbox forever.
+            Some((Failure::Refused | Failure::Migrated(_), e)) => {
+                // Telegram refuses this message itself: retry a few times, then give the push
+                // up rather than block the outbox forever.
                 let n = attempts.entry(id).or_insert(0);
                 *n += 1;
                 if *n >= MAX_ATTEMPTS {
-                    tracing::error!(push = id, chat, error = %e, attempts = *n, "giving up on a push");
+                    tracing::error!(push = id, chat, error = %e, attempts = *n, "giving up on a push Telegram refuses");
                     if let Err(e) = blocking(engine, move |e| e.store().mark_delivered(id)).await {
                         tracing::error!(push = id, error = %e, "could not drop a failed push");
                     }
                     return Outcome::Dropped;
                 }
-                tracing::warn!(push = id, chat, error = %e, attempts = *n, "send failed; will retry");
+                tracing::warn!(push = id, chat, error = %e, attempts = *n, "Telegram refused a push; will retry");
                 return Outcome::RetryLater;
             }
         }
@@ -237,29 +220,5 @@ async fn deliver(
         Outcome::ChatChanged
     } else {
         Outcome::Delivered
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_secs(1));
-        assert_eq!(backoff(2), Duration::from_secs(2));
-        assert_eq!(backoff(5), Duration::from_secs(16));
-        assert_eq!(backoff(40), MAX_BACKOFF);
-        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn forbidden_errors_mean_the_chat_is_gone() {
-        assert!(chat_is_gone(&ApiError::BotBlocked));
-        assert!(chat_is_gone(&ApiError::Unknown(
-            "Forbidden: bot is not a member of the channel chat".into()
-        )));
-        assert!(!chat_is_gone(&ApiError::Unknown("Internal Server Error".into())));
-        assert!(!chat_is_gone(&ApiError::MessageIsTooLong));
     }
 }

@@ -6,11 +6,20 @@
 //! - the folder watch that ingests new article files and queues pushes (`crate::notify::watch`),
 //!   and, with [`serve_with_feeds`], the feed poller (`crate::feeds`) whose news is pushed alike,
 //! - the outbox delivery loop ([`delivery`]).
+//!
+//! Faults: sends go through [`send`] (429s waited out, migrations followed, transient failures
+//! retried with backoff, answers and pushes alike); the long poll retries network errors with a
+//! backoff capped at [`MAX_POLL_BACKOFF`], so the bot is back within seconds of the network;
+//! a 409 conflict (another instance polling the same token) or a refused token stops `serve`
+//! with an error instead of polling against it forever. The token is never logged: teloxide
+//! redacts it from its errors, and nothing here prints the API URL.
 
+pub mod access;
 pub mod commands;
 pub mod conversation;
 pub mod delivery;
 pub mod render;
+pub mod send;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,16 +27,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::time::Instant;
+
 use anyhow::{anyhow, Context};
 use teloxide::adaptors::throttle::{Limits, Settings, Throttle};
 use teloxide::dispatching::Dispatcher;
-use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::error_handlers::{ErrorHandler, LoggingErrorHandler};
 use teloxide::prelude::*;
 use teloxide::update_listeners::{webhooks, Polling, UpdateListener};
+use teloxide::{ApiError, RequestError};
 use tokio::sync::{watch, Notify};
 
 use crate::answer::Engine;
-use crate::config::Config;
+use crate::config::{Config, TelegramConfig};
 use crate::ingest::IngestReport;
 use crate::notify::watch::{FolderWatch, PushPlanner};
 use crate::store::Store;
@@ -46,10 +58,18 @@ pub struct ServeOptions {
     pub listen: Option<SocketAddr>,
 }
 
-/// How long a long-poll `getUpdates` waits for updates.
-const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest pause between two failed long polls: after an outage the bot is back this soon.
+pub const MAX_POLL_BACKOFF: Duration = Duration::from_secs(15);
+/// 409 conflicts within [`CONFLICT_WINDOW`] that make `serve` give up. One or two can happen
+/// when a restarted bot overlaps with its predecessor's last long poll; more means another
+/// instance is running.
+const CONFLICT_LIMIT: u32 = 3;
+const CONFLICT_WINDOW: Duration = Duration::from_secs(60);
 /// How long shutdown waits for a dispatcher that does not stop on its own.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+/// After a fatal error the dispatcher gets this long to finish the update in hand; teloxide's
+/// poller may be asleep in its backoff and would otherwise hold the exit for a while.
+const FATAL_GRACE: Duration = Duration::from_secs(2);
 /// A changed file is re-checked after this pause, so half-written files wait for the next scan.
 const SETTLE: Duration = Duration::from_millis(300);
 
@@ -65,7 +85,7 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let bot = bot_from_env()?;
+    let bot = bot_from_env(&engine.config().telegram)?;
     serve_with_bot(engine, bot, options, None, shutdown).await
 }
 
@@ -78,12 +98,13 @@ pub async fn serve_with_feeds(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let bot = bot_from_env()?;
+    let bot = bot_from_env(&engine.config().telegram)?;
     serve_with_bot(engine, bot, options, Some((store, config)), shutdown).await
 }
 
-/// Builds the bot from the environment without teloxide's panics on a missing token or a bad URL.
-pub fn bot_from_env() -> anyhow::Result<Bot> {
+/// Builds the bot from the environment without teloxide's panics on a missing token or a bad URL;
+/// a request may take `telegram.request_timeout_seconds` before it is abandoned (and retried).
+pub fn bot_from_env(telegram: &TelegramConfig) -> anyhow::Result<Bot> {
     let token = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .map(|t| t.trim().to_string())
@@ -91,8 +112,12 @@ pub fn bot_from_env() -> anyhow::Result<Bot> {
         .ok_or_else(|| {
             anyhow!("TELOXIDE_TOKEN is not set: export the bot token from @BotFather as TELOXIDE_TOKEN")
         })?;
-    let client =
-        teloxide::net::default_reqwest_settings().build().context("cannot create the HTTP client")?;
+    let timeout = Duration::from_secs(telegram.request_timeout_seconds.max(1));
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .build()
+        .context("cannot create the HTTP client")?;
     let bot = Bot::with_client(token, client);
     match std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
         None => Ok(bot),
@@ -137,8 +162,12 @@ pub async fn serve_with_bot(
         Throttle::with_settings(bot, Settings::default().limits(Limits::default()).no_retry());
     let throttle_worker = tokio::spawn(worker);
 
-    let me =
-        bot.get_me().await.map_err(|e| anyhow!("cannot reach the Telegram Bot API (getMe failed): {e}"))?;
+    let me = bot.get_me().await.map_err(|e| match e {
+        RequestError::Api(ApiError::InvalidToken) => anyhow!(
+            "Telegram refused the bot token (401 Unauthorized): check TELOXIDE_TOKEN (a revoked token must be replaced)"
+        ),
+        e => anyhow!("cannot reach the Telegram Bot API (getMe failed): {e}"),
+    })?;
     let username = me.username.clone().unwrap_or_default();
     tracing::info!(bot = %username, "connected to Telegram");
     if let Err(e) = bot.set_my_commands(commands::menu()).await {
@@ -174,8 +203,10 @@ pub async fn serve_with_bot(
 
     let state = Arc::new(conversation::State {
         engine: engine.clone(),
-        limiter: conversation::RateLimiter::new(conversation::RATE_LIMIT, conversation::RATE_WINDOW),
+        limiter: access::RateLimiter::new(access::RATE_LIMIT, access::RATE_WINDOW),
+        group_admins: access::GroupAdmins::new(access::ADMIN_TTL),
         bot_username: username,
+        stop: stop_rx.clone(),
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), conversation::schema())
         .dependencies(dptree::deps![state])
@@ -184,10 +215,17 @@ pub async fn serve_with_bot(
         .build();
     let token = dispatcher.shutdown_token();
 
+    // A fault that makes going on pointless (another instance polling, a refused token) stops
+    // serve like a signal does, and then makes it return the error.
+    let fatal = Arc::new(Fatal::new());
+    let mut fatal_wait = fatal.watch();
+    let mut fatal_stop = fatal.watch();
     let mut stop_signal = stop_rx.clone();
     tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
+        tokio::select! {
+            _ = shutdown => tracing::info!("shutting down"),
+            _ = fatal_wait.wait_for(|raised| *raised) => tracing::info!("stopping after a fatal error"),
+        }
         let _ = stop_tx.send(true);
         // The dispatcher may still be starting (then shutdown() says it is idle): retry briefly.
         for _ in 0..100 {
@@ -203,18 +241,29 @@ pub async fn serve_with_bot(
     // Normally the shutdown token ends the dispatcher after the update in hand; this is only a
     // fallback for a dispatcher that never got going (e.g. stuck reaching Telegram).
     let stopping = async move {
-        while !*stop_signal.borrow() {
-            if stop_signal.changed().await.is_err() {
-                break;
-            }
+        tokio::select! {
+            _ = async {
+                let _ = stop_signal.wait_for(|stop| *stop).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {}
+            _ = async {
+                let _ = fatal_stop.wait_for(|raised| *raised).await;
+                tokio::time::sleep(FATAL_GRACE).await;
+            } => {}
         }
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     let dispatched = match webhook {
         None => {
-            let listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).delete_webhook().await.build();
+            let poll = Duration::from_secs(engine.config().telegram.poll_timeout_seconds);
+            let listener = Polling::builder(bot.clone())
+                .timeout(poll)
+                .backoff_strategy(polling_backoff)
+                .delete_webhook()
+                .await
+                .build();
             tracing::info!("receiving updates by long polling");
-            dispatch(&mut dispatcher, listener, stopping).await
+            let errors = Arc::new(PollErrors { fatal: fatal.clone(), conflicts: Mutex::new(Vec::new()) });
+            dispatch(&mut dispatcher, listener, errors, stopping).await
         }
         Some(options) => {
             let address = options.address;
@@ -228,7 +277,8 @@ pub async fn serve_with_bot(
                 }
             };
             tracing::info!(%address, "receiving updates by webhook");
-            dispatch(&mut dispatcher, listener, stopping).await
+            let errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
+            dispatch(&mut dispatcher, listener, errors, stopping).await
         }
     };
     if let Err(e) = dispatched {
@@ -252,25 +302,122 @@ pub async fn serve_with_bot(
         Ok(Err(e)) => tracing::error!(error = %e, "could not flush the store"),
         Err(e) => tracing::error!(error = %e, "store flush task failed"),
     }
+    if let Some(why) = fatal.reason() {
+        return Err(anyhow!(why));
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Runs the dispatcher on `listener` until it is shut down or `stopping` completes first.
-async fn dispatch<L>(
+/// A reason to stop that no retry can fix, raised by a task that cannot stop serve itself.
+struct Fatal {
+    reason: Mutex<Option<String>>,
+    raised: watch::Sender<bool>,
+}
+
+impl Fatal {
+    fn new() -> Fatal {
+        Fatal { reason: Mutex::new(None), raised: watch::Sender::new(false) }
+    }
+
+    fn raise(&self, why: String) {
+        let mut reason = self.reason.lock().unwrap_or_else(|p| p.into_inner());
+        if reason.is_none() {
+            *reason = Some(why);
+            self.raised.send_replace(true);
+        }
+    }
+
+    fn watch(&self) -> watch::Receiver<bool> {
+        self.raised.subscribe()
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The long poll's failures: logged, retried by teloxide with [`polling_backoff`]; a refused
+/// token or repeated 409 conflicts are fatal.
+struct PollErrors {
+    fatal: Arc<Fatal>,
+    /// When recent 409 conflicts happened.
+    conflicts: Mutex<Vec<Instant>>,
+}
+
+impl PollErrors {
+    fn judge(&self, error: &RequestError) {
+        if self.fatal.reason().is_some() {
+            // Already stopping; the last polls of the shutdown fail the same way.
+            tracing::debug!(error = %error, "receiving updates failed while stopping");
+            return;
+        }
+        match error {
+            RequestError::Api(ApiError::TerminatedByOtherGetUpdates) => {
+                let now = Instant::now();
+                let count = {
+                    let mut conflicts = self.conflicts.lock().unwrap_or_else(|p| p.into_inner());
+                    conflicts.retain(|t| now.duration_since(*t) < CONFLICT_WINDOW);
+                    conflicts.push(now);
+                    conflicts.len()
+                };
+                if count >= CONFLICT_LIMIT as usize {
+                    let why = "another instance is polling Telegram with this bot token (409 Conflict: \
+                               terminated by other getUpdates request); stopping. Run one `storyline serve` \
+                               per token, or stop the other instance";
+                    tracing::error!("{why}");
+                    self.fatal.raise(why.to_string());
+                } else {
+                    tracing::warn!(
+                        conflicts = count,
+                        "409 Conflict: another getUpdates with this bot token; serve stops if it goes on"
+                    );
+                }
+            }
+            RequestError::Api(ApiError::InvalidToken) => {
+                let why = "Telegram refused the bot token while polling (401 Unauthorized); stopping. \
+                           Check TELOXIDE_TOKEN (a revoked token must be replaced)";
+                tracing::error!("{why}");
+                self.fatal.raise(why.to_string());
+            }
+            e => tracing::warn!(error = %e, "receiving updates failed; retrying"),
+        }
+    }
+}
+
+impl ErrorHandler<RequestError> for PollErrors {
+    fn handle_error(
+        self: Arc<Self>,
+        error: RequestError,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        self.judge(&error);
+        Box::pin(async {})
+    }
+}
+
+/// Pause before the next long poll after `failures` failed ones: 1, 2, 4, 8 s, then every
+/// [`MAX_POLL_BACKOFF`] (teloxide's own grows to 64 s, too slow to notice the network is back).
+fn polling_backoff(failures: u32) -> Duration {
+    send::backoff(failures.saturating_add(1), MAX_POLL_BACKOFF)
+}
+
+/// Runs the dispatcher on `listener` until it is shut down or `stopping` completes first;
+/// `errors` hears the listener's failures.
+async fn dispatch<L, E>(
     dispatcher: &mut Dispatcher<
         TgBot,
         Box<dyn std::error::Error + Send + Sync>,
         teloxide::dispatching::DefaultKey,
     >,
     listener: L,
+    errors: Arc<E>,
     stopping: impl Future<Output = ()>,
 ) -> anyhow::Result<()>
 where
     L: UpdateListener + Send,
     L::Err: std::fmt::Debug,
+    E: ErrorHandler<L::Err> + Send + Sync,
 {
-    let errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
     tokio::select! {
         // Returns once shut down.
         result = dispatcher.try_dispatch_with_listener(listener, errors) => {

@@ -17,7 +17,9 @@ pub const MAX_CALLBACK_DATA: usize = 64;
 const MAX_BUTTONS: usize = 12;
 
 /// Escapes text for Telegram HTML (`<`, `>`, `&`, `"`); attributes are always double-quoted, so
-/// apostrophes stay as they are.
+/// apostrophes stay as they are. Control characters other than line breaks and tabs (a NUL or
+/// a terminal escape quoted back from a user's message) are dropped: they mean nothing in a
+/// chat. Direction marks and joiners are kept: right-to-left scripts and emoji need them.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -26,6 +28,8 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -344,6 +348,13 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("(according to Svyrydenko)"));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_but_direction_marks_and_emoji_stay() {
+        assert_eq!(escape("a\u{0}b\u{7}\u{1b}[31mc\r\n\td\u{85}"), "ab[31mc\n\td");
+        let rtl = "\u{200F}\u{5E9}\u{5DC}\u{5D5}\u{5DD} \u{202E}abc \u{1F1FA}\u{1F1E6} \u{1F468}\u{200D}\u{1F469}";
+        assert_eq!(escape(rtl), rtl);
     }
 
     #[test]
