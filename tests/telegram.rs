@@ -1,7 +1,10 @@
 //! End-to-end: the real `storyline serve` binary, long polling a fake Telegram Bot API on
 //! 127.0.0.1 over real HTTP. Each test is one story: commands answered with dated, cited HTML;
 //! subscriptions pushed exactly once per article and never again after a restart; blocked chats
-//! dropped; 429s waited out; SIGTERM ends with exit 0.
+//! dropped; 429s waited out; SIGTERM ends with exit 0; hostile and odd messages answered safely
+//! or ignored; a flooding chat slowed down without slowing others; only group admins change a
+//! group's subscriptions; a chat's subscriptions capped; `/stats` only for the bot's admins.
+//! Faults, kills and secrets are in `telegram_faults.rs`.
 
 mod support;
 
@@ -9,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use storyline::store::Store;
 use support::{
-    free_local_addr, has_citation_link, has_dated_text, is_push, post_json, Fault, Harness, BOT_USERNAME,
-    PATIENCE, TOKEN,
+    assert_nothing_malformed, free_local_addr, has_citation_link, has_control_chars, has_dated_text, is_push,
+    post_json, Fault, Harness, BOT_USERNAME, GROUP_OWNER, PATIENCE, TOKEN,
 };
 
 /// Long enough for a scan (every second), an ingest and a delivery to have happened if they were
@@ -310,3 +313,251 @@ async fn a_missing_token_is_a_clear_error_not_a_panic() {
     assert!(log.contains("TELOXIDE_TOKEN"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_and_odd_messages_are_answered_safely_or_ignored() {
+    let h = Harness::new().await;
+    let mut bot = h.start().await;
+    let long: String = "is <b>the deal</b> & <i>signed ".chars().cycle().take(4096).collect();
+    assert_eq!(long.chars().count(), 4096);
+    // Injection: HTML, a javascript: link, unbalanced tags, Markdown; one chat each so the rate
+    // limit stays out of the way.
+    let expected: Vec<(i64, &str)> = vec![
+        (81, long.as_str()),
+        (81, "<a href=\"javascript:alert(1)\">click</a> is the deal signed?"),
+        (81, "</b></i><b><i>unclosed <pre>deal"),
+        (81, "**bold** _it_ [link](javascript:alert(1)) `code` ~~x~~ ||spoiler||"),
+        (82, "/status <b>x</b><script>alert(1)</script>"),
+        (82, "is the deal\u{0}\u{7}\u{1b}[31m signed\u{202E}?\u{200F}\u{feff}"),
+        (82, "/subscribe \u{200F}minerals\u{0}\u{7}"),
+        (83, "\u{1F1FA}\u{1F1E6}\u{1F91D}\u{1F1FA}\u{1F1F8} deal signed? \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"),
+        (83, "\u{423}\u{433}\u{43e}\u{434}\u{430} \u{43f}\u{456}\u{434}\u{43f}\u{438}\u{441}\u{430}\u{43d}\u{430}?"),
+        (83, "\u{647}\u{644} \u{62a}\u{645} \u{62a}\u{648}\u{642}\u{64a}\u{639} \u{627}\u{644}\u{627}\u{62a}\u{641}\u{627}\u{642}\u{64a}\u{629}\u{61f}"),
+        (83, "\u{534f}\u{8bae}\u{7b7e}\u{7f72}\u{4e86}\u{5417}\u{ff1f}"),
+    ];
+    let mut per_chat = std::collections::HashMap::new();
+    for (chat, text) in &expected {
+        h.api.send_text(*chat, text);
+        *per_chat.entry(*chat).or_insert(0usize) += 1;
+    }
+    // Commands the bot does not know, one of them 4,000 characters long.
+    h.api.send_text(84, "/frobnicate");
+    let overlong = format!("/{}", "x".repeat(4000));
+    h.api.send_text(84, &overlong);
+    // Ignored: another bot's commands, an edit, group chatter, a sticker or photo in a group.
+    h.api.send_text(84, "/frobnicate@other_bot");
+    h.api.send_text(84, "/latest@other_bot minerals");
+    h.api.send_edit(84, "/latest");
+    h.api.send_text(-85, "the deal is <b>signed</b>, right?");
+    h.api.send_sticker(-85);
+    h.api.send_photo(-85);
+    // Answered with a hint: a sticker in private.
+    h.api.send_sticker(86);
+    // Answered: a mention in a group.
+    h.api.send_text(-85, &format!("@{BOT_USERNAME} is the deal signed?"));
+
+    let answered = |a: &support::FakeBotApi, chat: i64, n: usize| a.delivered_to(chat).len() >= n;
+    let all = h
+        .api
+        .wait_until(PATIENCE, |a| {
+            per_chat.iter().all(|(c, n)| answered(a, *c, *n))
+                && answered(a, 84, 2)
+                && answered(a, 86, 1)
+                && answered(a, -85, 1)
+        })
+        .await;
+    assert!(all, "not every message was answered; log:\n{}", bot.log());
+    assert!(h.api.wait_until(Duration::from_secs(5), |a| a.updates_drained()).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let log = bot.log();
+    assert_nothing_malformed(&h.api, &log);
+
+    // One answer per message, none for what is not for us.
+    for (chat, n) in &per_chat {
+        assert_eq!(h.api.delivered_to(*chat).len(), *n, "chat {chat}: {:#?}", h.api.delivered_to(*chat));
+    }
+    assert_eq!(h.api.delivered_to(84).len(), 2, "{:#?}", h.api.delivered_to(84));
+    assert_eq!(h.api.delivered_to(-85).len(), 1, "group chatter, stickers or photos were answered");
+    assert!(h.api.delivered_to(86)[0].text.contains("only read text"));
+    for sent in h.api.delivered() {
+        assert!(!has_control_chars(&sent.text), "control characters sent: {:?}", sent.text);
+        assert!(!sent.text.contains("<script") && !sent.text.contains("javascript:alert(1)\">"), "{}", sent.text);
+        assert!(!sent.text.contains("<b>the deal</b>") && !sent.text.contains("<b>signed</b>"), "{}", sent.text);
+        assert!(!sent.text.contains("<b>bold") && !sent.text.contains("<i>it"), "Markdown became HTML: {}", sent.text);
+    }
+    // What is quoted back is escaped and short.
+    let status = &h.api.delivered_to(82)[0].text;
+    assert!(status.contains("&lt;b&gt;x&lt;/b&gt;&lt;script&gt;"), "{status}");
+    let subscribe = &h.api.delivered_to(82)[2].text;
+    assert!(subscribe.contains("Subscribed to Minerals deal"), "control characters broke the topic: {subscribe}");
+    let unknown = &h.api.delivered_to(84)[0].text;
+    assert!(unknown.contains("I don't know the command /frobnicate"), "{unknown}");
+    let cut = &h.api.delivered_to(84)[1].text;
+    assert!(cut.contains("I don't know the command") && cut.chars().count() < 300, "{cut}");
+
+    assert!(bot.terminate().await.success(), "log:\n{}", bot.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_chat_gets_one_polite_warning_and_other_chats_are_unaffected() {
+    let h = Harness::new().await;
+    let mut bot = h.start().await;
+    let flood = 91;
+    let started = Instant::now();
+    let mut other_sent = None;
+    // 50 messages in 8 seconds (within one 10-second window).
+    for i in 0..50 {
+        h.api.send_text(flood, &format!("/latest {}", if i % 2 == 0 { "minerals" } else { "aid" }));
+        if i == 20 {
+            h.api.send_text(92, "/status minerals");
+            other_sent = Some(Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(160)).await;
+    }
+    let other_sent = other_sent.expect("sent");
+    // The other chat was answered promptly, while the flood was still being handled.
+    let other = h.api.wait_until(PATIENCE, |a| !a.delivered_to(92).is_empty()).await;
+    assert!(other, "the other chat was not answered; log:\n{}", bot.log());
+    let other_at = h.api.delivered_to(92)[0].at;
+    assert!(
+        other_at.duration_since(other_sent) < Duration::from_secs(4),
+        "the other chat waited {:?} behind the flood",
+        other_at.duration_since(other_sent)
+    );
+    // The limit is 10 per 10 s: ten answers and one warning, then silence.
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(flood).len() >= 11).await, "log:\n{}", bot.log());
+    assert!(h.api.wait_until(Duration::from_secs(10), |a| a.updates_drained()).await);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent = h.api.delivered_to(flood);
+    let warnings = sent.iter().filter(|s| s.text.contains("That is a lot of messages")).count();
+    assert_eq!(warnings, 1, "{sent:#?}");
+    assert_eq!(sent.len(), 11, "answers after the limit: {}", sent.len());
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_nothing_malformed(&h.api, &bot.log());
+    assert!(bot.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_group_admins_change_a_groups_subscriptions() {
+    let h = Harness::new().await;
+    let mut bot = h.start().await;
+    let (group, member, admin, unsure) = (-71, 801, 802, 803);
+    h.api.set_member_status(group, admin, "administrator");
+
+    h.api.send_text_from(group, member, "/subscribe minerals");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 1).await, "log:\n{}", bot.log());
+    assert!(h.api.delivered_to(group)[0].text.contains("Only this group's admins"), "{}", h.api.delivered_to(group)[0].text);
+
+    h.api.send_text_from(group, admin, "/subscribe minerals");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 2).await);
+    assert!(h.api.delivered_to(group)[1].text.contains("Subscribed to Minerals deal"));
+
+    // A member can neither unsubscribe by command nor by button, but may look.
+    h.api.send_text_from(group, member, "/unsubscribe minerals");
+    h.api.press_button_from(group, member, "/unsubscribe all");
+    h.api.send_text_from(group, member, "/subscriptions");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 5).await);
+    let sent = h.api.delivered_to(group);
+    assert!(sent[2].text.contains("Only this group's admins"), "{}", sent[2].text);
+    assert!(sent[3].text.contains("Only this group's admins"), "{}", sent[3].text);
+    assert!(sent[4].text.contains("Minerals deal"), "{}", sent[4].text);
+
+    // The admin again (remembered: no second getChatMember), and an admin posting as the group.
+    h.api.send_text_from(group, admin, "/subscribe aid");
+    h.api.send_as_group(group, "/subscribe intel");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 7).await);
+    let asked = |user: i64| {
+        h.api.calls_to("getChatMember").iter().filter(|c| c["user_id"].as_i64() == Some(user)).count()
+    };
+    assert_eq!(asked(admin), 1, "the admin status was not remembered");
+    assert_eq!(asked(support::ANONYMOUS_ADMIN), 0, "an anonymous admin needs no check");
+
+    // When Telegram cannot say, the answer is a polite refusal, not a guess.
+    h.api.fail_method_next("getChatMember", Fault::RetryAfter(1), 1);
+    h.api.send_text_from(group, unsure, "/unsubscribe all");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 8).await);
+    assert!(h.api.delivered_to(group)[7].text.contains("could not check"), "{}", h.api.delivered_to(group)[7].text);
+    // Private chats need no admin.
+    h.api.send_text(72, "/subscribe minerals");
+    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(72).is_empty()).await);
+    assert!(h.api.calls_to("getChatMember").iter().all(|c| c["chat_id"].as_i64() != Some(72)));
+    assert_nothing_malformed(&h.api, &bot.log());
+    assert!(bot.terminate().await.success());
+
+    let store = Store::open(&h.data_dir()).expect("open store");
+    let topics: Vec<String> = store.chat_subscriptions(group, None).unwrap().into_iter().map(|s| s.topic).collect();
+    assert_eq!(topics, vec!["aid", "intel", "minerals"]);
+    let _ = GROUP_OWNER;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_may_hold_only_so_many_subscriptions_and_unknown_topics_list_the_real_ones() {
+    let h = Harness::new().await;
+    h.set_telegram("max_subscriptions_per_chat", "3");
+    let mut bot = h.start().await;
+    let forum = -61;
+    // The group's owner subscribes topics across forum threads: distinct subscriptions, one chat.
+    let attempts = [(1, "minerals"), (1, "aid"), (2, "intel"), (2, "peace"), (3, "minerals")];
+    for (thread, topic) in attempts {
+        h.api.send_in_thread(forum, GROUP_OWNER, thread, &format!("/subscribe {topic}"));
+    }
+    h.api.send_in_thread(forum, GROUP_OWNER, 3, "/subscribe the moon landing");
+    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(forum).len() >= 6).await, "log:\n{}", bot.log());
+    let sent = h.api.delivered_to(forum);
+    for s in &sent[..3] {
+        assert!(s.text.contains("Subscribed to"), "{}", s.text);
+    }
+    for s in &sent[3..5] {
+        assert!(s.text.contains("already has 3 subscriptions, the most one chat may have"), "{}", s.text);
+        assert!(s.text.contains("at most 3 topics"), "{}", s.text);
+    }
+    assert_eq!(sent[4].thread_id, Some(3), "the answer went to another thread");
+    let unknown = &sent[5].text;
+    assert!(unknown.contains("I don't follow a topic called"), "{unknown}");
+    assert!(unknown.contains("Minerals deal (minerals)") && unknown.contains("Peace talks"), "{unknown}");
+    assert!(sent[5].buttons().iter().any(|b| b == "/subscribe minerals"), "{:?}", sent[5].buttons());
+    assert_nothing_malformed(&h.api, &bot.log());
+    assert!(bot.terminate().await.success());
+    let store = Store::open(&h.data_dir()).expect("open store");
+    assert_eq!(store.chat_subscription_count(forum).unwrap(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_are_only_for_the_configured_admins() {
+    let h = Harness::new().await;
+    h.set_telegram("admins", "[901]");
+    let mut bot = h.start().await;
+    // Something pending: a subscriber whose messages keep failing behind a broken proxy. (Not a
+    // 429: that pauses every send of the bot, as Telegram's flood control asks.)
+    h.api.send_text(904, "/subscribe minerals");
+    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(904).is_empty()).await);
+    h.api.fail_always(904, Fault::BadGateway);
+    h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
+    assert!(
+        h.api.wait_until(PATIENCE, |a| a.attempts().iter().any(|s| s.chat_id == 904 && is_push(s))).await,
+        "log:\n{}",
+        bot.log()
+    );
+
+    h.api.send_text(901, "/stats");
+    h.api.send_text(902, "/stats");
+    h.api.send_text_from(-903, 901, "/stats");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| [901, 902, -903].iter().all(|c| !a.delivered_to(*c).is_empty()))
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
+    let stats = &h.api.delivered_to(901)[0].text;
+    for line in ["Storyline stats", "Articles: 2", "Events: ", "Subscribers: 1 chats, 1 subscriptions (minerals 1)", "Pending pushes: 1", "Last ingest: 20", "Feeds: none configured"] {
+        assert!(stats.contains(line), "{line:?} missing from:\n{stats}");
+    }
+    for chat in [902, -903] {
+        let help = &h.api.delivered_to(chat)[0].text;
+        assert!(help.contains("Commands:") && !help.contains("Pending pushes"), "chat {chat}: {help}");
+    }
+    assert_nothing_malformed(&h.api, &bot.log());
+    assert!(bot.terminate().await.success());
+}
+

@@ -11,7 +11,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
-pub use fake_bot_api::{FakeBotApi, Fault, Sent, BOT_USERNAME};
+pub use fake_bot_api::{FakeBotApi, Fault, Sent, ANONYMOUS_ADMIN, BOT_USERNAME, GROUP_OWNER};
 
 /// The bot token the tests use; it must never appear in the logs.
 pub const TOKEN: &str = "123456789:TEST-secret-token-never-logged";
@@ -264,6 +264,18 @@ pub fn has_citation_link(html: &str) -> bool {
 /// "…: also reported by Outlet".
 pub fn is_push(sent: &Sent) -> bool {
     sent.text.contains(": new from ") || sent.text.contains(": also reported by ")
+}
+
+/// Whether `text` holds a control character other than a line break or a tab.
+pub fn has_control_chars(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Panics with the refusals if the bot ever sent what Telegram would refuse (bad HTML, too
+/// long, empty).
+pub fn assert_nothing_malformed(api: &FakeBotApi, log: &str) {
+    let bad = api.malformed();
+    assert!(bad.is_empty(), "Telegram would refuse these messages: {bad:#?}\nlog:\n{log}");
 }
 
 pub fn path_str(p: &Path) -> String {
