@@ -445,7 +445,7 @@ async fn only_group_admins_change_a_groups_subscriptions() {
     h.api.set_member_status(group, admin, "administrator");
 
     h.api.send_text_from(group, member, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 1).await, "log:\n{}", bot.log());
+    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(group).is_empty()).await, "log:\n{}", bot.log());
     assert!(h.api.delivered_to(group)[0].text.contains("Only this group's admins"), "{}", h.api.delivered_to(group)[0].text);
 
     h.api.send_text_from(group, admin, "/subscribe minerals");

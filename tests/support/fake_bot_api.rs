@@ -70,7 +70,10 @@ pub struct Sent {
     pub link_preview_disabled: bool,
     /// The failure returned instead of accepting it.
     pub fault: Option<Fault>,
-    /// When it was accepted (or refused).
+    /// When the request arrived (before any [`FakeBotApi::set_send_delay`]).
+    pub received: Instant,
+    /// When it was accepted (or refused). Like Telegram, the fake accepts a request it received
+    /// whole even if the client is gone by then.
     pub at: Instant,
 }
 
@@ -907,6 +910,7 @@ async fn handle(
             }
         }
         "sendmessage" => {
+            let received = Instant::now();
             let delay = lock().send_delay;
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -941,6 +945,7 @@ async fn handle(
                         .as_bool()
                         .unwrap_or(false),
                     fault: fault.clone(),
+                    received,
                     at: Instant::now(),
                 });
                 match fault {

@@ -28,9 +28,9 @@ use super::{render, TgBot};
 
 /// How often the outbox is looked at when nobody wakes the loop (a safety net).
 const IDLE_POLL: Duration = Duration::from_secs(30);
-/// Backoff after transient failures: 1 s, 2 s, 4 s … up to this, so pushes resume within a
+/// Backoff after transient failures: 1 s, 2 s, 4 s … up to this, so pushes resume within half a
 /// minute of Telegram coming back.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A push Telegram refuses this many times for a reason that is not transient is dropped.
 const MAX_ATTEMPTS: u32 = 5;
 
