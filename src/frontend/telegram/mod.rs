@@ -25,9 +25,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use teloxide::adaptors::throttle::{Limits, Settings, Throttle};
@@ -75,6 +73,8 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 /// Runs the bot until `shutdown` completes, then stops cleanly: the message in hand is answered,
 /// a send in flight completes and is recorded, the store is flushed, and `Ok(())` is returned.
+/// It stops the same way, but returns the error, when going on is pointless: Telegram refuses
+/// the token, or another instance polls with it (409 Conflict).
 ///
 /// The token comes from `TELOXIDE_TOKEN` (never logged), the Bot API address from
 /// `TELOXIDE_API_URL` when set. The article folders are scanned every `telegram.watch_seconds`;
