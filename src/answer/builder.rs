@@ -60,14 +60,7 @@ impl<'s> ReplyBuilder<'s> {
             .store
             .article(&event.article)?
             .ok_or_else(|| StoreError::Corrupt(format!("event {} names a missing article", event.key())))?;
-        self.reply.citations.push(Citation {
-            article_id: article.id.clone(),
-            outlet: article.outlet.clone(),
-            title: article.title.clone(),
-            url: article.url.clone(),
-            published: article.published_date(),
-            sentences: vec![sentence],
-        });
+        self.reply.citations.push(Citation { sentences: vec![sentence], ..Citation::of(&article) });
         self.cited.insert(event.article.clone(), self.reply.citations.len() - 1);
         Ok(self.reply.citations.len())
     }

@@ -230,16 +230,7 @@ impl Engine {
             kind: ReplyKind::Info,
             ..Reply::default()
         };
-        for a in articles {
-            reply.citations.push(Citation {
-                article_id: a.id.clone(),
-                outlet: a.outlet.clone(),
-                title: a.title.clone(),
-                url: a.url.clone(),
-                published: a.published_date(),
-                sentences: Vec::new(),
-            });
-        }
+        reply.citations = articles.iter().map(Citation::of).collect();
         Ok(reply)
     }
 

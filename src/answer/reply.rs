@@ -68,6 +68,20 @@ pub struct Citation {
     pub sentences: Vec<u32>,
 }
 
+impl Citation {
+    /// A citation of `article`, with no sentence numbers yet.
+    pub fn of(article: &crate::article::Article) -> Citation {
+        Citation {
+            article_id: article.id.clone(),
+            outlet: article.outlet.clone(),
+            title: article.title.clone(),
+            url: article.url.clone(),
+            published: article.published_date(),
+            sentences: Vec::new(),
+        }
+    }
+}
+
 /// A follow-up a front-end may offer (Telegram renders them as inline buttons).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {

@@ -237,15 +237,7 @@ impl PushPlanner {
             news.iter().map(|n| &n.article_id).chain(earlier.iter().map(|e| &e.article)).collect();
         for id in ids {
             if let Some(a) = store.article(id)? {
-                let citation = Citation {
-                    article_id: a.id.clone(),
-                    outlet: a.outlet.clone(),
-                    title: a.title.clone(),
-                    url: a.url.clone(),
-                    published: a.published_date(),
-                    sentences: Vec::new(),
-                };
-                sources.insert(a.id, citation);
+                sources.insert(a.id.clone(), Citation::of(&a));
             }
         }
 
