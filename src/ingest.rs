@@ -124,73 +124,189 @@ pub fn ingest_paths(
 
     let extraction = Extraction::new(config);
     let mut report = IngestReport::default();
-    // Article id → (first file, its content hash): a second file with the same URL in one run.
-    let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
     let started = Instant::now();
     let mut done = 0usize;
+    // Two stages on two threads: this one reads files and extracts events (the CPU-heavy part),
+    // the caller's thread writes to the store in batches. Items keep file order through the
+    // channel, so the report is the same as a one-thread run's; the channel is bounded so a
+    // fast reader cannot fill memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Ready, StoreError>>(WRITE_BATCH * 2);
     let manifests = plan.manifests;
-    for item in plan.items {
-        let (path, manifest) = match item {
-            Item::Problem(e) => {
-                report.fail(e);
-                continue;
+    let items = plan.items;
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        // Owned here, so that an early return (a store error) drops it and the reader's next
+        // send fails instead of blocking on a full channel.
+        let rx = rx;
+        let extraction = &extraction;
+        let manifests = &manifests;
+        let opts = &opts;
+        scope.spawn(move || {
+            // Article id → (first file, its content hash): a second file with the same URL.
+            let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
+            for item in items {
+                let ready = read_item(store, extraction, opts, manifests, &mut seen, item);
+                let stop = ready.is_err();
+                // A send fails only when the writer stopped (a store error): stop too.
+                if tx.send(ready).is_err() || stop {
+                    return;
+                }
             }
-            Item::File { path, manifest } => (path, manifest),
-        };
-        done += 1;
-        if total > PROGRESS_MIN_FILES && done % PROGRESS_EVERY == 0 {
-            let secs = started.elapsed().as_secs_f64().max(1e-9);
-            tracing::info!(
-                files_done = done,
-                total,
-                articles_per_sec = format!("{:.1}", done as f64 / secs),
-                "ingest progress"
-            );
-        }
-        let manifest = manifest.and_then(|i| manifests.get(i));
-        let article = match article::load_article(&path, manifest, &opts) {
-            Ok(Some(a)) => a,
-            Ok(None) => continue,
-            Err(e) => {
-                report.fail(e);
-                continue;
-            }
-        };
-        if let Some((first, hash)) = seen.get(&article.id) {
-            if *hash == article.content_hash {
-                // A copy of an article already handled in this run: nothing new to store.
-                report.files.push(FileOutcome::Stored {
-                    path,
-                    article_id: article.id,
-                    outcome: PutOutcome::Unchanged,
-                    new_events: Vec::new(),
-                });
-            } else {
-                report.fail(ArticleError::DuplicateUrl {
-                    path,
-                    url: article.url,
-                    first: first.clone(),
-                });
-            }
-            continue;
-        }
-        seen.insert(
-            article.id.clone(),
-            (path.clone(), article.content_hash.clone()),
-        );
-        let (outcome, new_events) = store_article(store, &extraction, article.clone())?;
-        report.files.push(FileOutcome::Stored {
-            path,
-            article_id: article.id,
-            outcome,
-            new_events,
         });
-    }
+        let mut pending: Vec<Ready> = Vec::new();
+        let mut to_store = 0usize;
+        loop {
+            // Wait for one item, then take whatever else is ready, up to a batch.
+            let first = match rx.recv() {
+                Ok(r) => Some(r?),
+                Err(_) => None,
+            };
+            let last = first.is_none();
+            if let Some(r) = first {
+                to_store += usize::from(matches!(r, Ready::Store { .. }));
+                pending.push(r);
+                while to_store < WRITE_BATCH {
+                    match rx.try_recv() {
+                        Ok(r) => {
+                            let r = r?;
+                            to_store += usize::from(matches!(r, Ready::Store { .. }));
+                            pending.push(r);
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            // A batch is what has piled up while the last one was written: full when the store
+            // is the bottleneck, a single article when reading is.
+            if !pending.is_empty() {
+                for ready in write_batch(store, std::mem::take(&mut pending))? {
+                    done += 1;
+                    if total > PROGRESS_MIN_FILES && done % PROGRESS_EVERY == 0 {
+                        let secs = started.elapsed().as_secs_f64().max(1e-9);
+                        tracing::info!(
+                            files_done = done,
+                            total,
+                            articles_per_sec = format!("{:.1}", done as f64 / secs),
+                            "ingest progress"
+                        );
+                    }
+                    match ready {
+                        Written::File(outcome) => report.files.push(outcome),
+                        Written::Failed(e) => report.fail(e),
+                    }
+                }
+                to_store = 0;
+            }
+            if last {
+                return Ok(());
+            }
+        }
+    })?;
     store.flush()?;
     if total > PROGRESS_MIN_FILES {
         tracing::info!("ingest done: {}", report.summary_line());
     }
     Ok(report)
+}
+
+/// Articles written to the store in one transaction during a file ingest.
+const WRITE_BATCH: usize = 64;
+
+/// One planned item, read and extracted, waiting to be written (in file order).
+enum Ready {
+    /// A problem of the plan or of reading the file.
+    Failed(ArticleError),
+    /// Nothing to store: a copy of an article already handled in this run, or unchanged.
+    Unchanged { path: PathBuf, article_id: String },
+    /// An article to store, with its events and, when it replaces a stored version, the
+    /// sentences of that version (so only new facts count as new).
+    Store { path: PathBuf, article: Article, events: Vec<Event>, old_sentences: Option<HashSet<String>> },
+    /// A file that is not an article (nothing to report).
+    Skip,
+}
+
+/// What a written item adds to the report.
+enum Written {
+    File(FileOutcome),
+    Failed(ArticleError),
+}
+
+/// Reads one planned item and extracts its events (the reading thread's part).
+fn read_item(
+    store: &Store,
+    extraction: &Extraction,
+    opts: &ReadOptions,
+    manifests: &[Manifest],
+    seen: &mut HashMap<String, (PathBuf, String)>,
+    item: Item,
+) -> Result<Ready, StoreError> {
+    let (path, manifest) = match item {
+        Item::Problem(e) => return Ok(Ready::Failed(e)),
+        Item::File { path, manifest } => (path, manifest),
+    };
+    let manifest = manifest.and_then(|i| manifests.get(i));
+    let mut article = match article::load_article(&path, manifest, opts) {
+        Ok(Some(a)) => a,
+        Ok(None) => return Ok(Ready::Skip),
+        Err(e) => return Ok(Ready::Failed(e)),
+    };
+    if let Some((first, hash)) = seen.get(&article.id) {
+        if *hash == article.content_hash {
+            // A copy of an article already handled in this run: nothing new to store.
+            return Ok(Ready::Unchanged { path, article_id: article.id });
+        }
+        return Ok(Ready::Failed(ArticleError::DuplicateUrl { path, url: article.url, first: first.clone() }));
+    }
+    seen.insert(article.id.clone(), (path.clone(), article.content_hash.clone()));
+    article.content_hash = format!("{}+{}", article.content_hash, extraction.fingerprint);
+    let previous = store.article_hash(&article.id)?;
+    if previous.as_deref() == Some(article.content_hash.as_str()) {
+        // Unchanged content and rules: extraction is the expensive part, skip it.
+        return Ok(Ready::Unchanged { path, article_id: article.id });
+    }
+    let old_sentences = match previous {
+        Some(_) => Some(old_sentences(store, &extraction.extractor, &article.id)?),
+        None => None,
+    };
+    let events = extraction.extractor.events(&article);
+    Ok(Ready::Store { path, article, events, old_sentences })
+}
+
+/// Writes the articles of `pending` in one transaction; returns the report entries in order.
+fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, StoreError> {
+    let batch: Vec<(&Article, &[Event])> = pending
+        .iter()
+        .filter_map(|r| match r {
+            Ready::Store { article, events, .. } => Some((article, events.as_slice())),
+            _ => None,
+        })
+        .collect();
+    let mut outcomes = store.put_articles(&batch)?.into_iter();
+    let mut out = Vec::with_capacity(pending.len());
+    for ready in pending {
+        out.push(match ready {
+            Ready::Failed(e) => Written::Failed(e),
+            Ready::Skip => continue,
+            Ready::Unchanged { path, article_id } => Written::File(FileOutcome::Stored {
+                path,
+                article_id,
+                outcome: PutOutcome::Unchanged,
+                new_events: Vec::new(),
+            }),
+            Ready::Store { path, article, events, old_sentences } => {
+                let outcome = outcomes.next().expect("one outcome per stored article");
+                let new_events = match outcome {
+                    PutOutcome::Added => events,
+                    PutOutcome::Replaced => {
+                        let old = old_sentences.unwrap_or_default();
+                        events.into_iter().filter(|e| !old.contains(&e.sentence)).collect()
+                    }
+                    PutOutcome::Unchanged => Vec::new(),
+                };
+                Written::File(FileOutcome::Stored { path, article_id: article.id, outcome, new_events })
+            }
+        });
+    }
+    Ok(out)
 }
 
 /// Ingests articles built elsewhere (fetched from feeds) through the same path as files:

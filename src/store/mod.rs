@@ -248,6 +248,41 @@ impl Store {
         article: &Article,
         events: &[Event],
     ) -> Result<PutOutcome, StoreError> {
+        Ok(self.put_articles(&[(article, events)])?[0])
+    }
+
+    /// Stores several articles as [`Store::put_article`] does, in one transaction: each article
+    /// is all-or-nothing, and so is the batch. For bulk ingest: one commit instead of one per
+    /// article, and a counter many articles touch (a common term's frequency) is read and
+    /// written once per batch. An invalid article fails the whole batch.
+    pub fn put_articles(&self, items: &[(&Article, &[Event])]) -> Result<Vec<PutOutcome>, StoreError> {
+        let mut plan = Plan::default();
+        let mut planned: BTreeSet<&str> = BTreeSet::new();
+        let mut pending = false;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (article, events) in items {
+            if !planned.insert(article.id.as_str()) {
+                // The same article again: its old entries must be read after the first is applied.
+                if pending {
+                    self.apply(&plan)?;
+                }
+                plan = Plan::default();
+                planned.clear();
+                planned.insert(article.id.as_str());
+                pending = false;
+            }
+            let outcome = self.plan_article(article, events, &mut plan)?;
+            pending |= outcome != PutOutcome::Unchanged;
+            outcomes.push(outcome);
+        }
+        if pending {
+            self.apply(&plan)?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Checks one article and adds its writes to `plan` (nothing when unchanged).
+    fn plan_article(&self, article: &Article, events: &[Event], plan: &mut Plan) -> Result<PutOutcome, StoreError> {
         let mut seen = BTreeSet::new();
         for e in events {
             if e.article != article.id {
@@ -280,7 +315,6 @@ impl Store {
             None => None,
         };
 
-        let mut plan = Plan::default();
         let mut new = Entries::default();
         // Term → key suffixes (after the article id) of the events holding it.
         let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -326,11 +360,10 @@ impl Store {
             PutOutcome::Added
         };
         if outcome == PutOutcome::Added {
-            plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), 1);
+            *plan.counts.entry(keys::COUNT_ARTICLES.to_vec()).or_default() += 1;
         }
         let old = old.unwrap_or_default();
         plan.diff(&old, &new);
-        self.apply(&plan)?;
         Ok(outcome)
     }
 
