@@ -119,40 +119,121 @@ pub fn retrieve(
         return Ok(Vec::new());
     }
     let total_events = store.event_count()?.max(1) as f32;
-    let mut weights = Vec::new();
-    // Event key → (per-concept best match factor).
-    let mut hits: HashMap<String, Vec<f32>> = HashMap::new();
-    for (ci, concept) in concepts.iter().enumerate() {
+    let n = concepts.len();
+    // Each concept's frequency first, cheaply: the sum of its term forms' counters (an upper
+    // bound of their union), and an actor form's keys counted up to the read budget.
+    let mut estimates: Vec<usize> = Vec::with_capacity(n);
+    let mut actor_keys: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
+    for concept in &concepts {
+        let mut sum = 0usize;
+        for (alt, _) in &concept.alternatives {
+            sum += match alt {
+                Alternative::Term(t) => store.term_frequency(t)? as usize,
+                Alternative::Actor(a) => {
+                    let got = store.actor_event_keys_capped(a, READ_MAX + 1)?;
+                    let len = got.0.len();
+                    actor_keys.insert(a.as_str(), got);
+                    len
+                }
+            };
+        }
+        estimates.push(sum);
+    }
+    // The rarest concepts' postings are read in full while their total stays within READ_MAX
+    // (on a small store: all of them, and the result is exactly that of scoring every
+    // posting). A commoner concept is then checked only for the candidates the rarer ones
+    // found, and weighs by its estimate.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&ci| estimates[ci]);
+    let mut read_in_full = vec![false; n];
+    let mut df: Vec<f32> = estimates.iter().map(|e| (*e).max(1) as f32).collect();
+    // Event key → (per-concept best match factor, for the concepts read in full).
+    let mut hits: HashMap<String, Vec<f32>, Fnv> = HashMap::default();
+    let mut read = 0usize;
+    for (i, &ci) in order.iter().enumerate() {
+        if i > 0 && read + estimates[ci] > READ_MAX {
+            break;
+        }
         // The concept's document frequency is that of all its forms together: "Russia" with
         // Putin and the Kremlin is as common as their events combined.
         let mut matched = 0usize;
-        for (alt, factor) in &concept.alternatives {
-            let keys: Vec<String> = match alt {
-                Alternative::Term(t) => store.term_postings(t)?,
-                Alternative::Actor(a) => store.actor_event_keys(a)?,
+        let mut complete = true;
+        for (alt, factor) in &concepts[ci].alternatives {
+            let (keys, all) = match alt {
+                Alternative::Term(t) => store.term_postings_capped(t, READ_MAX)?,
+                Alternative::Actor(a) => {
+                    let (keys, all) = &actor_keys[a.as_str()];
+                    (keys.iter().take(READ_MAX).cloned().collect(), *all && keys.len() <= READ_MAX)
+                }
             };
+            complete &= all;
             for key in keys {
-                let slot = hits.entry(key).or_insert_with(|| vec![0.0; concepts.len()]);
+                let slot = hits.entry(key).or_insert_with(|| vec![0.0; n]);
                 if slot[ci] == 0.0 {
                     matched += 1;
                 }
                 slot[ci] = slot[ci].max(*factor);
             }
         }
-        // Words the store never saw weigh like the rarest: a question about something absent
-        // must not be carried by its common words.
-        let df = matched.max(1) as f32;
-        weights.push((1.0 + total_events / df).ln());
+        read += matched;
+        read_in_full[ci] = complete;
+        if complete {
+            df[ci] = matched.max(1) as f32;
+        }
     }
+    // Words the store never saw weigh like the rarest: a question about something absent
+    // must not be carried by its common words.
+    let weights: Vec<f32> = df.iter().map(|d| (1.0 + total_events / d).ln()).collect();
     let total_weight: f32 = weights.iter().sum();
-    let mut scored: Vec<(String, f32)> = hits
+    // What a candidate may still gain from the concepts not read in full.
+    // Heaviest first: a candidate missing one of them is dropped soonest.
+    let mut unread: Vec<usize> = (0..n).filter(|&ci| !read_in_full[ci]).collect();
+    unread.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]));
+    let unread_weight: f32 = unread.iter().map(|&ci| weights[ci]).sum();
+    let mut candidates: Vec<(String, Vec<f32>, f32)> = hits
         .into_iter()
         .map(|(key, m)| {
-            let got: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
-            (key, got / total_weight)
+            let known: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
+            (key, m, (known + unread_weight) / total_weight)
         })
-        .filter(|(_, c)| *c >= MIN_COVERAGE)
+        .filter(|(_, _, upper)| *upper >= MIN_COVERAGE)
         .collect();
+    // Best possible first, so that once the best `keep` are known the rest can be skipped.
+    candidates.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    let keep = if day.is_none() { limit * 4 } else { usize::MAX };
+    let mut scored: Vec<(String, f32)> = Vec::new();
+    let mut best: Vec<f32> = Vec::new();
+    let mut lookups = Lookups::default();
+    for (key, mut m, upper) in candidates {
+        let bar = |best: &Vec<f32>| if best.len() >= keep { best[keep - 1] } else { MIN_COVERAGE };
+        if best.len() >= keep && upper < bar(&best) {
+            break;
+        }
+        // Check the unread concepts, giving up on the candidate once even the rest could not
+        // lift it to the bar.
+        let mut still = upper * total_weight;
+        let mut dropped = false;
+        for &ci in &unread {
+            m[ci] = concept_factor(store, &concepts[ci], &key, &mut lookups)?;
+            still -= (1.0 - m[ci]) * weights[ci];
+            if still / total_weight < bar(&best) {
+                dropped = true;
+                break;
+            }
+        }
+        if dropped {
+            continue;
+        }
+        // Summed in concept order, as when every concept is read in full.
+        let got: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
+        let coverage = got / total_weight;
+        if coverage >= MIN_COVERAGE {
+            scored.push((key, coverage));
+            let at = best.partition_point(|b| *b >= coverage);
+            best.insert(at, coverage);
+            best.truncate(keep);
+        }
+    }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     // With a day asked about, every candidate is read so the day's events can rise; without,
     // the best few are enough.
@@ -161,7 +242,11 @@ pub fn retrieve(
     }
     let mut out = Vec::new();
     for (key, coverage) in scored {
-        if let Some(event) = store.event(&key)? {
+        let event = match lookups.events.remove(&key) {
+            Some(e) => Some(e),
+            None => store.event(&key)?,
+        };
+        if let Some(event) = event {
             out.push(Scored { event, coverage });
         }
     }
@@ -193,6 +278,75 @@ pub fn retrieve(
     });
     out.truncate(limit);
     Ok(out)
+}
+
+/// FNV-1a for the candidate map: event keys are short, and SipHash's DoS resistance buys
+/// nothing for keys that come from the store.
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Postings read in full per question; commoner concepts are checked per candidate (see
+/// `retrieve`).
+const READ_MAX: usize = 2_500;
+
+/// What checking candidates has read: (term, article) postings, and events (kept for the
+/// answer).
+#[derive(Default)]
+struct Lookups {
+    postings: HashMap<(String, String), Option<Vec<String>>, Fnv>,
+    events: HashMap<String, Event, Fnv>,
+}
+
+/// How well the event `key` says `concept`: the best factor among the forms it holds (0 for
+/// none). Terms are looked up in the event's article's posting; actors in the event itself
+/// (decoded once, kept in `events` for the answer).
+fn concept_factor(store: &Store, concept: &Concept, key: &str, lookups: &mut Lookups) -> Result<f32, StoreError> {
+    let (article, suffix) = key.split_at(key.find(':').unwrap_or(key.len()));
+    let mut best = 0.0f32;
+    for (alt, factor) in &concept.alternatives {
+        if *factor <= best {
+            continue;
+        }
+        let holds = match alt {
+            Alternative::Term(t) => {
+                // An article's events are often candidates together: read its posting once.
+                let posting_key = (t.clone(), article.to_string());
+                if !lookups.postings.contains_key(&posting_key) {
+                    let posting = store.term_posting(t, article)?;
+                    lookups.postings.insert(posting_key.clone(), posting);
+                }
+                lookups.postings[&posting_key].as_ref().is_some_and(|s| s.iter().any(|x| x == suffix))
+            }
+            Alternative::Actor(a) => {
+                if !lookups.events.contains_key(key) {
+                    if let Some(e) = store.event(key)? {
+                        lookups.events.insert(key.to_string(), e);
+                    }
+                }
+                lookups.events.get(key).is_some_and(|e| e.actors.iter().any(|x| x == a))
+            }
+        };
+        if holds {
+            best = *factor;
+        }
+    }
+    Ok(best)
 }
 
 /// Cuts a question into concepts: actors (with the bodies they speak for), then the remaining

@@ -36,6 +36,7 @@
 
 mod feeds;
 mod days;
+mod postings;
 mod recent;
 mod stages;
 pub mod check;
