@@ -63,6 +63,9 @@ pub enum Request {
     Empty,
 }
 
+/// Most articles `/sources` lists (the newest).
+const SOURCES_MAX: usize = 50;
+
 /// Most items a timeline shows (the newest ones when there are more).
 const TIMELINE_MAX: usize = 40;
 
@@ -217,7 +220,9 @@ impl Engine {
     }
 
     fn sources(&self) -> Result<Reply, StoreError> {
-        let articles = self.store.articles()?;
+        // The newest page only: a store of 100,000 articles is not one message.
+        let total = self.store.article_count()?;
+        let articles = self.store.newest_articles(SOURCES_MAX)?;
         if articles.is_empty() {
             return Ok(Reply {
                 title: "I have not read any articles yet.".into(),
@@ -226,10 +231,13 @@ impl Engine {
             });
         }
         let mut reply = Reply {
-            title: format!("I have read {} article(s), newest first", articles.len()),
+            title: format!("I have read {total} article(s), newest first"),
             kind: ReplyKind::Info,
             ..Reply::default()
         };
+        if total > articles.len() as u64 {
+            reply.intro.push(format!("The newest {}:", articles.len()));
+        }
         reply.citations = articles.iter().map(Citation::of).collect();
         Ok(reply)
     }
