@@ -277,7 +277,9 @@ mod tests {
     #[test]
     fn bundled_config_is_valid_and_names_the_minerals_topic() {
         let config = Config::builtin();
-        let topic = config.find_topic("Natural resources deal").expect("alias resolves");
+        let topic = config
+            .find_topic("Natural resources deal")
+            .expect("alias resolves");
         assert_eq!(topic.id, "minerals");
         assert!(topic.stages.iter().any(|s| s.id == "ratified"));
     }

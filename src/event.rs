@@ -96,6 +96,9 @@ pub struct Event {
 impl Event {
     /// A key unique within the store: article id, sentence, clause.
     pub fn key(&self) -> String {
-        format!("{}:{:04}:{:02}", self.article, self.sentence_index, self.clause_index)
+        format!(
+            "{}:{:04}:{:02}",
+            self.article, self.sentence_index, self.clause_index
+        )
     }
 }

@@ -12,8 +12,8 @@ use std::time::Instant;
 use crate::article::manifest::{self, Manifest};
 use crate::article::{self, Article, ArticleError, ReadOptions};
 use crate::config::Config;
-use crate::extract::Extractor;
 use crate::event::Event;
+use crate::extract::Extractor;
 use crate::store::{PutOutcome, Store, StoreError};
 
 /// What happened to one file.
@@ -219,7 +219,12 @@ enum Ready {
     Unchanged { path: PathBuf, article_id: String },
     /// An article to store, with its events and, when it replaces a stored version, the
     /// sentences of that version (so only new facts count as new).
-    Store { path: PathBuf, article: Article, events: Vec<Event>, old_sentences: Option<HashSet<String>> },
+    Store {
+        path: PathBuf,
+        article: Article,
+        events: Vec<Event>,
+        old_sentences: Option<HashSet<String>>,
+    },
     /// A file that is not an article (nothing to report).
     Skip,
 }
@@ -252,23 +257,41 @@ fn read_item(
     if let Some((first, hash)) = seen.get(&article.id) {
         if *hash == article.content_hash {
             // A copy of an article already handled in this run: nothing new to store.
-            return Ok(Ready::Unchanged { path, article_id: article.id });
+            return Ok(Ready::Unchanged {
+                path,
+                article_id: article.id,
+            });
         }
-        return Ok(Ready::Failed(ArticleError::DuplicateUrl { path, url: article.url, first: first.clone() }));
+        return Ok(Ready::Failed(ArticleError::DuplicateUrl {
+            path,
+            url: article.url,
+            first: first.clone(),
+        }));
     }
-    seen.insert(article.id.clone(), (path.clone(), article.content_hash.clone()));
+    seen.insert(
+        article.id.clone(),
+        (path.clone(), article.content_hash.clone()),
+    );
     article.content_hash = format!("{}+{}", article.content_hash, extraction.fingerprint);
     let previous = store.article_hash(&article.id)?;
     if previous.as_deref() == Some(article.content_hash.as_str()) {
         // Unchanged content and rules: extraction is the expensive part, skip it.
-        return Ok(Ready::Unchanged { path, article_id: article.id });
+        return Ok(Ready::Unchanged {
+            path,
+            article_id: article.id,
+        });
     }
     let old_sentences = match previous {
         Some(_) => Some(old_sentences(store, &extraction.extractor, &article.id)?),
         None => None,
     };
     let events = extraction.extractor.events(&article);
-    Ok(Ready::Store { path, article, events, old_sentences })
+    Ok(Ready::Store {
+        path,
+        article,
+        events,
+        old_sentences,
+    })
 }
 
 /// Writes the articles of `pending` in one transaction; returns the report entries in order.
@@ -276,7 +299,9 @@ fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, Store
     let batch: Vec<(&Article, &[Event])> = pending
         .iter()
         .filter_map(|r| match r {
-            Ready::Store { article, events, .. } => Some((article, events.as_slice())),
+            Ready::Store {
+                article, events, ..
+            } => Some((article, events.as_slice())),
             _ => None,
         })
         .collect();
@@ -292,17 +317,30 @@ fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, Store
                 outcome: PutOutcome::Unchanged,
                 new_events: Vec::new(),
             }),
-            Ready::Store { path, article, events, old_sentences } => {
+            Ready::Store {
+                path,
+                article,
+                events,
+                old_sentences,
+            } => {
                 let outcome = outcomes.next().expect("one outcome per stored article");
                 let new_events = match outcome {
                     PutOutcome::Added => events,
                     PutOutcome::Replaced => {
                         let old = old_sentences.unwrap_or_default();
-                        events.into_iter().filter(|e| !old.contains(&e.sentence)).collect()
+                        events
+                            .into_iter()
+                            .filter(|e| !old.contains(&e.sentence))
+                            .collect()
                     }
                     PutOutcome::Unchanged => Vec::new(),
                 };
-                Written::File(FileOutcome::Stored { path, article_id: article.id, outcome, new_events })
+                Written::File(FileOutcome::Stored {
+                    path,
+                    article_id: article.id,
+                    outcome,
+                    new_events,
+                })
             }
         });
     }
@@ -392,7 +430,11 @@ fn store_article(
 /// "events of an article" query, so the old version is re-extracted to learn its event keys,
 /// and the stored events under those keys are read back; the re-extracted sentences count too,
 /// so a changed config does not make old facts look new.
-fn old_sentences(store: &Store, extractor: &Extractor, id: &str) -> Result<HashSet<String>, StoreError> {
+fn old_sentences(
+    store: &Store,
+    extractor: &Extractor,
+    id: &str,
+) -> Result<HashSet<String>, StoreError> {
     let mut sentences = HashSet::new();
     let Some(old) = store.article(id)? else {
         return Ok(sentences);

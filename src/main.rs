@@ -15,7 +15,11 @@ use storyline::render::plain_text;
 use storyline::store::Store;
 
 #[derive(Parser)]
-#[command(name = "storyline", version, about = "Follows a news story; answers with dated, cited answers")]
+#[command(
+    name = "storyline",
+    version,
+    about = "Follows a news story; answers with dated, cited answers"
+)]
 struct Cli {
     /// Config file (default: config/storyline.toml if present, else built-in defaults).
     #[arg(long, global = true)]
@@ -103,8 +107,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     // Benchmarks make their own corpora and stores; they never open the configured store.
     match &cli.command {
-        Command::GenCorpus(args) => return storyline::bench::gen_corpus_command(&config, &cli.articles, args),
-        Command::Bench(args) => return storyline::bench::bench_command(&config, cli.config.as_deref(), args),
+        Command::GenCorpus(args) => {
+            return storyline::bench::gen_corpus_command(&config, &cli.articles, args)
+        }
+        Command::Bench(args) => {
+            return storyline::bench::bench_command(&config, cli.config.as_deref(), args)
+        }
         _ => {}
     }
     if let Some(d) = cli.data {
@@ -118,19 +126,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return extract(&config, paths);
     }
     let store = Arc::new(
-        Store::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
+        Store::open(&config.data_dir)
+            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
     );
     match cli.command {
         Command::Ingest { paths, feeds } => {
             let mut failed = false;
             if !paths.is_empty() || feeds.is_empty() {
-                let paths = if paths.is_empty() { config.article_dirs.clone() } else { paths };
+                let paths = if paths.is_empty() {
+                    config.article_dirs.clone()
+                } else {
+                    paths
+                };
                 failed |= ingest(&store, &config, &paths)?.failed() > 0;
             }
             if !feeds.is_empty() {
                 failed |= !ingest_feeds(&store, &config, &feeds)?;
             }
-            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Feeds { json } => {
             list_feeds(&store, &config, json)?;
@@ -142,34 +159,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ingest(&store, &config, &config.article_dirs.clone())?;
             }
             let engine = Engine::new(config, store);
-            print!("{}", plain_text(&engine.handle(&Subscriber::terminal(), &text.join(" "))));
+            print!(
+                "{}",
+                plain_text(&engine.handle(&Subscriber::terminal(), &text.join(" ")))
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { webhook_url, listen } => {
+        Command::Serve {
+            webhook_url,
+            listen,
+        } => {
             // No ingest here: the folder watch's first scan ingests what arrived while the bot
             // was down, and pushes it to subscribers.
             let engine = Arc::new(Engine::new(config.clone(), store.clone()));
-            let options = storyline::frontend::telegram::ServeOptions { webhook_url, listen };
+            let options = storyline::frontend::telegram::ServeOptions {
+                webhook_url,
+                listen,
+            };
             tokio::runtime::Runtime::new()?.block_on(async move {
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
                 let shutdown = async move {
                     tokio::select! {
                         _ = tokio::signal::ctrl_c() => {}
                         _ = term.recv() => {}
                     }
                 };
-                storyline::frontend::telegram::serve_with_feeds(engine, store, config, options, shutdown).await
+                storyline::frontend::telegram::serve_with_feeds(
+                    engine, store, config, options, shutdown,
+                )
+                .await
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => {
             ingest(&store, &config, &config.article_dirs.clone())?;
             let engine = Engine::new(config, store);
-            storyline::frontend::terminal::chat(&engine, std::io::stdin().lock(), std::io::stdout().lock())?;
+            storyline::frontend::terminal::chat(
+                &engine,
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract { .. } => unreachable!("handled before the store is opened"),
-        Command::GenCorpus(_) | Command::Bench(_) => unreachable!("handled before the store is opened"),
+        Command::GenCorpus(_) | Command::Bench(_) => {
+            unreachable!("handled before the store is opened")
+        }
         Command::Stats { json } => {
             let stats = store.stats()?;
             if json {
@@ -180,7 +216,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for (topic, n) in &stats.per_topic {
                     println!("  {topic:<12} {n}");
                 }
-                println!("last ingest:   {}", stats.last_ingest.as_deref().unwrap_or("never"));
+                println!(
+                    "last ingest:   {}",
+                    stats.last_ingest.as_deref().unwrap_or("never")
+                );
                 println!("size on disk:  {} bytes", stats.size_on_disk);
             }
             Ok(ExitCode::SUCCESS)
@@ -196,10 +235,17 @@ fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     for path in paths {
         match storyline::article::read_article(path, config) {
             Ok(Some(article)) => {
-                println!("# {} — {} ({})", article.outlet, article.title, article.published);
+                println!(
+                    "# {} — {} ({})",
+                    article.outlet, article.title, article.published
+                );
                 for e in extractor.events(&article) {
-                    let date = e.date.as_ref().map_or("-".to_string(), storyline::render::format_event_date);
-                    let stages: Vec<String> = e.stages.iter().map(|(t, s)| format!("{t}:{s}")).collect();
+                    let date = e
+                        .date
+                        .as_ref()
+                        .map_or("-".to_string(), storyline::render::format_event_date);
+                    let stages: Vec<String> =
+                        e.stages.iter().map(|(t, s)| format!("{t}:{s}")).collect();
                     println!(
                         "{}.{} | {} | {} | topics {:?} stages {:?} | actors {:?} | by {:?}\n    {}",
                         e.sentence_index + 1,
@@ -221,16 +267,23 @@ fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Fetches each feed once and ingests its items: one line per skipped or failed item on stderr,
 /// then a summary line per feed. Returns whether everything went through.
 fn ingest_feeds(store: &Arc<Store>, config: &Arc<Config>, urls: &[String]) -> anyhow::Result<bool> {
     for url in urls {
-        storyline::feeds::config::check_url(url).map_err(|e| anyhow::anyhow!("--feed {url:?}: {e}"))?;
+        storyline::feeds::config::check_url(url)
+            .map_err(|e| anyhow::anyhow!("--feed {url:?}: {e}"))?;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let poller = storyline::feeds::FeedPoller::new(store.clone(), config.clone())?;
     let mut ok = true;
     for url in urls {
@@ -259,7 +312,9 @@ fn list_feeds(store: &Store, config: &Config, json: bool) -> anyhow::Result<()> 
         return Ok(());
     }
     let when = |t: &Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        t.map_or("never".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        })
     };
     for (i, f) in feeds.iter().enumerate() {
         let s = &f.state;
@@ -267,17 +322,44 @@ fn list_feeds(store: &Store, config: &Config, json: bool) -> anyhow::Result<()> 
             println!();
         }
         println!("{}", f.url);
-        println!("  outlet:       {}", f.outlet.as_deref().unwrap_or("(the feed's title)"));
+        println!(
+            "  outlet:       {}",
+            f.outlet.as_deref().unwrap_or("(the feed's title)")
+        );
         println!("  every:        {} min", f.interval_minutes);
-        println!("  topics:       {}", if f.topics.is_empty() { "all".to_string() } else { f.topics.join(", ") });
-        println!("  status:       {}", if s.disabled { "DISABLED (ingest --feed URL retries it)" } else { "enabled" });
+        println!(
+            "  topics:       {}",
+            if f.topics.is_empty() {
+                "all".to_string()
+            } else {
+                f.topics.join(", ")
+            }
+        );
+        println!(
+            "  status:       {}",
+            if s.disabled {
+                "DISABLED (ingest --feed URL retries it)"
+            } else {
+                "enabled"
+            }
+        );
         println!("  last fetch:   {}", when(&s.last_fetch));
         println!("  last success: {}", when(&s.last_success));
         println!("  last error:   {}", s.last_error.as_deref().unwrap_or("-"));
         println!("  failures:     {} in a row", s.consecutive_failures);
         println!("  items seen:   {}", s.items_seen);
-        println!("  last result:  {}", s.last_result.as_deref().unwrap_or("-"));
-        println!("  next fetch:   {}", if s.disabled { "-".to_string() } else { when(&s.next_fetch).replace("never", "when serve starts") });
+        println!(
+            "  last result:  {}",
+            s.last_result.as_deref().unwrap_or("-")
+        );
+        println!(
+            "  next fetch:   {}",
+            if s.disabled {
+                "-".to_string()
+            } else {
+                when(&s.next_fetch).replace("never", "when serve starts")
+            }
+        );
     }
     Ok(())
 }

@@ -23,7 +23,9 @@ pub fn format_event_date(d: &EventDate) -> String {
         Precision::Month => {
             let month = d.date.format("%B %Y").to_string();
             let expr = d.expression.to_lowercase();
-            let part = ["early", "mid", "late"].into_iter().find(|p| expr.contains(p));
+            let part = ["early", "mid", "late"]
+                .into_iter()
+                .find(|p| expr.contains(p));
             match part {
                 Some(p) => format!("{p} {month}"),
                 None => month,
@@ -47,7 +49,10 @@ pub fn item_dates(item: &ReplyItem) -> String {
         }
         None => "date not given".to_string(),
     };
-    let differs = item.event_date.as_ref().is_none_or(|d| d.date != item.reported || d.precision != Precision::Day);
+    let differs = item
+        .event_date
+        .as_ref()
+        .is_none_or(|d| d.date != item.reported || d.precision != Precision::Day);
     if differs {
         let _ = write!(out, "; reported {}", format_day(item.reported));
     }
@@ -81,7 +86,11 @@ pub fn plain_text(reply: &Reply) -> String {
             let _ = writeln!(out, "   According to: {who}");
         }
         if !item.also_reported_by.is_empty() {
-            let also: Vec<String> = item.also_reported_by.iter().map(|c| format!("[{c}]")).collect();
+            let also: Vec<String> = item
+                .also_reported_by
+                .iter()
+                .map(|c| format!("[{c}]"))
+                .collect();
             let _ = writeln!(out, "   Also reported by: {}", also.join(" "));
         }
     }

@@ -12,8 +12,8 @@ const STOPWORDS: &[&str] = &[
     "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
     "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
     "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you",
-    "your", "yet", "said", "says", "say", "tell", "told", "me", "us", "s", "t", "mr", "ms",
-    "mrs", "many", "much", "whose", "get", "got", "ever", "still", "already",
+    "your", "yet", "said", "says", "say", "tell", "told", "me", "us", "s", "t", "mr", "ms", "mrs",
+    "many", "much", "whose", "get", "got", "ever", "still", "already",
 ];
 
 /// Splits text into lowercase words (letters, digits, inner apostrophes and hyphens kept out).
@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn words_fold_abbreviations_and_possessives() {
-        assert_eq!(words("U.S. President Zelensky's aide, 50%"), ["us", "president", "zelensky", "aide", "50"]);
+        assert_eq!(
+            words("U.S. President Zelensky's aide, 50%"),
+            ["us", "president", "zelensky", "aide", "50"]
+        );
     }
 
     #[test]
@@ -128,8 +131,14 @@ impl Word<'_> {
     /// Lowercase form without possessive "'s" and periods ("U.S." → "us").
     pub fn folded(&self) -> String {
         let t = self.text;
-        let t = t.strip_suffix("'s").or_else(|| t.strip_suffix("’s")).unwrap_or(t);
-        t.chars().filter(|c| *c != '.').flat_map(char::to_lowercase).collect()
+        let t = t
+            .strip_suffix("'s")
+            .or_else(|| t.strip_suffix("’s"))
+            .unwrap_or(t);
+        t.chars()
+            .filter(|c| *c != '.')
+            .flat_map(char::to_lowercase)
+            .collect()
     }
     pub fn is_capitalised(&self) -> bool {
         self.text.chars().next().is_some_and(char::is_uppercase)
@@ -148,12 +157,22 @@ pub fn word_spans(text: &str) -> Vec<Word<'_>> {
             start.get_or_insert(i);
         } else if let Some(s) = start.take() {
             // Keep the final period of an abbreviation like "U.S." with the word.
-            let end = if c == '.' && text[s..i].contains('.') { i + 1 } else { i };
-            out.push(Word { start: s, text: &text[s..end] });
+            let end = if c == '.' && text[s..i].contains('.') {
+                i + 1
+            } else {
+                i
+            };
+            out.push(Word {
+                start: s,
+                text: &text[s..end],
+            });
         }
     }
     if let Some(s) = start {
-        out.push(Word { start: s, text: &text[s..] });
+        out.push(Word {
+            start: s,
+            text: &text[s..],
+        });
     }
     out
 }

@@ -38,7 +38,10 @@ fn a_late_look_back_does_not_undo_a_later_stage() {
     // The law-signing article recalls the April 30 signing after the May 8 ratification, and
     // the in-force article moves the status on.
     let (_, text) = ask(&e, "/status minerals");
-    assert!(text.starts_with("Minerals deal: in force (as of May 30, 2025)"), "{text}");
+    assert!(
+        text.starts_with("Minerals deal: in force (as of May 30, 2025)"),
+        "{text}"
+    );
     let (_, text) = ask(&e, "/status minerals 2025-05-20");
     assert!(text.starts_with("Minerals deal: ratified"), "{text}");
     assert!(!text.contains("Now: in force"), "{text}");
@@ -63,7 +66,11 @@ fn a_plan_is_not_a_step_taken() {
 #[test]
 fn a_question_outside_the_sources_gets_no_citations() {
     let (_d, e) = engine(&["seeds", "tests/data/dev"]);
-    for q in ["What is the weather in Kyiv?", "Who won the 2024 Super Bowl?", "How tall is Mount Everest?"] {
+    for q in [
+        "What is the weather in Kyiv?",
+        "Who won the 2024 Super Bowl?",
+        "How tall is Mount Everest?",
+    ] {
         let (reply, text) = ask(&e, q);
         assert_eq!(reply.kind, ReplyKind::NotInSources, "{q}: {text}");
         assert!(reply.citations.is_empty(), "{q}");
@@ -102,7 +109,15 @@ fn odd_messages_get_polite_replies() {
     }
     // Nothing a person can type makes the core panic.
     let long = "why ".repeat(5_000);
-    for msg in [long.as_str(), "\u{202e}evil\u{0}", "<script>alert(1)</script>", "🇺🇦🤝🇺🇸?", "/status\t2025-01-01", "/@", "/"] {
+    for msg in [
+        long.as_str(),
+        "\u{202e}evil\u{0}",
+        "<script>alert(1)</script>",
+        "🇺🇦🤝🇺🇸?",
+        "/status\t2025-01-01",
+        "/@",
+        "/",
+    ] {
         let _ = ask(&e, msg);
     }
 }

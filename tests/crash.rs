@@ -87,12 +87,32 @@ const PEOPLE: [&str; 12] = [
     "Rustem Umerov",
 ];
 const SPEAKERS: [&str; 8] = [
-    "Zelensky", "Trump", "Yermak", "Rubio", "Witkoff", "Bessent", "Svyrydenko", "Sybiha",
+    "Zelensky",
+    "Trump",
+    "Yermak",
+    "Rubio",
+    "Witkoff",
+    "Bessent",
+    "Svyrydenko",
+    "Sybiha",
 ];
 const SOURCES: [&str; 6] = [
-    "Reuters", "Bloomberg", "CBS News", "a White House official", "the Kremlin", "officials in Kyiv",
+    "Reuters",
+    "Bloomberg",
+    "CBS News",
+    "a White House official",
+    "the Kremlin",
+    "officials in Kyiv",
 ];
-const CITIES: [&str; 7] = ["Jeddah", "Riyadh", "Kyiv", "Washington", "Istanbul", "Paris", "London"];
+const CITIES: [&str; 7] = [
+    "Jeddah",
+    "Riyadh",
+    "Kyiv",
+    "Washington",
+    "Istanbul",
+    "Paris",
+    "London",
+];
 const DEALS: [&str; 6] = [
     "the minerals deal",
     "the minerals agreement",
@@ -101,24 +121,52 @@ const DEALS: [&str; 6] = [
     "a memorandum of intent on minerals",
     "the natural resources deal",
 ];
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// A date phrase about `day`, seen from `published`: explicit with or without the year, a
 /// weekday, or a relative word; `future` picks phrases that read as plans.
 fn date_phrase(rng: &mut Rng, published: NaiveDate, future: bool) -> String {
     let offset = 1 + rng.below(20) as i64;
-    let day = if future { published + Days::days(offset) } else { published - Days::days(offset) };
+    let day = if future {
+        published + Days::days(offset)
+    } else {
+        published - Days::days(offset)
+    };
     let month = MONTHS[day.month0() as usize];
     match rng.below(6) {
         0 => format!("on {month} {}, {}", day.day(), day.year()),
         1 => format!("on {month} {}", day.day()),
-        2 if offset <= 6 => format!("on {}", WEEKDAYS[day.weekday().num_days_from_monday() as usize]),
+        2 if offset <= 6 => format!(
+            "on {}",
+            WEEKDAYS[day.weekday().num_days_from_monday() as usize]
+        ),
         3 if !future && offset == 1 => "yesterday".to_string(),
-        3 if !future => format!("{} days ago", ["two", "three", "four", "five"][rng.below(4)]),
+        3 if !future => format!(
+            "{} days ago",
+            ["two", "three", "four", "five"][rng.below(4)]
+        ),
         4 => (if future { "next week" } else { "last week" }).to_string(),
         _ => format!("in early {month}"),
     }
@@ -197,14 +245,19 @@ fn expected_events(paths: &[PathBuf], config: &Config) -> BTreeMap<String, Vec<E
                     chunk
                         .iter()
                         .map(|p| {
-                            let article = storyline::article::read_article(p, config).unwrap().unwrap();
+                            let article = storyline::article::read_article(p, config)
+                                .unwrap()
+                                .unwrap();
                             (article.id.clone(), extractor.events(&article))
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     })
 }
 
@@ -248,9 +301,17 @@ fn summary(log: &Path) -> (usize, usize, usize, usize) {
 /// article holds exactly the event keys extraction yields for it; with `whole`, also each
 /// event equal field for field (after kills the keys suffice: an event's value is written in
 /// the same transaction as its key, and `check` has decoded it). Returns (articles, events).
-fn verify(data: &Path, expected: &BTreeMap<String, Vec<Event>>, when: &str, whole: bool) -> (u64, u64) {
-    let store = Store::open(data).unwrap_or_else(|e| panic!("{when}: the store does not open: {e}"));
-    let report = store.check().unwrap_or_else(|e| panic!("{when}: check failed: {e}"));
+fn verify(
+    data: &Path,
+    expected: &BTreeMap<String, Vec<Event>>,
+    when: &str,
+    whole: bool,
+) -> (u64, u64) {
+    let store =
+        Store::open(data).unwrap_or_else(|e| panic!("{when}: the store does not open: {e}"));
+    let report = store
+        .check()
+        .unwrap_or_else(|e| panic!("{when}: check failed: {e}"));
     assert!(
         report.is_consistent(),
         "{when}: inconsistent store ({} more unlisted):\n{}",
@@ -264,16 +325,32 @@ fn verify(data: &Path, expected: &BTreeMap<String, Vec<Event>>, when: &str, whol
             .unwrap_or_else(|| panic!("{when}: stored article {} was never written", article.id));
         let keys = store.article_event_keys(&article.id).unwrap().unwrap();
         let want_keys: Vec<String> = want.iter().map(Event::key).collect();
-        assert_eq!(keys, want_keys, "{when}: article {} holds other events than extraction yields", article.id);
+        assert_eq!(
+            keys, want_keys,
+            "{when}: article {} holds other events than extraction yields",
+            article.id
+        );
         for e in want.iter().filter(|_| whole) {
             let stored = store.event(&e.key()).unwrap();
-            assert_eq!(stored.as_ref(), Some(e), "{when}: event {} differs", e.key());
+            assert_eq!(
+                stored.as_ref(),
+                Some(e),
+                "{when}: event {} differs",
+                e.key()
+            );
         }
         events += keys.len() as u64;
     }
     let stats = store.stats().unwrap();
-    assert_eq!((stats.articles, stats.events), (report.articles, events), "{when}: counters");
-    assert_eq!(report.events, events, "{when}: events beyond the stored articles' own");
+    assert_eq!(
+        (stats.articles, stats.events),
+        (report.articles, events),
+        "{when}: counters"
+    );
+    assert_eq!(
+        report.events, events,
+        "{when}: events beyond the stored articles' own"
+    );
     // Reads through the date index work (they fail on an entry pointing to a missing event).
     store.latest_events(None, 20).unwrap();
     (report.articles, events)
@@ -302,7 +379,13 @@ struct Tally {
 }
 
 /// Runs `kills` kills in chains on fresh stores under `root`, checking after each.
-fn worker(root: &Path, corpus: &Path, expected: &BTreeMap<String, Vec<Event>>, kills: usize, seed: u64) -> Tally {
+fn worker(
+    root: &Path,
+    corpus: &Path,
+    expected: &BTreeMap<String, Vec<Event>>,
+    kills: usize,
+    seed: u64,
+) -> Tally {
     fs::create_dir_all(root).unwrap();
     let mut tally = Tally::default();
     let mut rng = Rng(seed);
@@ -313,7 +396,10 @@ fn worker(root: &Path, corpus: &Path, expected: &BTreeMap<String, Vec<Event>>, k
     // unchanged checks every restart pays), scaled to the whole corpus.
     let sample = root.join("sample");
     fs::create_dir_all(&sample).unwrap();
-    let mut names: Vec<_> = fs::read_dir(corpus).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut names: Vec<_> = fs::read_dir(corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     names.sort();
     for p in names.iter().take(CALIBRATION_ARTICLES) {
         fs::copy(p, sample.join(p.file_name().unwrap())).unwrap();
@@ -355,10 +441,18 @@ fn worker(root: &Path, corpus: &Path, expected: &BTreeMap<String, Vec<Event>>, k
             }
             child.kill().unwrap();
             let status = child.wait().unwrap();
-            assert!(killed_by_sigkill(status), "the run ended by SIGKILL, not {status:?}");
+            assert!(
+                killed_by_sigkill(status),
+                "the run ended by SIGKILL, not {status:?}"
+            );
             tally.kills += 1;
             chain_kills += 1;
-            let when = format!("{}: kill {} after {:.2}s", data.display(), chain_kills, delay.as_secs_f64());
+            let when = format!(
+                "{}: kill {} after {:.2}s",
+                data.display(),
+                chain_kills,
+                delay.as_secs_f64()
+            );
             let (articles, events) = verify(&data, expected, &when, false);
             if articles > stored && articles < ARTICLES as u64 {
                 tally.mid_ingest += 1;
@@ -381,12 +475,26 @@ fn worker(root: &Path, corpus: &Path, expected: &BTreeMap<String, Vec<Event>>, k
 /// After a run that completed on a store holding `stored` articles: those were kept as they
 /// were (no article was left half-changed, so none is replaced), the rest were added, and the
 /// store holds every article with exactly its events: nothing lost, nothing twice.
-fn check_complete(data: &Path, log: &Path, stored: u64, expected: &BTreeMap<String, Vec<Event>>, total_events: u64) {
+fn check_complete(
+    data: &Path,
+    log: &Path,
+    stored: u64,
+    expected: &BTreeMap<String, Vec<Event>>,
+    total_events: u64,
+) {
     let (added, replaced, unchanged, failed) = summary(log);
-    assert_eq!((replaced, failed), (0, 0), "no article was stored half-changed");
+    assert_eq!(
+        (replaced, failed),
+        (0, 0),
+        "no article was stored half-changed"
+    );
     assert_eq!((added + unchanged, unchanged as u64), (ARTICLES, stored));
     let when = format!("{}: the completing re-run", data.display());
-    assert_eq!(verify(data, expected, &when, true), (ARTICLES as u64, total_events), "{when}");
+    assert_eq!(
+        verify(data, expected, &when, true),
+        (ARTICLES as u64, total_events),
+        "{when}"
+    );
 }
 
 #[test]
@@ -398,27 +506,53 @@ fn ingest_survives_sigkill_at_random_points() {
     let paths = write_corpus(&corpus, ARTICLES, SEED);
     let config = Config::builtin();
     let expected = expected_events(&paths, &config);
-    assert_eq!(expected.len(), ARTICLES, "generated articles have distinct URLs");
+    assert_eq!(
+        expected.len(),
+        ARTICLES,
+        "generated articles have distinct URLs"
+    );
     let total_events: u64 = expected.values().map(|v| v.len() as u64).sum();
-    let dated = expected.values().flatten().filter(|e| e.date.is_some()).count() as u64;
-    assert!(total_events > ARTICLES as u64 * 5 && dated * 2 > total_events, "a realistic corpus");
+    let dated = expected
+        .values()
+        .flatten()
+        .filter(|e| e.date.is_some())
+        .count() as u64;
+    assert!(
+        total_events > ARTICLES as u64 * 5 && dated * 2 > total_events,
+        "a realistic corpus"
+    );
 
     // Two workers, one per core of a small CI machine: each ingest is single-threaded.
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..WORKERS)
             .map(|w| {
-                let (root, corpus, expected) = (root.join(format!("worker-{w}")), &corpus, &expected);
-                s.spawn(move || worker(&root, corpus, expected, KILLS / WORKERS, SEED ^ (w as u64 + 1)))
+                let (root, corpus, expected) =
+                    (root.join(format!("worker-{w}")), &corpus, &expected);
+                s.spawn(move || {
+                    worker(
+                        &root,
+                        corpus,
+                        expected,
+                        KILLS / WORKERS,
+                        SEED ^ (w as u64 + 1),
+                    )
+                })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a worker failed")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a worker failed"))
+            .collect()
     });
     let kills: usize = tallies.iter().map(|t| t.kills).sum();
     let mid_ingest: usize = tallies.iter().map(|t| t.mid_ingest).sum();
     let stores: usize = tallies.iter().map(|t| t.stores).sum();
     assert_eq!(kills, KILLS);
     // Kills that only ever hit start-up or the final flush would prove little.
-    assert!(mid_ingest >= KILLS / 2, "only {mid_ingest} of {KILLS} kills landed while articles were being written");
+    assert!(
+        mid_ingest >= KILLS / 2,
+        "only {mid_ingest} of {KILLS} kills landed while articles were being written"
+    );
     for (w, t) in tallies.iter().enumerate() {
         eprintln!(
             "worker {w}: estimated full ingest {:.1}s, restart cost {:.1}s (from {CALIBRATION_ARTICLES} articles)",

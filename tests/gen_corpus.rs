@@ -12,7 +12,10 @@ use storyline::ingest::ingest_paths;
 use storyline::store::Store;
 
 fn config() -> Config {
-    Config::load(Some(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/storyline.toml"))).expect("config")
+    Config::load(Some(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/storyline.toml"),
+    ))
+    .expect("config")
 }
 
 /// Relative path → bytes of every file under `dir`.
@@ -47,25 +50,49 @@ fn same_seed_same_files_and_real_formats_that_ingest_cleanly() {
     assert_ne!(fa, fc, "another seed must write another corpus");
 
     // 50 articles: front-matter files plus plain files described by the folder's manifest.
-    let articles: Vec<_> = fa.keys().filter(|k| !k.ends_with("manifest.toml")).collect();
+    let articles: Vec<_> = fa
+        .keys()
+        .filter(|k| !k.ends_with("manifest.toml"))
+        .collect();
     assert_eq!(articles.len(), 50);
     assert_eq!(sa.articles, 50);
     let front = fa.values().filter(|v| v.starts_with(b"---\n")).count();
-    assert!(front >= 40 && sa.manifest_articles >= 3, "front matter {front}, manifest {}", sa.manifest_articles);
-    let manifest = fa.iter().find(|(k, _)| k.ends_with("manifest.toml")).expect("a manifest");
+    assert!(
+        front >= 40 && sa.manifest_articles >= 3,
+        "front matter {front}, manifest {}",
+        sa.manifest_articles
+    );
+    let manifest = fa
+        .iter()
+        .find(|(k, _)| k.ends_with("manifest.toml"))
+        .expect("a manifest");
     let manifest = String::from_utf8(manifest.1.clone()).unwrap();
-    assert_eq!(manifest.matches("[[article]]").count(), sa.manifest_articles);
-    assert_eq!(sa.text_bytes, fa.values().map(|v| v.len() as u64).sum::<u64>());
+    assert_eq!(
+        manifest.matches("[[article]]").count(),
+        sa.manifest_articles
+    );
+    assert_eq!(
+        sa.text_bytes,
+        fa.values().map(|v| v.len() as u64).sum::<u64>()
+    );
 
     let store_dir = tempfile::tempdir().unwrap();
     let store = Store::open(store_dir.path()).unwrap();
     let report = ingest_paths(&store, &config, &[a.path()]).unwrap();
     assert_eq!(report.failed(), 0, "{:?}", report.errors);
     assert_eq!(report.added(), 50);
-    assert!(store.event_count().unwrap() > 50 * 5, "events: {}", store.event_count().unwrap());
+    assert!(
+        store.event_count().unwrap() > 50 * 5,
+        "events: {}",
+        store.event_count().unwrap()
+    );
     // The configured topics get events, so /status and /timeline have something to read.
     let stats = store.stats().unwrap();
-    assert!(stats.per_topic.iter().filter(|(_, n)| *n > 0).count() >= 2, "{:?}", stats.per_topic);
+    assert!(
+        stats.per_topic.iter().filter(|(_, n)| *n > 0).count() >= 2,
+        "{:?}",
+        stats.per_topic
+    );
 }
 
 #[test]
@@ -77,7 +104,10 @@ fn gen_corpus_command_writes_n_articles() {
         .status()
         .unwrap();
     assert!(status.success());
-    let n = files(out.path()).keys().filter(|k| !k.ends_with("manifest.toml")).count();
+    let n = files(out.path())
+        .keys()
+        .filter(|k| !k.ends_with("manifest.toml"))
+        .count();
     assert_eq!(n, 12);
 }
 
@@ -92,16 +122,27 @@ fn bench_json_prints_every_metric() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
     for metric in storyline::bench::METRICS {
-        assert!(lines.iter().any(|l| l["metric"] == *metric), "missing {metric}:\n{stdout}");
+        assert!(
+            lines.iter().any(|l| l["metric"] == *metric),
+            "missing {metric}:\n{stdout}"
+        );
     }
     for request in ["latest", "status", "timeline", "question"] {
         for metric in ["latency_p50_ms", "latency_p99_ms"] {
             assert!(
-                lines.iter().any(|l| l["metric"] == metric && l["request"] == request),
+                lines
+                    .iter()
+                    .any(|l| l["metric"] == metric && l["request"] == request),
                 "missing {metric} for {request}"
             );
         }
@@ -109,6 +150,9 @@ fn bench_json_prints_every_metric() {
     for l in &lines {
         assert_eq!(l["articles"], 20, "{l}");
         assert!(l["unit"].is_string(), "{l}");
-        assert!(l["value"].is_number() || l["metric"] == "push_plan_10k_ms", "{l}");
+        assert!(
+            l["value"].is_number() || l["metric"] == "push_plan_10k_ms",
+            "{l}"
+        );
     }
 }

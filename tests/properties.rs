@@ -23,7 +23,10 @@ use storyline::extract::time::{find_dates, TimeContext};
 
 /// `n` cases, or `PROPTEST_CASES` when set (for a longer local run).
 fn cases(n: u32) -> ProptestConfig {
-    let n = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(n);
+    let n = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n);
     ProptestConfig {
         cases: n,
         // Failures are reported with their minimal input; no regression files in the tree.
@@ -153,7 +156,16 @@ fn gen_article() -> impl Strategy<Value = GenArticle> {
         (any::<bool>(), any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            |((title, outlet), url, published, timezone, paragraphs, styles, order, (bom, crlf, upper_keys))| {
+            |(
+                (title, outlet),
+                url,
+                published,
+                timezone,
+                paragraphs,
+                styles,
+                order,
+                (bom, crlf, upper_keys),
+            )| {
                 GenArticle {
                     title,
                     outlet,
@@ -186,7 +198,11 @@ impl GenArticle {
         for &i in &self.order {
             let (key, value) = fields[i];
             if let Some(value) = value {
-                let key = if self.upper_keys { key.to_uppercase() } else { key.to_string() };
+                let key = if self.upper_keys {
+                    key.to_uppercase()
+                } else {
+                    key.to_string()
+                };
                 lines.push(format!("{key}: {}", quoted(value, self.styles[i])));
             }
         }
@@ -287,8 +303,14 @@ fn prose() -> impl Strategy<Value = String> {
         1 => "(\n|\n\n|\r\n|\n \n|\t)",
         1 => "(Київ|Зеленський|東京|مرحبا|😀|é|ß|\u{200f})",
     ];
-    proptest::collection::vec((token, prop_oneof![3 => Just(" "), 1 => Just("")]), 0..60)
-        .prop_map(|parts| parts.into_iter().map(|(t, sep)| format!("{t}{sep}")).collect())
+    proptest::collection::vec((token, prop_oneof![3 => Just(" "), 1 => Just("")]), 0..60).prop_map(
+        |parts| {
+            parts
+                .into_iter()
+                .map(|(t, sep)| format!("{t}{sep}"))
+                .collect()
+        },
+    )
 }
 
 fn any_text() -> impl Strategy<Value = String> {
@@ -331,8 +353,18 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Text with many date words, so that every pattern of the tagger gets tried.
@@ -348,13 +380,20 @@ fn date_prose() -> impl Strategy<Value = String> {
         1 => "(will|would|plans to|is scheduled to|said|signed)",
         1 => "(Київ|é|😀|\u{200f})",
     ];
-    proptest::collection::vec((token, prop_oneof![4 => Just(" "), 1 => Just("")]), 0..40)
-        .prop_map(|parts| parts.into_iter().map(|(t, sep)| format!("{t}{sep}")).collect())
+    proptest::collection::vec((token, prop_oneof![4 => Just(" "), 1 => Just("")]), 0..40).prop_map(
+        |parts| {
+            parts
+                .into_iter()
+                .map(|(t, sep)| format!("{t}{sep}"))
+                .collect()
+        },
+    )
 }
 
 fn published_day() -> impl Strategy<Value = NaiveDate> {
     // Year 1 to 9999: what a front-matter date may hold.
-    (1i32..=9999, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    (1i32..=9999, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
 }
 
 proptest! {

@@ -57,18 +57,31 @@ fn storyline(data: &Path, args: &[&str]) -> (bool, String, String) {
 /// The ways an answer may write a date: 2025-03-04, Mar 4, 2025, March 4, 2025, 4 Mar 2025.
 fn date_forms(iso: &str) -> Vec<String> {
     let d = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").expect("case date");
-    ["%Y-%m-%d", "%b %-d, %Y", "%B %-d, %Y", "%-d %b %Y", "%-d %B %Y"]
-        .iter()
-        .map(|f| d.format(f).to_string())
-        .collect()
+    [
+        "%Y-%m-%d",
+        "%b %-d, %Y",
+        "%B %-d, %Y",
+        "%-d %b %Y",
+        "%-d %B %Y",
+    ]
+    .iter()
+    .map(|f| d.format(f).to_string())
+    .collect()
 }
 
 fn first_date_position(text: &str, iso: &str) -> Option<usize> {
-    date_forms(iso).iter().filter_map(|f| text.find(f.as_str())).min()
+    date_forms(iso)
+        .iter()
+        .filter_map(|f| text.find(f.as_str()))
+        .min()
 }
 
 fn matches(pattern: &str, text: &str) -> bool {
-    RegexBuilder::new(pattern).case_insensitive(true).build().expect("case regex").is_match(text)
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .expect("case regex")
+        .is_match(text)
 }
 
 /// The citation lines of a plain-text answer (after "Sources:").
@@ -79,7 +92,10 @@ fn citations(answer: &str) -> &str {
 fn check(case: &Case, answer: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if case.kind.as_deref() == Some("unknown") {
-        if !matches("(don't|do not) have (that|anything)|not in my sources", answer) {
+        if !matches(
+            "(don't|do not) have (that|anything)|not in my sources",
+            answer,
+        ) {
             problems.push("does not say it is not in the sources".into());
         }
         if !citations(answer).is_empty() {
@@ -92,7 +108,11 @@ fn check(case: &Case, answer: &str) -> Vec<String> {
             problems.push(format!("fact /{f}/ missing"));
         }
     }
-    let positions: Vec<Option<usize>> = case.dates.iter().map(|d| first_date_position(answer, d)).collect();
+    let positions: Vec<Option<usize>> = case
+        .dates
+        .iter()
+        .map(|d| first_date_position(answer, d))
+        .collect();
     if case.any_date {
         if !case.dates.is_empty() && positions.iter().all(Option::is_none) {
             problems.push(format!("none of the dates {:?} appears", case.dates));
@@ -125,7 +145,8 @@ fn check(case: &Case, answer: &str) -> Vec<String> {
 
 #[test]
 fn every_evaluation_question_is_answered_through_the_binary() {
-    let text = std::fs::read_to_string(root().join("tests/data/questions.toml")).expect("questions");
+    let text =
+        std::fs::read_to_string(root().join("tests/data/questions.toml")).expect("questions");
     let cases: Cases = toml::from_str(&text).expect("questions.toml parses");
     assert!(cases.case.len() >= 20, "the question set is complete");
     let seed = root().join("seeds");
@@ -146,9 +167,18 @@ fn every_evaluation_question_is_answered_through_the_binary() {
             assert!(ok, "ask {:?} failed: {err}", case.ask);
             let problems = check(case, &answer);
             if !problems.is_empty() {
-                failures.push(format!("[{stage}] {:?}: {}\n{answer}", case.ask, problems.join("; ")));
+                failures.push(format!(
+                    "[{stage}] {:?}: {}\n{answer}",
+                    case.ask,
+                    problems.join("; ")
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use storyline::store::Store;
 use support::{
-    assert_nothing_malformed, free_local_addr, has_citation_link, has_control_chars, has_dated_text, is_push,
-    post_json, Fault, Harness, BOT_USERNAME, GROUP_OWNER, PATIENCE, TOKEN,
+    assert_nothing_malformed, free_local_addr, has_citation_link, has_control_chars,
+    has_dated_text, is_push, post_json, Fault, Harness, BOT_USERNAME, GROUP_OWNER, PATIENCE, TOKEN,
 };
 
 /// Long enough for a scan (every second), an ingest and a delivery to have happened if they were
@@ -27,74 +27,167 @@ async fn commands_are_answered_with_dated_cited_html() {
 
     // The command menu comes from the BotCommands enum.
     let menu = h.api.calls_to("setMyCommands");
-    let commands: Vec<&str> =
-        menu[0]["commands"].as_array().unwrap().iter().filter_map(|c| c["command"].as_str()).collect();
-    for c in ["start", "help", "latest", "status", "timeline", "subscribe", "unsubscribe", "subscriptions"] {
+    let commands: Vec<&str> = menu[0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["command"].as_str())
+        .collect();
+    for c in [
+        "start",
+        "help",
+        "latest",
+        "status",
+        "timeline",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+    ] {
         assert!(commands.contains(&c), "menu lacks /{c}: {commands:?}");
     }
 
     h.api.send_text(11, "/start");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(11).is_empty()).await, "no answer to /start");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(11).is_empty())
+            .await,
+        "no answer to /start"
+    );
     let start = &h.api.delivered_to(11)[0];
     assert_eq!(start.parse_mode.as_deref(), Some("HTML"));
     assert!(start.link_preview_disabled);
     assert!(start.text.contains("<b>"), "{}", start.text);
 
     h.api.send_text(11, &format!("/latest@{BOT_USERNAME}"));
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 2).await, "no answer to /latest");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 2)
+            .await,
+        "no answer to /latest"
+    );
     let latest = &h.api.delivered_to(11)[1];
-    assert!(has_citation_link(&latest.text), "no citation link: {}", latest.text);
-    assert!(latest.text.contains("kyivindependent.com"), "{}", latest.text);
-    assert!(has_dated_text(&latest.text), "no dated item: {}", latest.text);
+    assert!(
+        has_citation_link(&latest.text),
+        "no citation link: {}",
+        latest.text
+    );
+    assert!(
+        latest.text.contains("kyivindependent.com"),
+        "{}",
+        latest.text
+    );
+    assert!(
+        has_dated_text(&latest.text),
+        "no dated item: {}",
+        latest.text
+    );
 
     // A status answer offers follow-ups as buttons whose data is a command.
     h.api.send_text(11, "/status minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 3).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 3)
+            .await
+    );
     let status = &h.api.delivered_to(11)[2];
     assert!(has_dated_text(&status.text), "{}", status.text);
 
     // Pressing a button runs its command as if typed.
     h.api.press_button(11, "/timeline minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 4).await, "button press not answered");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 4)
+            .await,
+        "button press not answered"
+    );
     assert!(has_citation_link(&h.api.delivered_to(11)[3].text));
-    assert!(!h.api.calls_to("answerCallbackQuery").is_empty(), "button spinner not stopped");
+    assert!(
+        !h.api.calls_to("answerCallbackQuery").is_empty(),
+        "button spinner not stopped"
+    );
 
     // Not for us: another bot's command, group chatter. For us: a photo in private gets a hint.
     h.api.send_text(11, "/latest@other_bot");
     h.api.send_text(-12, "the deal is interesting");
     h.api.send_photo(11);
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 5).await, "no hint for a photo");
-    assert!(h.api.delivered_to(11)[4].text.contains("only read text"), "{}", h.api.delivered_to(11)[4].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(11).len() >= 5)
+            .await,
+        "no hint for a photo"
+    );
+    assert!(
+        h.api.delivered_to(11)[4].text.contains("only read text"),
+        "{}",
+        h.api.delivered_to(11)[4].text
+    );
     // In a group, a reply to the bot is answered.
     h.api.send_reply_to_bot(-12, "when was the deal signed?");
     assert!(
-        h.api.wait_until(PATIENCE, |a| !a.delivered_to(-12).is_empty()).await,
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(-12).is_empty())
+            .await,
         "reply to the bot not answered"
     );
-    assert!(h.api.wait_until(Duration::from_secs(2), |a| a.updates_drained()).await);
-    assert_eq!(h.api.delivered_to(11).len(), 5, "another bot's command was answered");
-    assert_eq!(h.api.delivered_to(-12).len(), 1, "group chatter was answered");
+    assert!(
+        h.api
+            .wait_until(Duration::from_secs(2), |a| a.updates_drained())
+            .await
+    );
+    assert_eq!(
+        h.api.delivered_to(11).len(),
+        5,
+        "another bot's command was answered"
+    );
+    assert_eq!(
+        h.api.delivered_to(-12).len(),
+        1,
+        "group chatter was answered"
+    );
     assert_nothing_malformed(&h.api, &bot.log());
 
     let status = bot.terminate().await;
-    assert!(status.success(), "exit status {status:?}; log:\n{}", bot.log());
-    assert!(!bot.log().contains(TOKEN.split(':').nth(1).unwrap()), "the token was logged");
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        bot.log()
+    );
+    assert!(
+        !bot.log().contains(TOKEN.split(':').nth(1).unwrap()),
+        "the token was logged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_in_messages_comes_back_escaped() {
     let h = Harness::new().await;
     let mut bot = h.start().await;
-    h.api.send_text(21, "is <script>alert(1)</script> the deal signed?");
+    h.api
+        .send_text(21, "is <script>alert(1)</script> the deal signed?");
     h.api.send_text(21, "/subscribe <script>alert(1)</script>");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(21).len() >= 2).await, "no answers");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(21).len() >= 2)
+            .await,
+        "no answers"
+    );
     for sent in h.api.delivered_to(21) {
         assert!(!sent.text.contains("<script>"), "unescaped: {}", sent.text);
     }
     // The unknown topic is named back, escaped, with the real topics as buttons.
     let unknown = &h.api.delivered_to(21)[1];
-    assert!(unknown.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", unknown.text);
-    assert!(unknown.buttons().iter().any(|b| b == "/subscribe minerals"), "{:?}", unknown.buttons());
+    assert!(
+        unknown
+            .text
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        unknown.text
+    );
+    assert!(
+        unknown.buttons().iter().any(|b| b == "/subscribe minerals"),
+        "{:?}",
+        unknown.buttons()
+    );
     assert!(bot.terminate().await.success());
 }
 
@@ -108,51 +201,89 @@ async fn subscribers_get_one_push_per_article_and_none_again_after_restart() {
     h.api.send_text(-32, &format!("/subscribe@{BOT_USERNAME}"));
     assert!(
         h.api
-            .wait_until(PATIENCE, |a| !a.delivered_to(31).is_empty() && !a.delivered_to(-32).is_empty())
+            .wait_until(PATIENCE, |a| !a.delivered_to(31).is_empty()
+                && !a.delivered_to(-32).is_empty())
             .await
     );
     let backfill = &h.api.delivered_to(31)[0];
-    assert!(backfill.text.contains("Subscribed to Minerals deal"), "{}", backfill.text);
+    assert!(
+        backfill.text.contains("Subscribed to Minerals deal"),
+        "{}",
+        backfill.text
+    );
     assert!(
         has_dated_text(&backfill.text) && has_citation_link(&backfill.text),
         "backfill: {}",
         backfill.text
     );
     let menu = &h.api.delivered_to(-32)[0];
-    assert!(menu.buttons().iter().any(|b| b == "/subscribe minerals"), "{:?}", menu.buttons());
+    assert!(
+        menu.buttons().iter().any(|b| b == "/subscribe minerals"),
+        "{:?}",
+        menu.buttons()
+    );
     h.api.press_button(-32, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(-32).len() >= 2).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(-32).len() >= 2)
+            .await
+    );
     h.api.send_text(33, "/latest"); // not subscribed
 
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
-    let pushed = |a: &support::FakeBotApi, chat| a.delivered_to(chat).iter().filter(|s| is_push(s)).count();
+    let pushed =
+        |a: &support::FakeBotApi, chat| a.delivered_to(chat).iter().filter(|s| is_push(s)).count();
     assert!(
-        h.api.wait_until(PATIENCE, |a| pushed(a, 31) >= 1 && pushed(a, -32) >= 1).await,
+        h.api
+            .wait_until(PATIENCE, |a| pushed(a, 31) >= 1 && pushed(a, -32) >= 1)
+            .await,
         "no pushes; log:\n{}",
         bot.log()
     );
     tokio::time::sleep(QUIET_PERIOD).await;
     assert_eq!(pushed(&h.api, 31), 1);
     assert_eq!(pushed(&h.api, -32), 1);
-    assert_eq!(pushed(&h.api, 33), 0, "a chat that did not subscribe got a push");
+    assert_eq!(
+        pushed(&h.api, 33),
+        0,
+        "a chat that did not subscribe got a push"
+    );
     let push = h.api.delivered_to(31).into_iter().find(is_push).unwrap();
     assert!(push.text.contains("Dnipro Wire"), "{}", push.text);
-    assert!(has_dated_text(&push.text) && has_citation_link(&push.text), "push: {}", push.text);
+    assert!(
+        has_dated_text(&push.text) && has_citation_link(&push.text),
+        "push: {}",
+        push.text
+    );
     assert!(push.text.contains("dniprowire.example"), "{}", push.text);
-    assert!(push.text.contains("Status: "), "status change not stated: {}", push.text);
+    assert!(
+        push.text.contains("Status: "),
+        "status change not stated: {}",
+        push.text
+    );
     assert_nothing_malformed(&h.api, &bot.log());
 
     // Restart: nothing pending, nothing repeated.
     assert!(bot.terminate().await.success());
     let mut bot = h.start().await;
     tokio::time::sleep(QUIET_PERIOD).await;
-    assert_eq!(pushed(&h.api, 31), 1, "a delivered push was repeated after restart");
-    assert_eq!(pushed(&h.api, -32), 1, "a delivered push was repeated after restart");
+    assert_eq!(
+        pushed(&h.api, 31),
+        1,
+        "a delivered push was repeated after restart"
+    );
+    assert_eq!(
+        pushed(&h.api, -32),
+        1,
+        "a delivered push was repeated after restart"
+    );
 
     // Subscriptions survived the restart: the next article is pushed.
     h.drop_article("a6-2025-05-09-rada-ratifies-deal.txt");
     assert!(
-        h.api.wait_until(PATIENCE, |a| pushed(a, 31) >= 2 && pushed(a, -32) >= 2).await,
+        h.api
+            .wait_until(PATIENCE, |a| pushed(a, 31) >= 2 && pushed(a, -32) >= 2)
+            .await,
         "log:\n{}",
         bot.log()
     );
@@ -167,51 +298,87 @@ async fn blocked_chats_are_dropped_429_is_waited_out_and_migrations_followed() {
         h.api.send_text(chat, "/subscribe minerals");
     }
     assert!(
-        h.api.wait_until(PATIENCE, |a| [41, 42, -43].iter().all(|c| !a.delivered_to(*c).is_empty())).await
+        h.api
+            .wait_until(PATIENCE, |a| [41, 42, -43]
+                .iter()
+                .all(|c| !a.delivered_to(*c).is_empty()))
+            .await
     );
 
     h.api.fail_always(41, Fault::Blocked);
     h.api.fail_next(42, Fault::RetryAfter(2), 1);
     h.api.fail_next(-43, Fault::MigrateTo(-1_000_043), 1);
     // Two articles in one scan: two pushes per chat pending at once.
-    h.drop_articles(&["a4-2025-04-18-memorandum-of-intent.txt", "a5-2025-05-01-minerals-deal-signed.txt"]);
+    h.drop_articles(&[
+        "a4-2025-04-18-memorandum-of-intent.txt",
+        "a5-2025-05-01-minerals-deal-signed.txt",
+    ]);
 
-    let pushed = |a: &support::FakeBotApi, chat| a.delivered_to(chat).iter().filter(|s| is_push(s)).count();
+    let pushed =
+        |a: &support::FakeBotApi, chat| a.delivered_to(chat).iter().filter(|s| is_push(s)).count();
     assert!(
-        h.api.wait_until(PATIENCE, |a| pushed(a, 42) == 2 && pushed(a, -1_000_043) == 2).await,
+        h.api
+            .wait_until(PATIENCE, |a| pushed(a, 42) == 2
+                && pushed(a, -1_000_043) == 2)
+            .await,
         "pushes not delivered after 429 / migration; log:\n{}",
         bot.log()
     );
     // The 429 was honoured: the retry came at least retry_after later.
-    let attempts: Vec<_> = h.api.attempts().into_iter().filter(|s| s.chat_id == 42 && is_push(s)).collect();
+    let attempts: Vec<_> = h
+        .api
+        .attempts()
+        .into_iter()
+        .filter(|s| s.chat_id == 42 && is_push(s))
+        .collect();
     assert_eq!(attempts.len(), 3, "one refused attempt, two accepted");
     assert_eq!(attempts[0].fault, Some(Fault::RetryAfter(2)));
     assert!(attempts[1].at.duration_since(attempts[0].at) >= Duration::from_millis(1900));
     // The blocked chat was tried once: its other pending push went with its subscriptions.
-    let blocked =
-        |a: &support::FakeBotApi| a.attempts().iter().filter(|s| s.chat_id == 41 && is_push(s)).count();
+    let blocked = |a: &support::FakeBotApi| {
+        a.attempts()
+            .iter()
+            .filter(|s| s.chat_id == 41 && is_push(s))
+            .count()
+    };
     assert_eq!(blocked(&h.api), 1);
 
     // The next article: the blocked chat is no longer a subscriber.
     h.drop_article("a6-2025-05-09-rada-ratifies-deal.txt");
     assert!(
-        h.api.wait_until(PATIENCE, |a| pushed(a, 42) == 3 && pushed(a, -1_000_043) == 3).await,
+        h.api
+            .wait_until(PATIENCE, |a| pushed(a, 42) == 3
+                && pushed(a, -1_000_043) == 3)
+            .await,
         "log:\n{}",
         bot.log()
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(blocked(&h.api), 1, "a chat that blocked the bot was written to again");
+    assert_eq!(
+        blocked(&h.api),
+        1,
+        "a chat that blocked the bot was written to again"
+    );
     assert!(bot.terminate().await.success());
 
     let store = Store::open(&h.data_dir()).expect("open store after exit");
-    assert!(store.chat_subscriptions(41, None).unwrap().is_empty(), "blocked chat still subscribed");
-    assert!(store.chat_subscriptions(-43, None).unwrap().is_empty(), "migrated chat left behind");
+    assert!(
+        store.chat_subscriptions(41, None).unwrap().is_empty(),
+        "blocked chat still subscribed"
+    );
+    assert!(
+        store.chat_subscriptions(-43, None).unwrap().is_empty(),
+        "migrated chat left behind"
+    );
     assert_eq!(
         store.chat_subscriptions(-1_000_043, None).unwrap().len(),
         1,
         "migrated chat lost its subscription"
     );
-    assert!(store.pending_pushes().unwrap().is_empty(), "undelivered pushes left");
+    assert!(
+        store.pending_pushes().unwrap().is_empty(),
+        "undelivered pushes left"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,28 +386,45 @@ async fn pending_pushes_are_sent_after_a_restart_exactly_once() {
     let h = Harness::new().await;
     let mut bot = h.start().await;
     h.api.send_text(61, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(61).is_empty()).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(61).is_empty())
+            .await
+    );
     // Telegram keeps asking to wait: the push stays in the outbox across the shutdown.
     h.api.fail_always(61, Fault::RetryAfter(60));
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
     assert!(
-        h.api.wait_until(PATIENCE, |a| a.attempts().iter().any(|s| s.chat_id == 61 && is_push(s))).await,
+        h.api
+            .wait_until(PATIENCE, |a| a
+                .attempts()
+                .iter()
+                .any(|s| s.chat_id == 61 && is_push(s)))
+            .await,
         "log:\n{}",
         bot.log()
     );
     let stopped = Instant::now();
     assert!(bot.terminate().await.success(), "log:\n{}", bot.log());
-    assert!(stopped.elapsed() < Duration::from_secs(10), "shutdown waited out the retry_after");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "shutdown waited out the retry_after"
+    );
 
     h.api.clear_faults(61);
     let mut bot = h.start().await;
     assert!(
-        h.api.wait_until(PATIENCE, |a| a.delivered_to(61).iter().any(is_push)).await,
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(61).iter().any(is_push))
+            .await,
         "pending push not sent; log:\n{}",
         bot.log()
     );
     tokio::time::sleep(QUIET_PERIOD).await;
-    assert_eq!(h.api.delivered_to(61).iter().filter(|s| is_push(s)).count(), 1);
+    assert_eq!(
+        h.api.delivered_to(61).iter().filter(|s| is_push(s)).count(),
+        1
+    );
     assert!(bot.terminate().await.success());
 }
 
@@ -252,26 +436,51 @@ async fn unsubscribed_chats_get_no_more_pushes() {
     h.api.send_text(52, "/subscribe minerals");
     assert!(
         h.api
-            .wait_until(PATIENCE, |a| !a.delivered_to(51).is_empty() && !a.delivered_to(52).is_empty())
+            .wait_until(PATIENCE, |a| !a.delivered_to(51).is_empty()
+                && !a.delivered_to(52).is_empty())
             .await
     );
     h.api.send_text(51, "/unsubscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(51).len() >= 2).await);
-    assert!(h.api.delivered_to(51)[1].text.contains("Unsubscribed"), "{}", h.api.delivered_to(51)[1].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(51).len() >= 2)
+            .await
+    );
+    assert!(
+        h.api.delivered_to(51)[1].text.contains("Unsubscribed"),
+        "{}",
+        h.api.delivered_to(51)[1].text
+    );
     h.api.send_text(51, "/subscriptions");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(51).len() >= 3).await);
-    assert!(h.api.delivered_to(51)[2].text.contains("no topics"), "{}", h.api.delivered_to(51)[2].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(51).len() >= 3)
+            .await
+    );
+    assert!(
+        h.api.delivered_to(51)[2].text.contains("no topics"),
+        "{}",
+        h.api.delivered_to(51)[2].text
+    );
 
     let started = Instant::now();
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
     assert!(
-        h.api.wait_until(PATIENCE, |a| a.delivered_to(52).iter().any(is_push)).await,
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(52).iter().any(is_push))
+            .await,
         "log:\n{}",
         bot.log()
     );
-    assert!(started.elapsed() < Duration::from_secs(10), "the new article took over 10 s to be pushed");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the new article took over 10 s to be pushed"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(!h.api.delivered_to(51).iter().any(is_push), "an unsubscribed chat got a push");
+    assert!(
+        !h.api.delivered_to(51).iter().any(is_push),
+        "an unsubscribed chat got a push"
+    );
     assert!(bot.terminate().await.success());
 }
 
@@ -279,37 +488,71 @@ async fn unsubscribed_chats_get_no_more_pushes() {
 async fn webhook_mode_answers_only_requests_with_the_secret() {
     let h = Harness::new().await;
     let addr = free_local_addr();
-    let (mut bot, secret) = h.start_webhook("https://bot.example.test/telegram/hook", addr).await;
+    let (mut bot, secret) = h
+        .start_webhook("https://bot.example.test/telegram/hook", addr)
+        .await;
     assert!(!secret.is_empty(), "no secret token registered");
     let update = r#"{"update_id": 7, "message": {"message_id": 70, "date": 1746000000,
         "chat": {"id": 71, "type": "private", "first_name": "Tester"},
         "from": {"id": 71, "is_bot": false, "first_name": "Tester"}, "text": "/latest minerals"}}"#;
 
-    assert_eq!(post_json(addr, "/telegram/hook", None, update).await, 401, "accepted without the secret");
+    assert_eq!(
+        post_json(addr, "/telegram/hook", None, update).await,
+        401,
+        "accepted without the secret"
+    );
     assert_eq!(
         post_json(addr, "/telegram/hook", Some("wrong"), update).await,
         401,
         "accepted a wrong secret"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(h.api.delivered_to(71).is_empty(), "answered a request without the secret");
+    assert!(
+        h.api.delivered_to(71).is_empty(),
+        "answered a request without the secret"
+    );
 
-    assert_eq!(post_json(addr, "/telegram/hook", Some(&secret), update).await, 200);
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(71).is_empty()).await, "log:\n{}", bot.log());
+    assert_eq!(
+        post_json(addr, "/telegram/hook", Some(&secret), update).await,
+        200
+    );
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(71).is_empty())
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
     let answer = &h.api.delivered_to(71)[0];
-    assert!(has_dated_text(&answer.text) && has_citation_link(&answer.text), "{}", answer.text);
-    assert!(!h.api.methods().iter().any(|m| m == "getupdates"), "polled in webhook mode");
+    assert!(
+        has_dated_text(&answer.text) && has_citation_link(&answer.text),
+        "{}",
+        answer.text
+    );
+    assert!(
+        !h.api.methods().iter().any(|m| m == "getupdates"),
+        "polled in webhook mode"
+    );
 
     assert!(bot.terminate().await.success(), "log:\n{}", bot.log());
-    assert!(!h.api.calls_to("deleteWebhook").is_empty(), "webhook not removed on shutdown");
-    assert!(!bot.log().contains(&secret), "the webhook secret was logged");
+    assert!(
+        !h.api.calls_to("deleteWebhook").is_empty(),
+        "webhook not removed on shutdown"
+    );
+    assert!(
+        !bot.log().contains(&secret),
+        "the webhook secret was logged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_token_is_a_clear_error_not_a_panic() {
     let h = Harness::new().await;
     let mut bot = h.spawn(&[("TELOXIDE_API_URL", &h.api.url())]);
-    let status = bot.wait(PATIENCE).await.expect("serve should exit without a token");
+    let status = bot
+        .wait(PATIENCE)
+        .await
+        .expect("serve should exit without a token");
     assert!(!status.success());
     let log = bot.log();
     assert!(log.contains("TELOXIDE_TOKEN"), "{log}");
@@ -320,7 +563,11 @@ async fn a_missing_token_is_a_clear_error_not_a_panic() {
 async fn hostile_and_odd_messages_are_answered_safely_or_ignored() {
     let h = Harness::new().await;
     let mut bot = h.start().await;
-    let long: String = "is <b>the deal</b> & <i>signed ".chars().cycle().take(4096).collect();
+    let long: String = "is <b>the deal</b> & <i>signed "
+        .chars()
+        .cycle()
+        .take(4096)
+        .collect();
     assert_eq!(long.chars().count(), 4096);
     // Injection: HTML, a javascript: link, unbalanced tags, Markdown; one chat each so the rate
     // limit stays out of the way.
@@ -356,7 +603,8 @@ async fn hostile_and_odd_messages_are_answered_safely_or_ignored() {
     // Answered with a hint: a sticker in private.
     h.api.send_sticker(86);
     // Answered: a mention in a group.
-    h.api.send_text(-85, &format!("@{BOT_USERNAME} is the deal signed?"));
+    h.api
+        .send_text(-85, &format!("@{BOT_USERNAME} is the deal signed?"));
 
     let answered = |a: &support::FakeBotApi, chat: i64, n: usize| a.delivered_to(chat).len() >= n;
     let all = h
@@ -369,33 +617,79 @@ async fn hostile_and_odd_messages_are_answered_safely_or_ignored() {
         })
         .await;
     assert!(all, "not every message was answered; log:\n{}", bot.log());
-    assert!(h.api.wait_until(Duration::from_secs(5), |a| a.updates_drained()).await);
+    assert!(
+        h.api
+            .wait_until(Duration::from_secs(5), |a| a.updates_drained())
+            .await
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let log = bot.log();
     assert_nothing_malformed(&h.api, &log);
 
     // One answer per message, none for what is not for us.
     for (chat, n) in &per_chat {
-        assert_eq!(h.api.delivered_to(*chat).len(), *n, "chat {chat}: {:#?}", h.api.delivered_to(*chat));
+        assert_eq!(
+            h.api.delivered_to(*chat).len(),
+            *n,
+            "chat {chat}: {:#?}",
+            h.api.delivered_to(*chat)
+        );
     }
-    assert_eq!(h.api.delivered_to(84).len(), 2, "{:#?}", h.api.delivered_to(84));
-    assert_eq!(h.api.delivered_to(-85).len(), 1, "group chatter, stickers or photos were answered");
+    assert_eq!(
+        h.api.delivered_to(84).len(),
+        2,
+        "{:#?}",
+        h.api.delivered_to(84)
+    );
+    assert_eq!(
+        h.api.delivered_to(-85).len(),
+        1,
+        "group chatter, stickers or photos were answered"
+    );
     assert!(h.api.delivered_to(86)[0].text.contains("only read text"));
     for sent in h.api.delivered() {
-        assert!(!has_control_chars(&sent.text), "control characters sent: {:?}", sent.text);
-        assert!(!sent.text.contains("<script") && !sent.text.contains("javascript:alert(1)\">"), "{}", sent.text);
-        assert!(!sent.text.contains("<b>the deal</b>") && !sent.text.contains("<b>signed</b>"), "{}", sent.text);
-        assert!(!sent.text.contains("<b>bold") && !sent.text.contains("<i>it"), "Markdown became HTML: {}", sent.text);
+        assert!(
+            !has_control_chars(&sent.text),
+            "control characters sent: {:?}",
+            sent.text
+        );
+        assert!(
+            !sent.text.contains("<script") && !sent.text.contains("javascript:alert(1)\">"),
+            "{}",
+            sent.text
+        );
+        assert!(
+            !sent.text.contains("<b>the deal</b>") && !sent.text.contains("<b>signed</b>"),
+            "{}",
+            sent.text
+        );
+        assert!(
+            !sent.text.contains("<b>bold") && !sent.text.contains("<i>it"),
+            "Markdown became HTML: {}",
+            sent.text
+        );
     }
     // What is quoted back is escaped and short.
     let status = &h.api.delivered_to(82)[0].text;
-    assert!(status.contains("&lt;b&gt;x&lt;/b&gt;&lt;script&gt;"), "{status}");
+    assert!(
+        status.contains("&lt;b&gt;x&lt;/b&gt;&lt;script&gt;"),
+        "{status}"
+    );
     let subscribe = &h.api.delivered_to(82)[2].text;
-    assert!(subscribe.contains("Subscribed to Minerals deal"), "control characters broke the topic: {subscribe}");
+    assert!(
+        subscribe.contains("Subscribed to Minerals deal"),
+        "control characters broke the topic: {subscribe}"
+    );
     let unknown = &h.api.delivered_to(84)[0].text;
-    assert!(unknown.contains("I don't know the command /frobnicate"), "{unknown}");
+    assert!(
+        unknown.contains("I don't know the command /frobnicate"),
+        "{unknown}"
+    );
     let cut = &h.api.delivered_to(84)[1].text;
-    assert!(cut.contains("I don't know the command") && cut.chars().count() < 300, "{cut}");
+    assert!(
+        cut.contains("I don't know the command") && cut.chars().count() < 300,
+        "{cut}"
+    );
 
     assert!(bot.terminate().await.success(), "log:\n{}", bot.log());
 }
@@ -409,7 +703,10 @@ async fn a_flooding_chat_gets_one_polite_warning_and_other_chats_are_unaffected(
     let mut other_sent = None;
     // 50 messages in about 7 seconds (well within one 10-second window, even on a slow runner).
     for i in 0..50 {
-        h.api.send_text(flood, &format!("/latest {}", if i % 2 == 0 { "minerals" } else { "aid" }));
+        h.api.send_text(
+            flood,
+            &format!("/latest {}", if i % 2 == 0 { "minerals" } else { "aid" }),
+        );
         if i == 20 {
             h.api.send_text(92, "/status minerals");
             other_sent = Some(Instant::now());
@@ -418,8 +715,15 @@ async fn a_flooding_chat_gets_one_polite_warning_and_other_chats_are_unaffected(
     }
     let other_sent = other_sent.expect("sent");
     // The other chat was answered promptly, while the flood was still being handled.
-    let other = h.api.wait_until(PATIENCE, |a| !a.delivered_to(92).is_empty()).await;
-    assert!(other, "the other chat was not answered; log:\n{}", bot.log());
+    let other = h
+        .api
+        .wait_until(PATIENCE, |a| !a.delivered_to(92).is_empty())
+        .await;
+    assert!(
+        other,
+        "the other chat was not answered; log:\n{}",
+        bot.log()
+    );
     let other_at = h.api.delivered_to(92)[0].at;
     assert!(
         other_at.duration_since(other_sent) < Duration::from_secs(4),
@@ -427,11 +731,24 @@ async fn a_flooding_chat_gets_one_polite_warning_and_other_chats_are_unaffected(
         other_at.duration_since(other_sent)
     );
     // The limit is 10 per 10 s: ten answers and one warning, then silence.
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(flood).len() >= 11).await, "log:\n{}", bot.log());
-    assert!(h.api.wait_until(Duration::from_secs(10), |a| a.updates_drained()).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(flood).len() >= 11)
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
+    assert!(
+        h.api
+            .wait_until(Duration::from_secs(10), |a| a.updates_drained())
+            .await
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let sent = h.api.delivered_to(flood);
-    let warnings = sent.iter().filter(|s| s.text.contains("That is a lot of messages")).count();
+    let warnings = sent
+        .iter()
+        .filter(|s| s.text.contains("That is a lot of messages"))
+        .count();
     assert_eq!(warnings, 1, "{sent:#?}");
     assert_eq!(sent.len(), 11, "answers after the limit: {}", sent.len());
     assert!(started.elapsed() < Duration::from_secs(60));
@@ -447,47 +764,113 @@ async fn only_group_admins_change_a_groups_subscriptions() {
     h.api.set_member_status(group, admin, "administrator");
 
     h.api.send_text_from(group, member, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(group).is_empty()).await, "log:\n{}", bot.log());
-    assert!(h.api.delivered_to(group)[0].text.contains("Only this group's admins"), "{}", h.api.delivered_to(group)[0].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(group).is_empty())
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
+    assert!(
+        h.api.delivered_to(group)[0]
+            .text
+            .contains("Only this group's admins"),
+        "{}",
+        h.api.delivered_to(group)[0].text
+    );
 
     h.api.send_text_from(group, admin, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 2).await);
-    assert!(h.api.delivered_to(group)[1].text.contains("Subscribed to Minerals deal"));
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 2)
+            .await
+    );
+    assert!(h.api.delivered_to(group)[1]
+        .text
+        .contains("Subscribed to Minerals deal"));
 
     // A member can neither unsubscribe by command nor by button, but may look.
     h.api.send_text_from(group, member, "/unsubscribe minerals");
     h.api.press_button_from(group, member, "/unsubscribe all");
     h.api.send_text_from(group, member, "/subscriptions");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 5).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 5)
+            .await
+    );
     let sent = h.api.delivered_to(group);
-    assert!(sent[2].text.contains("Only this group's admins"), "{}", sent[2].text);
-    assert!(sent[3].text.contains("Only this group's admins"), "{}", sent[3].text);
+    assert!(
+        sent[2].text.contains("Only this group's admins"),
+        "{}",
+        sent[2].text
+    );
+    assert!(
+        sent[3].text.contains("Only this group's admins"),
+        "{}",
+        sent[3].text
+    );
     assert!(sent[4].text.contains("Minerals deal"), "{}", sent[4].text);
 
     // The admin again (remembered: no second getChatMember), and an admin posting as the group.
     h.api.send_text_from(group, admin, "/subscribe aid");
     h.api.send_as_group(group, "/subscribe intel");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 7).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 7)
+            .await
+    );
     let asked = |user: i64| {
-        h.api.calls_to("getChatMember").iter().filter(|c| c["user_id"].as_i64() == Some(user)).count()
+        h.api
+            .calls_to("getChatMember")
+            .iter()
+            .filter(|c| c["user_id"].as_i64() == Some(user))
+            .count()
     };
     assert_eq!(asked(admin), 1, "the admin status was not remembered");
-    assert_eq!(asked(support::ANONYMOUS_ADMIN), 0, "an anonymous admin needs no check");
+    assert_eq!(
+        asked(support::ANONYMOUS_ADMIN),
+        0,
+        "an anonymous admin needs no check"
+    );
 
     // When Telegram cannot say, the answer is a polite refusal, not a guess.
-    h.api.fail_method_next("getChatMember", Fault::RetryAfter(1), 1);
+    h.api
+        .fail_method_next("getChatMember", Fault::RetryAfter(1), 1);
     h.api.send_text_from(group, unsure, "/unsubscribe all");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 8).await);
-    assert!(h.api.delivered_to(group)[7].text.contains("could not check"), "{}", h.api.delivered_to(group)[7].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(group).len() >= 8)
+            .await
+    );
+    assert!(
+        h.api.delivered_to(group)[7]
+            .text
+            .contains("could not check"),
+        "{}",
+        h.api.delivered_to(group)[7].text
+    );
     // Private chats need no admin.
     h.api.send_text(72, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(72).is_empty()).await);
-    assert!(h.api.calls_to("getChatMember").iter().all(|c| c["chat_id"].as_i64() != Some(72)));
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(72).is_empty())
+            .await
+    );
+    assert!(h
+        .api
+        .calls_to("getChatMember")
+        .iter()
+        .all(|c| c["chat_id"].as_i64() != Some(72)));
     assert_nothing_malformed(&h.api, &bot.log());
     assert!(bot.terminate().await.success());
 
     let store = Store::open(&h.data_dir()).expect("open store");
-    let topics: Vec<String> = store.chat_subscriptions(group, None).unwrap().into_iter().map(|s| s.topic).collect();
+    let topics: Vec<String> = store
+        .chat_subscriptions(group, None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.topic)
+        .collect();
     assert_eq!(topics, vec!["aid", "intel", "minerals"]);
     let _ = GROUP_OWNER;
 }
@@ -499,25 +882,58 @@ async fn a_chat_may_hold_only_so_many_subscriptions_and_unknown_topics_list_the_
     let mut bot = h.start().await;
     let forum = -61;
     // The group's owner subscribes topics across forum threads: distinct subscriptions, one chat.
-    let attempts = [(1, "minerals"), (1, "aid"), (2, "intel"), (2, "peace"), (3, "minerals")];
+    let attempts = [
+        (1, "minerals"),
+        (1, "aid"),
+        (2, "intel"),
+        (2, "peace"),
+        (3, "minerals"),
+    ];
     for (thread, topic) in attempts {
-        h.api.send_in_thread(forum, GROUP_OWNER, thread, &format!("/subscribe {topic}"));
+        h.api
+            .send_in_thread(forum, GROUP_OWNER, thread, &format!("/subscribe {topic}"));
     }
-    h.api.send_in_thread(forum, GROUP_OWNER, 3, "/subscribe the moon landing");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(forum).len() >= 6).await, "log:\n{}", bot.log());
+    h.api
+        .send_in_thread(forum, GROUP_OWNER, 3, "/subscribe the moon landing");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(forum).len() >= 6)
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
     let sent = h.api.delivered_to(forum);
     for s in &sent[..3] {
         assert!(s.text.contains("Subscribed to"), "{}", s.text);
     }
     for s in &sent[3..5] {
-        assert!(s.text.contains("already has 3 subscriptions, the most one chat may have"), "{}", s.text);
+        assert!(
+            s.text
+                .contains("already has 3 subscriptions, the most one chat may have"),
+            "{}",
+            s.text
+        );
         assert!(s.text.contains("at most 3 topics"), "{}", s.text);
     }
-    assert_eq!(sent[4].thread_id, Some(3), "the answer went to another thread");
+    assert_eq!(
+        sent[4].thread_id,
+        Some(3),
+        "the answer went to another thread"
+    );
     let unknown = &sent[5].text;
-    assert!(unknown.contains("I don't follow a topic called"), "{unknown}");
-    assert!(unknown.contains("Minerals deal (minerals)") && unknown.contains("Peace talks"), "{unknown}");
-    assert!(sent[5].buttons().iter().any(|b| b == "/subscribe minerals"), "{:?}", sent[5].buttons());
+    assert!(
+        unknown.contains("I don't follow a topic called"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("Minerals deal (minerals)") && unknown.contains("Peace talks"),
+        "{unknown}"
+    );
+    assert!(
+        sent[5].buttons().iter().any(|b| b == "/subscribe minerals"),
+        "{:?}",
+        sent[5].buttons()
+    );
     assert_nothing_malformed(&h.api, &bot.log());
     assert!(bot.terminate().await.success());
     let store = Store::open(&h.data_dir()).expect("open store");
@@ -532,11 +948,20 @@ async fn stats_are_only_for_the_configured_admins() {
     // Something pending: a subscriber whose messages keep failing behind a broken proxy. (Not a
     // 429: that pauses every send of the bot, as Telegram's flood control asks.)
     h.api.send_text(904, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(904).is_empty()).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(904).is_empty())
+            .await
+    );
     h.api.fail_always(904, Fault::BadGateway);
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
     assert!(
-        h.api.wait_until(PATIENCE, |a| a.attempts().iter().any(|s| s.chat_id == 904 && is_push(s))).await,
+        h.api
+            .wait_until(PATIENCE, |a| a
+                .attempts()
+                .iter()
+                .any(|s| s.chat_id == 904 && is_push(s)))
+            .await,
         "log:\n{}",
         bot.log()
     );
@@ -546,20 +971,32 @@ async fn stats_are_only_for_the_configured_admins() {
     h.api.send_text_from(-903, 901, "/stats");
     assert!(
         h.api
-            .wait_until(PATIENCE, |a| [901, 902, -903].iter().all(|c| !a.delivered_to(*c).is_empty()))
+            .wait_until(PATIENCE, |a| [901, 902, -903]
+                .iter()
+                .all(|c| !a.delivered_to(*c).is_empty()))
             .await,
         "log:\n{}",
         bot.log()
     );
     let stats = &h.api.delivered_to(901)[0].text;
-    for line in ["Storyline stats", "Articles: 2", "Events: ", "Subscribers: 1 chats, 1 subscriptions (minerals 1)", "Pending pushes: 1", "Last ingest: 20", "Feeds: none configured"] {
+    for line in [
+        "Storyline stats",
+        "Articles: 2",
+        "Events: ",
+        "Subscribers: 1 chats, 1 subscriptions (minerals 1)",
+        "Pending pushes: 1",
+        "Last ingest: 20",
+        "Feeds: none configured",
+    ] {
         assert!(stats.contains(line), "{line:?} missing from:\n{stats}");
     }
     for chat in [902, -903] {
         let help = &h.api.delivered_to(chat)[0].text;
-        assert!(help.contains("Commands:") && !help.contains("Pending pushes"), "chat {chat}: {help}");
+        assert!(
+            help.contains("Commands:") && !help.contains("Pending pushes"),
+            "chat {chat}: {help}"
+        );
     }
     assert_nothing_malformed(&h.api, &bot.log());
     assert!(bot.terminate().await.success());
 }
-

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use storyline::store::Store;
-use support::{assert_nothing_malformed, is_push, FakeBotApi, Fault, Harness, Sent, PATIENCE, TOKEN};
+use support::{
+    assert_nothing_malformed, is_push, FakeBotApi, Fault, Harness, Sent, PATIENCE, TOKEN,
+};
 
 /// Long enough for a scan, an ingest and a delivery to have happened if they were going to.
 const QUIET_PERIOD: Duration = Duration::from_secs(3);
@@ -21,7 +23,10 @@ fn pushes_to(api: &FakeBotApi, chat: i64) -> Vec<Sent> {
 }
 
 fn push_attempts_to(api: &FakeBotApi, chat: i64) -> Vec<Sent> {
-    api.attempts().into_iter().filter(|s| s.chat_id == chat && is_push(s)).collect()
+    api.attempts()
+        .into_iter()
+        .filter(|s| s.chat_id == chat && is_push(s))
+        .collect()
 }
 
 /// Subscribes private chats to the minerals deal and waits for their backfills.
@@ -29,7 +34,12 @@ async fn subscribe_all(h: &Harness, chats: &[i64]) {
     for chat in chats {
         h.api.send_text(*chat, "/subscribe minerals");
     }
-    let done = h.api.wait_until(PATIENCE, |a| chats.iter().all(|c| !a.delivered_to(*c).is_empty())).await;
+    let done = h
+        .api
+        .wait_until(PATIENCE, |a| {
+            chats.iter().all(|c| !a.delivered_to(*c).is_empty())
+        })
+        .await;
     assert!(done, "subscriptions not confirmed");
 }
 
@@ -44,19 +54,35 @@ async fn a_409_conflict_stops_serve_with_an_error_instead_of_polling_forever() {
     let mut bot = h.start().await;
     // Another instance starts polling with the same token: every getUpdates of ours is refused.
     let conflict_from = Instant::now();
-    h.api.fail_method_always("getUpdates", support::Fault::Conflict);
+    h.api
+        .fail_method_always("getUpdates", support::Fault::Conflict);
     let status = bot.wait(PATIENCE).await;
     let log = bot.log();
     let status = status.unwrap_or_else(|| panic!("serve kept running against a 409; log:\n{log}"));
-    assert!(!status.success(), "a 409 must end serve with a non-zero exit; log:\n{log}");
+    assert!(
+        !status.success(),
+        "a 409 must end serve with a non-zero exit; log:\n{log}"
+    );
     assert!(
         log.contains("another instance is polling Telegram with this bot token (409 Conflict"),
         "no clear log line; log:\n{log}"
     );
     // Not a hot loop: a handful of polls, spaced by the backoff, before giving up.
-    let polls = h.api.call_times("getUpdates").into_iter().filter(|t| *t >= conflict_from).count();
-    assert!(polls <= 6, "{polls} getUpdates calls after the conflict: a hot loop");
-    assert!(conflict_from.elapsed() < Duration::from_secs(20), "took {:?} to stop", conflict_from.elapsed());
+    let polls = h
+        .api
+        .call_times("getUpdates")
+        .into_iter()
+        .filter(|t| *t >= conflict_from)
+        .count();
+    assert!(
+        polls <= 6,
+        "{polls} getUpdates calls after the conflict: a hot loop"
+    );
+    assert!(
+        conflict_from.elapsed() < Duration::from_secs(20),
+        "took {:?} to stop",
+        conflict_from.elapsed()
+    );
     assert!(!log.contains(secret_of(TOKEN)), "the token was logged");
 }
 
@@ -67,26 +93,45 @@ async fn a_429_storm_delays_pushes_and_answers_but_loses_none_and_keeps_their_or
     let chats = [101, 102, 103];
     subscribe_all(&h, &chats).await;
     // The storm: the next five sendMessage calls, whatever the chat, get 429 retry_after 1.
-    h.api.fail_method_next("sendMessage", Fault::RetryAfter(1), 5);
-    h.drop_articles(&["a4-2025-04-18-memorandum-of-intent.txt", "a5-2025-05-01-minerals-deal-signed.txt"]);
+    h.api
+        .fail_method_next("sendMessage", Fault::RetryAfter(1), 5);
+    h.drop_articles(&[
+        "a4-2025-04-18-memorandum-of-intent.txt",
+        "a5-2025-05-01-minerals-deal-signed.txt",
+    ]);
     h.api.send_text(104, "/latest minerals");
     let all = h
         .api
-        .wait_until(PATIENCE, |a| chats.iter().all(|c| pushes_to(a, *c).len() >= 2) && !a.delivered_to(104).is_empty())
+        .wait_until(PATIENCE, |a| {
+            chats.iter().all(|c| pushes_to(a, *c).len() >= 2) && !a.delivered_to(104).is_empty()
+        })
         .await;
-    assert!(all, "not everything delivered after the storm; log:\n{}", bot.log());
+    assert!(
+        all,
+        "not everything delivered after the storm; log:\n{}",
+        bot.log()
+    );
     tokio::time::sleep(QUIET_PERIOD).await;
     let attempts = h.api.attempts();
-    let refused: Vec<&Sent> = attempts.iter().filter(|s| s.fault == Some(Fault::RetryAfter(1))).collect();
+    let refused: Vec<&Sent> = attempts
+        .iter()
+        .filter(|s| s.fault == Some(Fault::RetryAfter(1)))
+        .collect();
     assert_eq!(refused.len(), 5, "the storm did not hit");
     // Every 429 was honoured: the refused message was tried again only after retry_after.
     // (Sends already in flight from other tasks may land just after a 429; the throttle holds
     // back only what has not left yet.)
     for r in &refused {
-        let retry = attempts.iter().find(|s| s.at > r.at && s.chat_id == r.chat_id && s.text == r.text);
-        let retry = retry.unwrap_or_else(|| panic!("a message refused with 429 was never retried: {r:#?}"));
+        let retry = attempts
+            .iter()
+            .find(|s| s.at > r.at && s.chat_id == r.chat_id && s.text == r.text);
+        let retry =
+            retry.unwrap_or_else(|| panic!("a message refused with 429 was never retried: {r:#?}"));
         let waited = retry.at.duration_since(r.at);
-        assert!(waited >= Duration::from_millis(900), "retried {waited:?} after a 429 asking for 1 s");
+        assert!(
+            waited >= Duration::from_millis(900),
+            "retried {waited:?} after a 429 asking for 1 s"
+        );
     }
     // Nothing lost, nothing twice, and in the order planned (the outbox's order: the first
     // attempts), for each chat and overall.
@@ -100,15 +145,37 @@ async fn a_429_storm_delays_pushes_and_answers_but_loses_none_and_keeps_their_or
         }
         seen
     };
-    let delivered: Vec<(i64, String)> =
-        h.api.delivered().into_iter().filter(is_push).map(|s| (s.chat_id, s.text)).collect();
-    assert_eq!(delivered.len(), 6, "each chat gets both pushes exactly once");
-    assert_eq!(delivered, first_tries, "delivery order changed under the storm");
+    let delivered: Vec<(i64, String)> = h
+        .api
+        .delivered()
+        .into_iter()
+        .filter(is_push)
+        .map(|s| (s.chat_id, s.text))
+        .collect();
+    assert_eq!(
+        delivered.len(),
+        6,
+        "each chat gets both pushes exactly once"
+    );
+    assert_eq!(
+        delivered, first_tries,
+        "delivery order changed under the storm"
+    );
     for chat in chats {
-        let texts: Vec<String> = pushes_to(&h.api, chat).into_iter().map(|s| s.text).collect();
-        assert!(texts[1].contains("Dnipro Wire"), "the second article came first for {chat}: {texts:#?}");
+        let texts: Vec<String> = pushes_to(&h.api, chat)
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        assert!(
+            texts[1].contains("Dnipro Wire"),
+            "the second article came first for {chat}: {texts:#?}"
+        );
     }
-    assert_eq!(h.api.delivered_to(104).len(), 1, "the answer was lost or repeated");
+    assert_eq!(
+        h.api.delivered_to(104).len(),
+        1,
+        "the answer was lost or repeated"
+    );
     let log = bot.log();
     assert!(log.contains("Telegram asks to wait (429)"), "{log}");
     assert_nothing_malformed(&h.api, &log);
@@ -127,22 +194,35 @@ async fn server_errors_and_proxy_error_pages_are_retried_with_backoff() {
     h.api.send_text(112, "/status minerals");
     let done = h
         .api
-        .wait_until(Duration::from_secs(45), |a| !pushes_to(a, 111).is_empty() && !a.delivered_to(112).is_empty())
+        .wait_until(Duration::from_secs(45), |a| {
+            !pushes_to(a, 111).is_empty() && !a.delivered_to(112).is_empty()
+        })
         .await;
     assert!(done, "not retried after 5xx; log:\n{}", bot.log());
     tokio::time::sleep(QUIET_PERIOD).await;
     let push = push_attempts_to(&h.api, 111);
     assert_eq!(push.len(), 2, "one refused try, one accepted: {push:#?}");
     assert_eq!(push[0].fault, Some(Fault::ServerError));
-    assert!(push[1].at.duration_since(push[0].at) >= Duration::from_secs(1), "retried without backoff");
-    let answer: Vec<Sent> = h.api.attempts().into_iter().filter(|s| s.chat_id == 112).collect();
+    assert!(
+        push[1].at.duration_since(push[0].at) >= Duration::from_secs(1),
+        "retried without backoff"
+    );
+    let answer: Vec<Sent> = h
+        .api
+        .attempts()
+        .into_iter()
+        .filter(|s| s.chat_id == 112)
+        .collect();
     assert_eq!(answer.len(), 2, "{answer:#?}");
     assert_eq!(answer[0].fault, Some(Fault::BadGateway));
     assert_eq!(h.api.delivered_to(112).len(), 1);
     assert_eq!(pushes_to(&h.api, 111).len(), 1);
     assert!(bot.terminate().await.success());
     let store = Store::open(&h.data_dir()).expect("open store");
-    assert!(store.pending_pushes().unwrap().is_empty(), "a push is still pending");
+    assert!(
+        store.pending_pushes().unwrap().is_empty(),
+        "a push is still pending"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,13 +246,22 @@ async fn requests_that_hang_past_the_client_timeout_are_retried() {
     let done = h
         .api
         .wait_until(PATIENCE, |a| {
-            !pushes_to(a, 121).is_empty() && !a.delivered_to(122).is_empty() && !a.delivered_to(123).is_empty()
+            !pushes_to(a, 121).is_empty()
+                && !a.delivered_to(122).is_empty()
+                && !a.delivered_to(123).is_empty()
         })
         .await;
-    assert!(done, "a hung request was not retried; log:
-{}", bot.log());
+    assert!(
+        done,
+        "a hung request was not retried; log:
+{}",
+        bot.log()
+    );
     let answered = h.api.delivered_to(122)[0].at.duration_since(asked);
-    assert!(answered < Duration::from_secs(12), "the stuck poll held the message for {answered:?}");
+    assert!(
+        answered < Duration::from_secs(12),
+        "the stuck poll held the message for {answered:?}"
+    );
     tokio::time::sleep(QUIET_PERIOD).await;
     let push = push_attempts_to(&h.api, 121);
     assert_eq!(push.len(), 2, "{push:#?}");
@@ -204,15 +293,33 @@ async fn the_network_gone_for_a_while_loses_no_update_and_no_push() {
     let done = h
         .api
         .wait_until(PATIENCE, |a| {
-            a.delivered_to(131).len() >= 3 && !a.delivered_to(132).is_empty() && !a.delivered_to(133).is_empty()
+            a.delivered_to(131).len() >= 3
+                && !a.delivered_to(132).is_empty()
+                && !a.delivered_to(133).is_empty()
         })
         .await;
-    assert!(done, "not everything arrived after the outage; log:\n{}", bot.log());
-    assert!(back.elapsed() < Duration::from_secs(25), "took {:?} to recover", back.elapsed());
+    assert!(
+        done,
+        "not everything arrived after the outage; log:\n{}",
+        bot.log()
+    );
+    assert!(
+        back.elapsed() < Duration::from_secs(25),
+        "took {:?} to recover",
+        back.elapsed()
+    );
     tokio::time::sleep(QUIET_PERIOD).await;
-    assert!(h.api.updates_drained(), "updates from the outage were not confirmed");
+    assert!(
+        h.api.updates_drained(),
+        "updates from the outage were not confirmed"
+    );
     // Backfill, the answer, the push: each once.
-    assert_eq!(h.api.delivered_to(131).len(), 3, "{:#?}", h.api.delivered_to(131));
+    assert_eq!(
+        h.api.delivered_to(131).len(),
+        3,
+        "{:#?}",
+        h.api.delivered_to(131)
+    );
     assert_eq!(pushes_to(&h.api, 131).len(), 1);
     assert_eq!(h.api.delivered_to(132).len(), 1);
     assert_eq!(h.api.delivered_to(133).len(), 1);
@@ -229,18 +336,45 @@ async fn a_group_that_became_a_supergroup_is_followed_for_answers_and_pushes() {
     let mut bot = h.start().await;
     let (old, new) = (-141, -1_000_141);
     h.api.send_text(old, "/subscribe minerals");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(old).is_empty()).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(old).is_empty())
+            .await
+    );
     // The group is upgraded; the next answer to it is refused with migrate_to_chat_id.
     h.api.fail_always(old, Fault::MigrateTo(new));
     h.api.send_text(old, "/latest");
-    assert!(h.api.wait_until(PATIENCE, |a| !a.delivered_to(new).is_empty()).await, "log:\n{}", bot.log());
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(new).is_empty())
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
     h.api.send_text(new, "/subscriptions");
-    assert!(h.api.wait_until(PATIENCE, |a| a.delivered_to(new).len() >= 2).await);
-    assert!(h.api.delivered_to(new)[1].text.contains("Minerals deal"), "{}", h.api.delivered_to(new)[1].text);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(new).len() >= 2)
+            .await
+    );
+    assert!(
+        h.api.delivered_to(new)[1].text.contains("Minerals deal"),
+        "{}",
+        h.api.delivered_to(new)[1].text
+    );
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
-    assert!(h.api.wait_until(PATIENCE, |a| !pushes_to(a, new).is_empty()).await, "log:\n{}", bot.log());
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !pushes_to(a, new).is_empty())
+            .await,
+        "log:\n{}",
+        bot.log()
+    );
     tokio::time::sleep(QUIET_PERIOD).await;
-    assert!(push_attempts_to(&h.api, old).is_empty(), "a push went to the old group id");
+    assert!(
+        push_attempts_to(&h.api, old).is_empty(),
+        "a push went to the old group id"
+    );
     assert_eq!(pushes_to(&h.api, new).len(), 1);
     assert!(bot.terminate().await.success());
     let store = Store::open(&h.data_dir()).expect("open store");
@@ -256,10 +390,15 @@ async fn killed_during_delivery_every_pending_push_is_sent_and_none_accepted_is_
     subscribe_all(&h, &chats).await;
     // Slow acceptance (250 ms a message) keeps deliveries in flight when the kills come.
     h.api.set_send_delay(Duration::from_millis(250));
-    h.drop_articles(&["a4-2025-04-18-memorandum-of-intent.txt", "a5-2025-05-01-minerals-deal-signed.txt"]);
+    h.drop_articles(&[
+        "a4-2025-04-18-memorandum-of-intent.txt",
+        "a5-2025-05-01-minerals-deal-signed.txt",
+    ]);
     let expected = chats.len() * 2;
     assert!(
-        h.api.wait_until(PATIENCE, |a| a.attempts().iter().any(is_push)).await,
+        h.api
+            .wait_until(PATIENCE, |a| a.attempts().iter().any(is_push))
+            .await,
         "delivery did not start; log:\n{}",
         bot.log()
     );
@@ -288,22 +427,36 @@ async fn killed_during_delivery_every_pending_push_is_sent_and_none_accepted_is_
     let all = h
         .api
         .wait_until(Duration::from_secs(60), |a| {
-            let delivered: std::collections::HashSet<(i64, String)> =
-                a.delivered().into_iter().filter(is_push).map(|s| (s.chat_id, s.text)).collect();
+            let delivered: std::collections::HashSet<(i64, String)> = a
+                .delivered()
+                .into_iter()
+                .filter(is_push)
+                .map(|s| (s.chat_id, s.text))
+                .collect();
             delivered.len() >= expected
         })
         .await;
     assert!(all, "pending pushes were lost; log:\n{}", bot.log());
     tokio::time::sleep(QUIET_PERIOD).await;
-    assert!(kills.len() >= 2, "the delivery finished before the kills: make it slower");
+    assert!(
+        kills.len() >= 2,
+        "the delivery finished before the kills: make it slower"
+    );
 
     let mut copies: HashMap<(i64, String), Vec<Sent>> = HashMap::new();
     for s in h.api.delivered().into_iter().filter(is_push) {
-        copies.entry((s.chat_id, s.text.clone())).or_default().push(s);
+        copies
+            .entry((s.chat_id, s.text.clone()))
+            .or_default()
+            .push(s);
     }
     assert_eq!(copies.len(), expected, "every planned push is delivered");
     for chat in &chats {
-        assert_eq!(copies.keys().filter(|(c, _)| c == chat).count(), 2, "chat {chat}");
+        assert_eq!(
+            copies.keys().filter(|(c, _)| c == chat).count(),
+            2,
+            "chat {chat}"
+        );
     }
     // A repeat is only allowed for the push that was in flight when a kill came: Telegram had
     // its request (and accepts it even with the sender dead) or had accepted it, but the outbox
@@ -315,15 +468,26 @@ async fn killed_during_delivery_every_pending_push_is_sent_and_none_accepted_is_
         if sent.len() > 1 {
             repeats += sent.len() - 1;
             let first = &sent[0];
-            let in_flight = kills.iter().any(|k| *k >= first.received && *k <= first.at + grace);
-            assert!(in_flight, "chat {chat}: a push accepted and recorded before any kill was sent again");
+            let in_flight = kills
+                .iter()
+                .any(|k| *k >= first.received && *k <= first.at + grace);
+            assert!(
+                in_flight,
+                "chat {chat}: a push accepted and recorded before any kill was sent again"
+            );
         }
     }
-    eprintln!("{} kills, {repeats} repeated push(es) that were in flight at a kill", kills.len());
+    eprintln!(
+        "{} kills, {repeats} repeated push(es) that were in flight at a kill",
+        kills.len()
+    );
     assert!(repeats <= kills.len(), "more repeats than kills");
     assert!(bot.terminate().await.success());
     let store = Store::open(&h.data_dir()).expect("open store");
-    assert!(store.pending_pushes().unwrap().is_empty(), "the outbox is not empty");
+    assert!(
+        store.pending_pushes().unwrap().is_empty(),
+        "the outbox is not empty"
+    );
 }
 
 /// A token shaped like a real one (35-character secret), so teloxide's own redaction is what is
@@ -339,40 +503,80 @@ async fn the_token_never_shows_in_any_log_or_error_and_the_data_dir_is_owner_onl
     // A full run: answers, a push, a 429, a 5xx, a hang, SIGTERM.
     let h = Harness::new().await;
     let mut bot = h.start_with_token(REAL_TOKEN).await;
-    let mode = std::fs::metadata(h.data_dir()).expect("data dir").permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700, "the data directory is {mode:o}, not owner-only");
+    let mode = std::fs::metadata(h.data_dir())
+        .expect("data dir")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        mode, 0o700,
+        "the data directory is {mode:o}, not owner-only"
+    );
     subscribe_all(&h, &[171]).await;
     h.api.fail_next(171, Fault::RetryAfter(1), 1);
-    h.api.fail_next(172, Fault::Hang(Duration::from_secs(10)), 1);
+    h.api
+        .fail_next(172, Fault::Hang(Duration::from_secs(10)), 1);
     h.drop_article("a5-2025-05-01-minerals-deal-signed.txt");
     h.api.send_text(172, "/latest");
-    assert!(h.api.wait_until(PATIENCE, |a| !pushes_to(a, 171).is_empty() && !a.delivered_to(172).is_empty()).await);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !pushes_to(a, 171).is_empty()
+                && !a.delivered_to(172).is_empty())
+            .await
+    );
     assert!(bot.terminate().await.success());
-    assert!(h.api.tokens().iter().any(|t| t == REAL_TOKEN), "the bot did not use the token");
+    assert!(
+        h.api.tokens().iter().any(|t| t == REAL_TOKEN),
+        "the bot did not use the token"
+    );
     logs.push(("full run", bot.log()));
 
     // 401 at start: the token is refused.
     h.api.fail_method_always("*", Fault::Unauthorized);
-    let mut refused = h.spawn(&[("TELOXIDE_TOKEN", REAL_TOKEN), ("TELOXIDE_API_URL", &h.api.url())]);
-    let status = refused.wait(PATIENCE).await.expect("serve should stop on a refused token");
+    let mut refused = h.spawn(&[
+        ("TELOXIDE_TOKEN", REAL_TOKEN),
+        ("TELOXIDE_API_URL", &h.api.url()),
+    ]);
+    let status = refused
+        .wait(PATIENCE)
+        .await
+        .expect("serve should stop on a refused token");
     assert!(!status.success());
-    assert!(refused.log().contains("Telegram refused the bot token (401 Unauthorized)"), "{}", refused.log());
+    assert!(
+        refused
+            .log()
+            .contains("Telegram refused the bot token (401 Unauthorized)"),
+        "{}",
+        refused.log()
+    );
     logs.push(("401 at start", refused.log()));
     h.api.clear_method_faults("*");
 
     // 401 while polling: the token is revoked under a running bot.
     let mut revoked = h.start_with_token(REAL_TOKEN).await;
     h.api.fail_method_always("getUpdates", Fault::Unauthorized);
-    let status = revoked.wait(PATIENCE).await.expect("serve should stop when the token is revoked");
+    let status = revoked
+        .wait(PATIENCE)
+        .await
+        .expect("serve should stop when the token is revoked");
     assert!(!status.success());
-    assert!(revoked.log().contains("refused the bot token while polling"), "{}", revoked.log());
+    assert!(
+        revoked
+            .log()
+            .contains("refused the bot token while polling"),
+        "{}",
+        revoked.log()
+    );
     logs.push(("401 while polling", revoked.log()));
     h.api.clear_method_faults("getUpdates");
 
     // 409: another instance.
     let mut second = h.start_with_token(REAL_TOKEN).await;
     h.api.fail_method_always("getUpdates", Fault::Conflict);
-    let status = second.wait(PATIENCE).await.expect("serve should stop on a 409");
+    let status = second
+        .wait(PATIENCE)
+        .await
+        .expect("serve should stop on a 409");
     assert!(!status.success());
     logs.push(("409", second.log()));
     h.api.clear_method_faults("getUpdates");
@@ -385,10 +589,16 @@ async fn the_token_never_shows_in_any_log_or_error_and_the_data_dir_is_owner_onl
         ("with a path", "http://127.0.0.1:9/prefix/"),
     ] {
         let mut p = h.spawn(&[("TELOXIDE_TOKEN", REAL_TOKEN), ("TELOXIDE_API_URL", url)]);
-        let status = p.wait(PATIENCE).await.unwrap_or_else(|| panic!("{name}: serve did not stop"));
+        let status = p
+            .wait(PATIENCE)
+            .await
+            .unwrap_or_else(|| panic!("{name}: serve did not stop"));
         assert!(!status.success(), "{name}");
         let log = p.log();
-        assert!(log.contains("TELOXIDE_API_URL") || log.contains("cannot reach the Telegram Bot API"), "{name}: {log}");
+        assert!(
+            log.contains("TELOXIDE_API_URL") || log.contains("cannot reach the Telegram Bot API"),
+            "{name}: {log}"
+        );
         assert!(!log.contains("panicked"), "{name}: {log}");
         logs.push((name, log));
     }
@@ -396,9 +606,16 @@ async fn the_token_never_shows_in_any_log_or_error_and_the_data_dir_is_owner_onl
     let encoded = REAL_TOKEN.replace(':', "%3A");
     for (name, log) in &logs {
         assert!(!log.is_empty(), "{name}: empty log");
-        for needle in [REAL_TOKEN, secret_of(REAL_TOKEN), encoded.as_str(), &secret_of(REAL_TOKEN)[..12]] {
-            assert!(!log.contains(needle), "{name}: the token appears in the log:\n{log}");
+        for needle in [
+            REAL_TOKEN,
+            secret_of(REAL_TOKEN),
+            encoded.as_str(),
+            &secret_of(REAL_TOKEN)[..12],
+        ] {
+            assert!(
+                !log.contains(needle),
+                "{name}: the token appears in the log:\n{log}"
+            );
         }
     }
 }
-

@@ -20,7 +20,10 @@ impl<'s> ReplyBuilder<'s> {
     pub fn new(store: &'s Store, title: impl Into<String>) -> ReplyBuilder<'s> {
         ReplyBuilder {
             store,
-            reply: Reply { title: title.into(), ..Reply::default() },
+            reply: Reply {
+                title: title.into(),
+                ..Reply::default()
+            },
             cited: HashMap::new(),
             shown: Default::default(),
         }
@@ -56,12 +59,15 @@ impl<'s> ReplyBuilder<'s> {
             }
             return Ok(i + 1);
         }
-        let article = self
-            .store
-            .article(&event.article)?
-            .ok_or_else(|| StoreError::Corrupt(format!("event {} names a missing article", event.key())))?;
-        self.reply.citations.push(Citation { sentences: vec![sentence], ..Citation::of(&article) });
-        self.cited.insert(event.article.clone(), self.reply.citations.len() - 1);
+        let article = self.store.article(&event.article)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("event {} names a missing article", event.key()))
+        })?;
+        self.reply.citations.push(Citation {
+            sentences: vec![sentence],
+            ..Citation::of(&article)
+        });
+        self.cited
+            .insert(event.article.clone(), self.reply.citations.len() - 1);
         Ok(self.reply.citations.len())
     }
 
@@ -113,7 +119,10 @@ pub fn group_same_facts<'e>(events: &[&'e Event]) -> Vec<Vec<&'e Event>> {
         for (g, lt) in groups.iter_mut().zip(&leader_terms) {
             let same = match same_fact_without_terms(g[0], e) {
                 Some(decided) => decided,
-                None => most_terms_shared(lt, terms.get_or_insert_with(|| crate::text::terms(&e.clause))),
+                None => most_terms_shared(
+                    lt,
+                    terms.get_or_insert_with(|| crate::text::terms(&e.clause)),
+                ),
             };
             if same {
                 g.push(e);
@@ -131,7 +140,10 @@ pub fn group_same_facts<'e>(events: &[&'e Event]) -> Vec<Vec<&'e Event>> {
 /// decide.
 fn same_fact_without_terms(a: &Event, b: &Event) -> Option<bool> {
     // The same event: the fields `Event::key` is made of, compared without formatting the key.
-    if a.article == b.article && a.sentence_index == b.sentence_index && a.clause_index == b.clause_index {
+    if a.article == b.article
+        && a.sentence_index == b.sentence_index
+        && a.clause_index == b.clause_index
+    {
         return Some(true);
     }
     let same_day = match (&a.date, &b.date) {

@@ -38,7 +38,10 @@ pub struct Subscriber {
 impl Subscriber {
     /// The terminal's one local user.
     pub fn terminal() -> Subscriber {
-        Subscriber { chat_id: 0, thread_id: None }
+        Subscriber {
+            chat_id: 0,
+            thread_id: None,
+        }
     }
 }
 
@@ -47,18 +50,31 @@ impl Subscriber {
 pub enum Request {
     Start,
     Help,
-    Latest { topic: Option<String> },
-    Status { topic: Option<String>, as_of: Option<AsOf> },
-    Timeline { topic: Option<String> },
+    Latest {
+        topic: Option<String>,
+    },
+    Status {
+        topic: Option<String>,
+        as_of: Option<AsOf>,
+    },
+    Timeline {
+        topic: Option<String>,
+    },
     Topics,
     Sources,
-    Subscribe { topic: Option<String> },
-    Unsubscribe { topic: Option<String> },
+    Subscribe {
+        topic: Option<String>,
+    },
+    Unsubscribe {
+        topic: Option<String>,
+    },
     Subscriptions,
     /// A plain-language question.
     Ask(String),
     /// A `/command` the bot does not know.
-    Unknown { command: String },
+    Unknown {
+        command: String,
+    },
     /// Nothing but white space.
     Empty,
 }
@@ -79,7 +95,11 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Arc<Config>, store: Arc<Store>) -> Engine {
         let actors = ActorMatcher::new(&config);
-        Engine { config, store, actors }
+        Engine {
+            config,
+            store,
+            actors,
+        }
     }
     pub fn config(&self) -> &Config {
         &self.config
@@ -98,13 +118,23 @@ impl Engine {
     pub fn answer(&self, from: &Subscriber, request: &Request) -> Reply {
         let result = match request {
             Request::Start | Request::Help => Ok(self.help(matches!(request, Request::Start))),
-            Request::Latest { topic } => self.with_topic(topic.as_deref(), true, |t| self.latest(t)),
-            Request::Status { topic, as_of } => self.status_request(topic.as_deref(), as_of.as_ref()),
-            Request::Timeline { topic } => self.with_topic(topic.as_deref(), false, |t| self.timeline(t)),
+            Request::Latest { topic } => {
+                self.with_topic(topic.as_deref(), true, |t| self.latest(t))
+            }
+            Request::Status { topic, as_of } => {
+                self.status_request(topic.as_deref(), as_of.as_ref())
+            }
+            Request::Timeline { topic } => {
+                self.with_topic(topic.as_deref(), false, |t| self.timeline(t))
+            }
             Request::Topics => Ok(self.topics()),
             Request::Sources => self.sources(),
-            Request::Subscribe { topic } => Ok(crate::notify::subscribe(self, from, topic.as_deref())),
-            Request::Unsubscribe { topic } => Ok(crate::notify::unsubscribe(self, from, topic.as_deref())),
+            Request::Subscribe { topic } => {
+                Ok(crate::notify::subscribe(self, from, topic.as_deref()))
+            }
+            Request::Unsubscribe { topic } => {
+                Ok(crate::notify::unsubscribe(self, from, topic.as_deref()))
+            }
             Request::Subscriptions => Ok(crate::notify::subscriptions(self, from)),
             Request::Ask(q) => self.ask(q),
             Request::Unknown { command } => Ok(error_reply(
@@ -161,7 +191,10 @@ impl Engine {
         self.config
             .topics
             .iter()
-            .map(|t| Action { label: t.name.clone(), command: format!("{command} {}", t.id) })
+            .map(|t| Action {
+                label: t.name.clone(),
+                command: format!("{command} {}", t.id),
+            })
             .collect()
     }
 
@@ -197,8 +230,14 @@ impl Engine {
             intro,
             kind: ReplyKind::Info,
             actions: vec![
-                Action { label: "Latest".into(), command: "/latest".into() },
-                Action { label: "Topics".into(), command: "/topics".into() },
+                Action {
+                    label: "Latest".into(),
+                    command: "/latest".into(),
+                },
+                Action {
+                    label: "Topics".into(),
+                    command: "/topics".into(),
+                },
             ],
             ..Reply::default()
         }
@@ -208,7 +247,12 @@ impl Engine {
         let mut intro = Vec::new();
         for t in &self.config.topics {
             let aliases: Vec<&str> = t.aliases.iter().take(4).map(String::as_str).collect();
-            intro.push(format!("• {} — /status {} (also: {})", t.name, t.id, aliases.join(", ")));
+            intro.push(format!(
+                "• {} — /status {} (also: {})",
+                t.name,
+                t.id,
+                aliases.join(", ")
+            ));
         }
         Reply {
             title: "Topics I follow".to_string(),
@@ -246,10 +290,16 @@ impl Engine {
     /// had happened by the time it was reported: a prediction for next week is not news yet.
     fn latest(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
         let n = self.config.latest_count.max(1);
-        let candidates = self.store.latest_events(topic.map(|t| t.id.as_str()), n * 6 + 20)?;
+        let candidates = self
+            .store
+            .latest_events(topic.map(|t| t.id.as_str()), n * 6 + 20)?;
         let mut happened: Vec<&Event> = candidates
             .iter()
-            .filter(|e| e.date.as_ref().is_some_and(|d| d.date <= e.reported && d.precision != Precision::Before))
+            .filter(|e| {
+                e.date
+                    .as_ref()
+                    .is_some_and(|d| d.date <= e.reported && d.precision != Precision::Before)
+            })
             .collect();
         // Newest day first; within a day, the newest report and then the article's own order,
         // so a lead comes before the sentences that elaborate on it.
@@ -275,9 +325,18 @@ impl Engine {
         }
         if let Some(t) = topic {
             b.reply_mut().actions = vec![
-                Action { label: "Status".into(), command: format!("/status {}", t.id) },
-                Action { label: "Timeline".into(), command: format!("/timeline {}", t.id) },
-                Action { label: "Subscribe".into(), command: format!("/subscribe {}", t.id) },
+                Action {
+                    label: "Status".into(),
+                    command: format!("/status {}", t.id),
+                },
+                Action {
+                    label: "Timeline".into(),
+                    command: format!("/timeline {}", t.id),
+                },
+                Action {
+                    label: "Subscribe".into(),
+                    command: format!("/subscribe {}", t.id),
+                },
             ];
         }
         Ok(b.finish())
@@ -285,7 +344,9 @@ impl Engine {
 
     /// `/timeline`: the topic's dated events in order; reports of the same fact folded.
     fn timeline(&self, topic: Option<&Topic>) -> Result<Reply, StoreError> {
-        let Some(topic) = topic else { return Ok(not_in_sources()) };
+        let Some(topic) = topic else {
+            return Ok(not_in_sources());
+        };
         // Only the newest days are read: reports of one fact share a day, so grouping whole days
         // gives the same groups as grouping everything. Read more days until the window holds
         // more groups than are shown, or the topic's dated events run out.
@@ -295,14 +356,20 @@ impl Engine {
             let mut dated: Vec<Event> = recent
                 .events
                 .into_iter()
-                .filter(|e| e.date.as_ref().is_some_and(|d| d.precision != Precision::Before))
+                .filter(|e| {
+                    e.date
+                        .as_ref()
+                        .is_some_and(|d| d.precision != Precision::Before)
+                })
                 .collect();
             dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
             let refs: Vec<&Event> = dated.iter().collect();
             let groups = group_same_facts(&refs);
             if recent.complete || groups.len() > TIMELINE_MAX {
-                let groups: Vec<Vec<Event>> =
-                    groups.into_iter().map(|g| g.into_iter().cloned().collect()).collect();
+                let groups: Vec<Vec<Event>> = groups
+                    .into_iter()
+                    .map(|g| g.into_iter().cloned().collect())
+                    .collect();
                 break (groups, recent.complete);
             }
             want *= 4;
@@ -310,21 +377,38 @@ impl Engine {
         let skipped = groups.len().saturating_sub(TIMELINE_MAX);
         let mut b = ReplyBuilder::new(&self.store, format!("Timeline: {}", topic.name));
         if skipped > 0 && complete {
-            b.intro(format!("The {TIMELINE_MAX} most recent of {} dated events:", groups.len()));
+            b.intro(format!(
+                "The {TIMELINE_MAX} most recent of {} dated events:",
+                groups.len()
+            ));
         } else if skipped > 0 {
-            b.intro(format!("The {TIMELINE_MAX} most recent of more than {} dated events:", groups.len()));
+            b.intro(format!(
+                "The {TIMELINE_MAX} most recent of more than {} dated events:",
+                groups.len()
+            ));
         }
         for group in groups.iter().skip(skipped) {
-            b.event_item(&group[0], modality_label(group[0].modality), &refs(&group[1..]))?;
+            b.event_item(
+                &group[0],
+                modality_label(group[0].modality),
+                &refs(&group[1..]),
+            )?;
         }
         if b.item_count() == 0 {
             return Ok(not_in_sources());
         }
-        b.reply_mut().actions = vec![Action { label: "Status".into(), command: format!("/status {}", topic.id) }];
+        b.reply_mut().actions = vec![Action {
+            label: "Status".into(),
+            command: format!("/status {}", topic.id),
+        }];
         Ok(b.finish())
     }
 
-    fn status_request(&self, topic: Option<&str>, as_of: Option<&AsOf>) -> Result<Reply, StoreError> {
+    fn status_request(
+        &self,
+        topic: Option<&str>,
+        as_of: Option<&AsOf>,
+    ) -> Result<Reply, StoreError> {
         let as_of = match as_of {
             None => None,
             Some(AsOf::Date(d)) => Some(*d),
@@ -367,7 +451,10 @@ impl Engine {
         let Some(current) = &st.current else {
             let mut reply = not_in_sources();
             reply.title = as_of_title(
-                &format!("I have no dated facts on the stage of the {} in my sources", topic.name.to_lowercase()),
+                &format!(
+                    "I have no dated facts on the stage of the {} in my sources",
+                    topic.name.to_lowercase()
+                ),
                 as_of,
             );
             return Ok(reply);
@@ -376,23 +463,51 @@ impl Engine {
             "{}: {} (as of {})",
             topic.name,
             current.stage_name,
-            current.confirmed.map(format_day).unwrap_or_else(|| "an unknown date".into())
+            current
+                .confirmed
+                .map(format_day)
+                .unwrap_or_else(|| "an unknown date".into())
         );
         let mut b = ReplyBuilder::new(&self.store, title);
         if let Some(d) = as_of {
-            b.intro(format!("As it stood on {}, from what had been reported by then.", format_day(d)));
+            b.intro(format!(
+                "As it stood on {}, from what had been reported by then.",
+                format_day(d)
+            ));
         }
-        b.event_item(&current.evidence[0], Some(format!("Now: {}", current.stage_name)), &refs(&current.evidence[1..]))?;
-        for step in st.history.iter().filter(|s| s.stage != current.stage || s.date != current.date) {
-            b.event_item(&step.evidence[0], Some(format!("Stage: {}", step.stage_name)), &refs(&step.evidence[1..]))?;
+        b.event_item(
+            &current.evidence[0],
+            Some(format!("Now: {}", current.stage_name)),
+            &refs(&current.evidence[1..]),
+        )?;
+        for step in st
+            .history
+            .iter()
+            .filter(|s| s.stage != current.stage || s.date != current.date)
+        {
+            b.event_item(
+                &step.evidence[0],
+                Some(format!("Stage: {}", step.stage_name)),
+                &refs(&step.evidence[1..]),
+            )?;
         }
         for (stage, e) in &st.expected {
-            b.event_item(e, Some(format!("{}: {stage}", expected_label(e.modality))), &[])?;
+            b.event_item(
+                e,
+                Some(format!("{}: {stage}", expected_label(e.modality))),
+                &[],
+            )?;
         }
         b.note("Only reported facts move the stage; hedged, conditional and future statements are listed as expected.");
         b.reply_mut().actions = vec![
-            Action { label: "Timeline".into(), command: format!("/timeline {}", topic.id) },
-            Action { label: "Subscribe".into(), command: format!("/subscribe {}", topic.id) },
+            Action {
+                label: "Timeline".into(),
+                command: format!("/timeline {}", topic.id),
+            },
+            Action {
+                label: "Subscribe".into(),
+                command: format!("/subscribe {}", topic.id),
+            },
         ];
         Ok(b.finish())
     }
@@ -416,7 +531,14 @@ impl Engine {
             Some((_, range)) => format!("{} {}", &question[..range.start], &question[range.end..]),
             None => question.to_string(),
         };
-        let found = question::retrieve(&self.store, &self.actors, &words_only, kind, day.as_ref().map(|d| d.0), 4)?;
+        let found = question::retrieve(
+            &self.store,
+            &self.actors,
+            &words_only,
+            kind,
+            day.as_ref().map(|d| d.0),
+            4,
+        )?;
         if let Some((d, _)) = day {
             if found.is_empty() {
                 return self.on_day(d);
@@ -450,7 +572,11 @@ impl Engine {
             (QuestionKind::When, Some(d)) => format!(
                 "{}{}",
                 crate::render::format_event_date(d),
-                if lead.modality == Modality::Fact { String::new() } else { format!(" ({})", lead.modality.label()) }
+                if lead.modality == Modality::Fact {
+                    String::new()
+                } else {
+                    format!(" ({})", lead.modality.label())
+                }
             ),
             _ => "From my sources".to_string(),
         };
@@ -466,37 +592,66 @@ impl Engine {
 
     /// "Is the deal signed?", "When was the memorandum signed?": answered from the status
     /// machinery, so only facts count as having happened.
-    fn stage_answer(&self, topic: &Topic, stage: &str, kind: QuestionKind, question: &str) -> Result<Reply, StoreError> {
+    fn stage_answer(
+        &self,
+        topic: &Topic,
+        stage: &str,
+        kind: QuestionKind,
+        question: &str,
+    ) -> Result<Reply, StoreError> {
         let st = topic_status(&self.store, topic, None)?;
-        let stage_name = topic.stages.iter().find(|s| s.id == stage).map_or(stage, |s| s.name.as_str());
+        let stage_name = topic
+            .stages
+            .iter()
+            .find(|s| s.id == stage)
+            .map_or(stage, |s| s.name.as_str());
         let asked_date = self.question_date(question)?;
         let reached = st.reached(stage);
         let title = match (reached, asked_date) {
-            (Some(step), Some(asked)) if step.date == Some(asked) => format!("Yes: {stage_name} on {}", format_day(asked)),
+            (Some(step), Some(asked)) if step.date == Some(asked) => {
+                format!("Yes: {stage_name} on {}", format_day(asked))
+            }
             (Some(step), Some(asked)) => format!(
                 "Not on {}: my sources report it {stage_name} on {}",
                 format_day(asked),
-                step.date.map(format_day).unwrap_or_else(|| "an unknown date".into())
+                step.date
+                    .map(format_day)
+                    .unwrap_or_else(|| "an unknown date".into())
             ),
             (Some(step), None) => match (kind, step.date) {
-                (QuestionKind::When, Some(d)) => format!("{}: {stage_name} on {}", topic.name, format_day(d)),
+                (QuestionKind::When, Some(d)) => {
+                    format!("{}: {stage_name} on {}", topic.name, format_day(d))
+                }
                 (_, Some(d)) => format!("Yes: {stage_name} on {}", format_day(d)),
                 (_, None) => format!("Yes: {stage_name} (date not given in my sources)"),
             },
-            (None, _) => format!("My sources do not report the {} as {stage_name}", topic.name.to_lowercase()),
+            (None, _) => format!(
+                "My sources do not report the {} as {stage_name}",
+                topic.name.to_lowercase()
+            ),
         };
         let mut b = ReplyBuilder::new(&self.store, title);
         if let Some(step) = reached {
-            b.event_item(&step.evidence[0], Some(format!("Stage: {}", step.stage_name)), &refs(&step.evidence[1..]))?;
+            b.event_item(
+                &step.evidence[0],
+                Some(format!("Stage: {}", step.stage_name)),
+                &refs(&step.evidence[1..]),
+            )?;
         }
         if let Some(cur) = &st.current {
             if reached.is_none_or(|r| r.stage != cur.stage) {
-                b.event_item(&cur.evidence[0], Some(format!("Now: {}", cur.stage_name)), &refs(&cur.evidence[1..]))?;
+                b.event_item(
+                    &cur.evidence[0],
+                    Some(format!("Now: {}", cur.stage_name)),
+                    &refs(&cur.evidence[1..]),
+                )?;
             }
         }
         // Statements that are not facts about this stage, from the stage index (the first three
         // in topic order), not from every event of the topic.
-        let expected_events: Vec<Event> = self.store.stage_expectations_in_order(&topic.id, stage, 3)?;
+        let expected_events: Vec<Event> = self
+            .store
+            .stage_expectations_in_order(&topic.id, stage, 3)?;
         for e in expected_events.iter().take(3) {
             b.event_item(e, Some(expected_label(e.modality)), &[])?;
         }
@@ -513,7 +668,10 @@ impl Engine {
 
     /// A day named in a question ("signed on April 24?"), with its place in the question,
     /// resolved against the newest article: the story's own "now", not the clock.
-    fn question_day(&self, question: &str) -> Result<Option<(NaiveDate, std::ops::Range<usize>)>, StoreError> {
+    fn question_day(
+        &self,
+        question: &str,
+    ) -> Result<Option<(NaiveDate, std::ops::Range<usize>)>, StoreError> {
         // The newest article's own date: its publication time in its own offset (as
         // `Article::published_date`), read from one index key rather than every article.
         let now = self
@@ -534,16 +692,26 @@ impl Engine {
     /// "What happened on March 11?": the events of that day, facts first.
     fn on_day(&self, day: NaiveDate) -> Result<Reply, StoreError> {
         let mut events = self.store.events_on(day, 200)?;
-        events.retain(|e| e.date.as_ref().is_some_and(|d| d.precision == Precision::Day));
+        events.retain(|e| {
+            e.date
+                .as_ref()
+                .is_some_and(|d| d.precision == Precision::Day)
+        });
         if events.is_empty() {
             let mut reply = not_in_sources();
-            reply.title = format!("I don't have anything dated {} in my sources.", format_day(day));
+            reply.title = format!(
+                "I don't have anything dated {} in my sources.",
+                format_day(day)
+            );
             return Ok(reply);
         }
         events.sort_by_key(|e| (e.modality != Modality::Fact, e.reported, e.key()));
         let refs: Vec<&Event> = events.iter().collect();
         let mut b = ReplyBuilder::new(&self.store, format!("On {}", format_day(day)));
-        for group in group_same_facts(&refs).into_iter().take(self.config.latest_count.max(1)) {
+        for group in group_same_facts(&refs)
+            .into_iter()
+            .take(self.config.latest_count.max(1))
+        {
             b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
         }
         Ok(b.finish())
@@ -583,7 +751,9 @@ fn as_of_title(title: &str, as_of: Option<NaiveDate>) -> String {
 pub fn not_in_sources() -> Reply {
     Reply {
         title: "I don't have that in my sources.".to_string(),
-        intro: vec!["Try /topics to see what I follow, or /latest for the newest events.".to_string()],
+        intro: vec![
+            "Try /topics to see what I follow, or /latest for the newest events.".to_string(),
+        ],
         kind: ReplyKind::NotInSources,
         ..Reply::default()
     }
@@ -592,7 +762,11 @@ pub fn not_in_sources() -> Reply {
 fn error_reply(title: String, hint: &str) -> Reply {
     Reply {
         title,
-        intro: if hint.is_empty() { Vec::new() } else { vec![hint.to_string()] },
+        intro: if hint.is_empty() {
+            Vec::new()
+        } else {
+            vec![hint.to_string()]
+        },
         kind: ReplyKind::Error,
         ..Reply::default()
     }

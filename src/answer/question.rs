@@ -15,17 +15,71 @@ use crate::text::{is_stopword, stem, words};
 const SYNONYMS: &[&[&str]] = &[
     &["aid", "assistance", "weapons", "arms", "supplies"],
     &["deal", "agreement", "pact", "accord"],
-    &["parliament", "rada", "lawmakers", "legislators", "mps", "deputies", "verkhovna"],
-    &["pause", "paused", "suspend", "suspended", "halt", "halted", "freeze", "pausing", "stop", "cut"],
-    &["resume", "resumed", "restart", "restore", "lift", "lifted", "resumption", "unfreeze"],
-    &["accept", "accepted", "agree", "agreed", "reject", "rejected", "approve"],
+    &[
+        "parliament",
+        "rada",
+        "lawmakers",
+        "legislators",
+        "mps",
+        "deputies",
+        "verkhovna",
+    ],
+    &[
+        "pause",
+        "paused",
+        "suspend",
+        "suspended",
+        "halt",
+        "halted",
+        "freeze",
+        "pausing",
+        "stop",
+        "cut",
+    ],
+    &[
+        "resume",
+        "resumed",
+        "restart",
+        "restore",
+        "lift",
+        "lifted",
+        "resumption",
+        "unfreeze",
+    ],
+    &[
+        "accept", "accepted", "agree", "agreed", "reject", "rejected", "approve",
+    ],
     &["ceasefire", "truce"],
-    &["talks", "negotiations", "negotiating", "meeting", "negotiation"],
-    &["clash", "confrontation", "dispute", "exchange", "row", "spat", "argument"],
+    &[
+        "talks",
+        "negotiations",
+        "negotiating",
+        "meeting",
+        "negotiation",
+    ],
+    &[
+        "clash",
+        "confrontation",
+        "dispute",
+        "exchange",
+        "row",
+        "spat",
+        "argument",
+    ],
     &["minerals", "mineral", "resources", "earths"],
     &["proceeds", "revenue", "revenues", "income", "profits"],
     &["delegation", "delegations", "team", "teams"],
-    &["call", "phone", "telephone", "conversation", "speak", "spoke", "spoken", "talk", "talked"],
+    &[
+        "call",
+        "phone",
+        "telephone",
+        "conversation",
+        "speak",
+        "spoke",
+        "spoken",
+        "talk",
+        "talked",
+    ],
     &["intelligence", "intel"],
     &["sign", "signed", "signing", "signature"],
     &["ratify", "ratified", "ratification", "ratifies"],
@@ -36,7 +90,15 @@ const SYNONYMS: &[&[&str]] = &[
     &["share", "percent", "half", "50"],
     &["meet", "meeting", "met"],
     &["regrettable", "regret"],
-    &["operational", "operating", "operate", "operates", "running", "launched", "launch"],
+    &[
+        "operational",
+        "operating",
+        "operate",
+        "operates",
+        "running",
+        "launched",
+        "launch",
+    ],
     &["guarantees", "guarantee", "security"],
 ];
 
@@ -71,7 +133,12 @@ impl QuestionKind {
         let has = |x: &str| w.iter().any(|y| y == x);
         if has("status") || (has("stand") && has("where")) {
             QuestionKind::Status
-        } else if ["latest", "news", "newest", "recent", "recently", "update", "updates"].iter().any(|x| has(x)) {
+        } else if [
+            "latest", "news", "newest", "recent", "recently", "update", "updates",
+        ]
+        .iter()
+        .any(|x| has(x))
+        {
             QuestionKind::Latest
         } else if first == "when" || has("when") {
             QuestionKind::When
@@ -81,7 +148,20 @@ impl QuestionKind {
             QuestionKind::Why
         } else if first == "how" && w.get(1).is_some_and(|x| x == "many" || x == "much") {
             QuestionKind::HowMany
-        } else if matches!(first, "is" | "was" | "has" | "have" | "did" | "does" | "do" | "are" | "were" | "will" | "can" | "could") {
+        } else if matches!(
+            first,
+            "is" | "was"
+                | "has"
+                | "have"
+                | "did"
+                | "does"
+                | "do"
+                | "are"
+                | "were"
+                | "will"
+                | "can"
+                | "could"
+        ) {
             QuestionKind::YesNo
         } else {
             QuestionKind::Other
@@ -163,7 +243,10 @@ pub fn retrieve(
                 Alternative::Term(t) => store.term_postings_capped(t, READ_MAX)?,
                 Alternative::Actor(a) => {
                     let (keys, all) = &actor_keys[a.as_str()];
-                    (keys.iter().take(READ_MAX).cloned().collect(), *all && keys.len() <= READ_MAX)
+                    (
+                        keys.iter().take(READ_MAX).cloned().collect(),
+                        *all && keys.len() <= READ_MAX,
+                    )
                 }
             };
             complete &= all;
@@ -205,7 +288,13 @@ pub fn retrieve(
     let mut best: Vec<f32> = Vec::new();
     let mut lookups = Lookups::default();
     for (key, mut m, upper) in candidates {
-        let bar = |best: &Vec<f32>| if best.len() >= keep { best[keep - 1] } else { MIN_COVERAGE };
+        let bar = |best: &Vec<f32>| {
+            if best.len() >= keep {
+                best[keep - 1]
+            } else {
+                MIN_COVERAGE
+            }
+        };
         if best.len() >= keep && upper < bar(&best) {
             break;
         }
@@ -258,15 +347,24 @@ pub fn retrieve(
             b += 0.5;
         }
         if e.date.is_some() {
-            b += if kind == QuestionKind::When { 0.08 } else { 0.02 };
+            b += if kind == QuestionKind::When {
+                0.08
+            } else {
+                0.02
+            };
         }
         if e.modality == crate::event::Modality::Fact {
-            b += if kind == QuestionKind::When { 0.1 } else { 0.03 };
+            b += if kind == QuestionKind::When {
+                0.1
+            } else {
+                0.03
+            };
         }
         if kind == QuestionKind::HowMany && e.clause.chars().any(|c| c.is_ascii_digit()) {
             b += 0.1;
         }
-        if kind == QuestionKind::Why && e.clause.contains("due to") || e.clause.contains("because") {
+        if kind == QuestionKind::Why && e.clause.contains("due to") || e.clause.contains("because")
+        {
             b += 0.05;
         }
         b
@@ -292,7 +390,11 @@ impl std::hash::Hasher for FnvHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -316,7 +418,12 @@ struct Lookups {
 /// How well the event `key` says `concept`: the best factor among the forms it holds (0 for
 /// none). Terms are looked up in the event's article's posting; actors in the event itself
 /// (decoded once, kept in `events` for the answer).
-fn concept_factor(store: &Store, concept: &Concept, key: &str, lookups: &mut Lookups) -> Result<f32, StoreError> {
+fn concept_factor(
+    store: &Store,
+    concept: &Concept,
+    key: &str,
+    lookups: &mut Lookups,
+) -> Result<f32, StoreError> {
     let (article, suffix) = key.split_at(key.find(':').unwrap_or(key.len()));
     let mut best = 0.0f32;
     for (alt, factor) in &concept.alternatives {
@@ -331,7 +438,9 @@ fn concept_factor(store: &Store, concept: &Concept, key: &str, lookups: &mut Loo
                     let posting = store.term_posting(t, article)?;
                     lookups.postings.insert(posting_key.clone(), posting);
                 }
-                lookups.postings[&posting_key].as_ref().is_some_and(|s| s.iter().any(|x| x == suffix))
+                lookups.postings[&posting_key]
+                    .as_ref()
+                    .is_some_and(|s| s.iter().any(|x| x == suffix))
             }
             Alternative::Actor(a) => {
                 if !lookups.events.contains_key(key) {
@@ -339,7 +448,10 @@ fn concept_factor(store: &Store, concept: &Concept, key: &str, lookups: &mut Loo
                         lookups.events.insert(key.to_string(), e);
                     }
                 }
-                lookups.events.get(key).is_some_and(|e| e.actors.iter().any(|x| x == a))
+                lookups
+                    .events
+                    .get(key)
+                    .is_some_and(|e| e.actors.iter().any(|x| x == a))
             }
         };
         if holds {
@@ -371,7 +483,11 @@ fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
         .collect();
     let mut seen: Vec<String> = Vec::new();
     for w in words(question) {
-        if is_stopword(&w) || QUESTION_WORDS.contains(&w.as_str()) || alias_words.contains(&w) || actor_words.contains(&w) {
+        if is_stopword(&w)
+            || QUESTION_WORDS.contains(&w.as_str())
+            || alias_words.contains(&w)
+            || actor_words.contains(&w)
+        {
             continue;
         }
         let s = stem(&w);
@@ -384,7 +500,11 @@ fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
             if group.iter().any(|g| stem(g) == s) {
                 for g in group.iter() {
                     let gs = stem(g);
-                    if gs != s && !alternatives.iter().any(|(a, _)| matches!(a, Alternative::Term(t) if *t == gs)) {
+                    if gs != s
+                        && !alternatives
+                            .iter()
+                            .any(|(a, _)| matches!(a, Alternative::Term(t) if *t == gs))
+                    {
                         alternatives.push((Alternative::Term(gs), 0.9));
                     }
                 }
@@ -400,9 +520,17 @@ pub fn topic_in<'c>(topics: &'c [Topic], question: &str) -> Option<&'c Topic> {
     let q = format!(" {} ", words(question).join(" "));
     let mut best: Option<(&Topic, usize)> = None;
     for t in topics {
-        for name in t.aliases.iter().chain(t.keywords.iter()).chain(std::iter::once(&t.name)) {
+        for name in t
+            .aliases
+            .iter()
+            .chain(t.keywords.iter())
+            .chain(std::iter::once(&t.name))
+        {
             let n = words(name).join(" ");
-            if !n.is_empty() && q.contains(&format!(" {n} ")) && best.is_none_or(|(_, l)| n.len() > l) {
+            if !n.is_empty()
+                && q.contains(&format!(" {n} "))
+                && best.is_none_or(|(_, l)| n.len() > l)
+            {
                 best = Some((t, n.len()));
             }
         }

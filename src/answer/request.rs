@@ -45,7 +45,9 @@ impl Request {
             "unsubscribe" => Request::Unsubscribe { topic: topic() },
             "subscriptions" => Request::Subscriptions,
             "ask" if !args.is_empty() => Request::Ask(args.to_string()),
-            _ => Request::Unknown { command: format!("/{command}") },
+            _ => Request::Unknown {
+                command: format!("/{command}"),
+            },
         }
     }
 }
@@ -83,7 +85,12 @@ mod tests {
     #[test]
     fn commands_and_questions() {
         assert_eq!(Request::parse("/latest"), Request::Latest { topic: None });
-        assert_eq!(Request::parse("/latest@storyline_bot minerals"), Request::Latest { topic: Some("minerals".into()) });
+        assert_eq!(
+            Request::parse("/latest@storyline_bot minerals"),
+            Request::Latest {
+                topic: Some("minerals".into())
+            }
+        );
         assert_eq!(
             Request::parse("/status minerals deal 2025-04-01"),
             Request::Status {
@@ -93,17 +100,30 @@ mod tests {
         );
         assert_eq!(
             Request::parse("/status 2025-02-30"),
-            Request::Status { topic: None, as_of: Some(AsOf::Invalid("2025-02-30".into())) }
+            Request::Status {
+                topic: None,
+                as_of: Some(AsOf::Invalid("2025-02-30".into()))
+            }
         );
-        assert_eq!(Request::parse("  is it signed? "), Request::Ask("is it signed?".into()));
-        assert_eq!(Request::parse("/frobnicate"), Request::Unknown { command: "/frobnicate".into() });
+        assert_eq!(
+            Request::parse("  is it signed? "),
+            Request::Ask("is it signed?".into())
+        );
+        assert_eq!(
+            Request::parse("/frobnicate"),
+            Request::Unknown {
+                command: "/frobnicate".into()
+            }
+        );
         assert_eq!(Request::parse(" \u{0} \n"), Request::Empty);
     }
 
     #[test]
     fn long_and_odd_input_does_not_panic() {
         let long = "é".repeat(10_000);
-        assert!(matches!(Request::parse(&long), Request::Ask(q) if q.chars().count() == MAX_MESSAGE_CHARS));
+        assert!(
+            matches!(Request::parse(&long), Request::Ask(q) if q.chars().count() == MAX_MESSAGE_CHARS)
+        );
         for s in ["/", "/ ", "/@", "/status 2025-0", "/status ééééééééé-x"] {
             let _ = Request::parse(s);
         }

@@ -125,7 +125,13 @@ pub fn topic_status<'t>(
         .into_iter()
         .filter_map(|(stage, e)| rank_of(&stage).map(|r| (topic.stages[r].name.clone(), e)))
         .collect();
-    Ok(TopicStatus { topic, as_of, current, history, expected })
+    Ok(TopicStatus {
+        topic,
+        as_of,
+        current,
+        history,
+        expected,
+    })
 }
 
 /// Events reporting a stage step: the first, then one per other article, at most this many

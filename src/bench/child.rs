@@ -19,7 +19,10 @@ use crate::ingest::ingest_paths;
 use crate::store::Store;
 
 fn emit(metric: &str, value: f64, unit: &str) {
-    println!("{}", json!({ "metric": metric, "value": round3(value), "unit": unit }));
+    println!(
+        "{}",
+        json!({ "metric": metric, "value": round3(value), "unit": unit })
+    );
 }
 
 fn emit_request(metric: &str, request: RequestKind, value: f64) {
@@ -43,15 +46,27 @@ pub fn ingest(config: &Config, corpus: &Path, store_dir: &Path) -> anyhow::Resul
     let articles = report.added() + report.replaced() + report.unchanged();
     let events = store.event_count()?;
     if report.failed() > 0 {
-        eprintln!("bench: {} corpus files failed to ingest (first: {:?})", report.failed(), report.errors.first());
+        eprintln!(
+            "bench: {} corpus files failed to ingest (first: {:?})",
+            report.failed(),
+            report.errors.first()
+        );
     }
-    emit("ingest_articles_per_s", articles as f64 / secs, "articles/s");
+    emit(
+        "ingest_articles_per_s",
+        articles as f64 / secs,
+        "articles/s",
+    );
     emit("ingest_events_per_s", events as f64 / secs, "events/s");
     emit("ingest_seconds", secs, "s");
     emit("ingest_failed_files", report.failed() as f64, "files");
     emit("events_stored", events as f64, "events");
     drop(store);
-    emit("ingest_peak_rss_mb", peak_rss_mb().unwrap_or(f64::NAN), "MB");
+    emit(
+        "ingest_peak_rss_mb",
+        peak_rss_mb().unwrap_or(f64::NAN),
+        "MB",
+    );
     Ok(())
 }
 
@@ -67,7 +82,11 @@ pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()>
     let store = Arc::new(Store::open(store_dir)?);
     let engine = Engine::new(config, store);
     std::hint::black_box(engine.handle(&from, "/status"));
-    emit("open_to_first_answer_ms", started.elapsed().as_secs_f64() * 1000.0, "ms");
+    emit(
+        "open_to_first_answer_ms",
+        started.elapsed().as_secs_f64() * 1000.0,
+        "ms",
+    );
 
     // Diagnostics for profiling (not part of the report): STORYLINE_BENCH_ONLY=status keeps
     // one kind of request; STORYLINE_BENCH_TRACE=1 prints each request's time on stderr.
@@ -88,11 +107,19 @@ pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()>
         times.push((*kind, ms));
     }
     for kind in RequestKind::ALL {
-        let mut v: Vec<f64> = times.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).collect();
+        let mut v: Vec<f64> = times
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, t)| *t)
+            .collect();
         v.sort_by(f64::total_cmp);
         emit_request("latency_p50_ms", kind, percentile(&v, 0.50));
         emit_request("latency_p99_ms", kind, percentile(&v, 0.99));
-        emit_request("latency_max_ms", kind, v.last().copied().unwrap_or(f64::NAN));
+        emit_request(
+            "latency_max_ms",
+            kind,
+            v.last().copied().unwrap_or(f64::NAN),
+        );
     }
     emit("peak_rss_mb", peak_rss_mb().unwrap_or(f64::NAN), "MB");
     Ok(())

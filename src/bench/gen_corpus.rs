@@ -82,33 +82,120 @@ const FIRST_NAMES: &[&str] = &[
     "Olga", "Andres", "Freya", "Idris", "Beatriz", "Viktor", "Noor", "Anton", "Chiara", "Bogdan",
 ];
 const SURNAMES: &[&str] = &[
-    "Varga", "Okafor", "Lindqvist", "Moreau", "Rahman", "Kowalski", "Haddad", "Petrov",
-    "Nakamura", "Silva", "Brandt", "Mensah", "Novak", "Castillo", "Eriksen", "Demir", "Rossi",
-    "Ivanova", "Adeyemi", "Horvat", "Kuznets", "Lambert", "Osei", "Mazur", "Tanaka", "Fischer",
-    "Costa", "Jansen", "Aziz", "Dumas", "Popescu", "Quinn", "Sato", "Berger", "Nieminen", "Ortiz",
-    "Kaya", "Wojcik", "Baptiste", "Holm",
+    "Varga",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Rahman",
+    "Kowalski",
+    "Haddad",
+    "Petrov",
+    "Nakamura",
+    "Silva",
+    "Brandt",
+    "Mensah",
+    "Novak",
+    "Castillo",
+    "Eriksen",
+    "Demir",
+    "Rossi",
+    "Ivanova",
+    "Adeyemi",
+    "Horvat",
+    "Kuznets",
+    "Lambert",
+    "Osei",
+    "Mazur",
+    "Tanaka",
+    "Fischer",
+    "Costa",
+    "Jansen",
+    "Aziz",
+    "Dumas",
+    "Popescu",
+    "Quinn",
+    "Sato",
+    "Berger",
+    "Nieminen",
+    "Ortiz",
+    "Kaya",
+    "Wojcik",
+    "Baptiste",
+    "Holm",
 ];
 const ROLES: &[&str] = &[
-    "Finance Minister", "Foreign Minister", "Energy Minister", "Trade Commissioner", "Senator",
-    "Governor", "spokesperson", "opposition leader", "Deputy Prime Minister", "Mayor",
-    "central bank governor", "Transport Minister", "Economy Minister", "ambassador",
+    "Finance Minister",
+    "Foreign Minister",
+    "Energy Minister",
+    "Trade Commissioner",
+    "Senator",
+    "Governor",
+    "spokesperson",
+    "opposition leader",
+    "Deputy Prime Minister",
+    "Mayor",
+    "central bank governor",
+    "Transport Minister",
+    "Economy Minister",
+    "ambassador",
 ];
 const BODIES: &[&str] = &[
-    "the Finance Ministry", "the Energy Ministry", "the European Commission", "the port authority",
-    "the central bank", "the regional council", "the Senate", "the national grid operator",
-    "the World Bank", "the IMF", "the trade union federation", "the competition authority",
-    "the Transport Ministry", "the state audit office", "the Supreme Court", "the city council",
+    "the Finance Ministry",
+    "the Energy Ministry",
+    "the European Commission",
+    "the port authority",
+    "the central bank",
+    "the regional council",
+    "the Senate",
+    "the national grid operator",
+    "the World Bank",
+    "the IMF",
+    "the trade union federation",
+    "the competition authority",
+    "the Transport Ministry",
+    "the state audit office",
+    "the Supreme Court",
+    "the city council",
 ];
 const PLACES: &[&str] = &[
-    "Danube", "Baltic", "Andean", "Sahel", "Pacific", "Nordic", "Caspian", "Adriatic", "Mekong",
-    "Aral", "Carpathian", "Iberian", "Balkan", "Arctic", "Levant", "Patagonian", "Bengal",
-    "Anatolian", "Alpine", "Aegean",
+    "Danube",
+    "Baltic",
+    "Andean",
+    "Sahel",
+    "Pacific",
+    "Nordic",
+    "Caspian",
+    "Adriatic",
+    "Mekong",
+    "Aral",
+    "Carpathian",
+    "Iberian",
+    "Balkan",
+    "Arctic",
+    "Levant",
+    "Patagonian",
+    "Bengal",
+    "Anatolian",
+    "Alpine",
+    "Aegean",
 ];
 const SUBJECTS: &[&str] = &[
-    "pipeline deal", "bridge project", "trade pact", "fishing accord", "rail link",
-    "water treaty", "pension reform", "port expansion", "border agreement", "energy compact",
-    "chip export rules", "grain corridor", "debt restructuring", "climate fund",
-    "mining licence dispute", "airline merger",
+    "pipeline deal",
+    "bridge project",
+    "trade pact",
+    "fishing accord",
+    "rail link",
+    "water treaty",
+    "pension reform",
+    "port expansion",
+    "border agreement",
+    "energy compact",
+    "chip export rules",
+    "grain corridor",
+    "debt restructuring",
+    "climate fund",
+    "mining licence dispute",
+    "airline merger",
 ];
 const OUTLETS: &[(&str, &str)] = &[
     ("Atlantic Desk", "atlanticdesk.example"),
@@ -129,22 +216,58 @@ const OUTLETS: &[(&str, &str)] = &[
     ("Plainview Gazette", "plainviewgazette.example"),
 ];
 const CITIES: &[&str] = &[
-    "Brussels", "Geneva", "Warsaw", "Istanbul", "Riyadh", "Jeddah", "Vienna", "Oslo", "Nairobi",
-    "Singapore", "Lisbon", "Ottawa", "Kyiv", "Washington", "Paris", "Doha",
+    "Brussels",
+    "Geneva",
+    "Warsaw",
+    "Istanbul",
+    "Riyadh",
+    "Jeddah",
+    "Vienna",
+    "Oslo",
+    "Nairobi",
+    "Singapore",
+    "Lisbon",
+    "Ottawa",
+    "Kyiv",
+    "Washington",
+    "Paris",
+    "Doha",
 ];
 /// (past, base) verb forms for invented stories.
 const VERBS: &[(&str, &str)] = &[
-    ("approved", "approve"), ("delayed", "delay"), ("rejected", "reject"), ("backed", "back"),
-    ("criticised", "criticise"), ("revised", "revise"), ("announced", "announce"),
-    ("blocked", "block"), ("endorsed", "endorse"), ("questioned", "question"),
-    ("defended", "defend"), ("reviewed", "review"),
+    ("approved", "approve"),
+    ("delayed", "delay"),
+    ("rejected", "reject"),
+    ("backed", "back"),
+    ("criticised", "criticise"),
+    ("revised", "revise"),
+    ("announced", "announce"),
+    ("blocked", "block"),
+    ("endorsed", "endorse"),
+    ("questioned", "question"),
+    ("defended", "defend"),
+    ("reviewed", "review"),
 ];
 /// UTC offsets (minutes) of front-matter publication times.
 const OFFSETS: &[i32] = &[-480, -300, -240, 0, 60, 120, 180, 330, 540];
 /// Time zones of manifest entries that give only a date.
-const ZONES: &[&str] = &["Europe/Kyiv", "Europe/Brussels", "America/New_York", "Asia/Tokyo", "UTC"];
+const ZONES: &[&str] = &[
+    "Europe/Kyiv",
+    "Europe/Brussels",
+    "America/New_York",
+    "Asia/Tokyo",
+    "UTC",
+];
 /// Configured bodies whose names read with "the" in running text.
-const TAKES_THE: &[&str] = &["United States", "White House", "Kremlin", "Verkhovna Rada", "CIA", "Pentagon", "European Union"];
+const TAKES_THE: &[&str] = &[
+    "United States",
+    "White House",
+    "Kremlin",
+    "Verkhovna Rada",
+    "CIA",
+    "Pentagon",
+    "European Union",
+];
 const NUMBER_WORDS: &[&str] = &["two", "three", "four", "several", "five"];
 
 /// The corpus spans these days; the last is well before the generator's "now" of any real run,
@@ -162,7 +285,10 @@ impl Vocabulary {
         let mut bodies: Vec<String> = BODIES.iter().map(|b| b.to_string()).collect();
         for a in &config.actors {
             if a.kind == "person" {
-                people.push(Person { full: a.name.clone(), name: a.name.clone() });
+                people.push(Person {
+                    full: a.name.clone(),
+                    name: a.name.clone(),
+                });
             } else if TAKES_THE.contains(&a.name.as_str()) {
                 bodies.push(format!("the {}", a.name));
             } else {
@@ -173,7 +299,10 @@ impl Vocabulary {
             for (j, last) in SURNAMES.iter().enumerate() {
                 let name = format!("{first} {last}");
                 let role = ROLES[(i * 7 + j * 3) % ROLES.len()];
-                people.push(Person { full: format!("{role} {name}"), name });
+                people.push(Person {
+                    full: format!("{role} {name}"),
+                    name,
+                });
             }
         }
         let mut stories = Vec::new();
@@ -188,11 +317,17 @@ impl Vocabulary {
                 .cloned()
                 .unwrap_or_else(|| t.name.to_lowercase());
             configured.push(stories.len());
-            stories.push(Story { name, topic: Some(t.id.clone()) });
+            stories.push(Story {
+                name,
+                topic: Some(t.id.clone()),
+            });
         }
         for place in PLACES {
             for subject in SUBJECTS {
-                stories.push(Story { name: format!("{place} {subject}"), topic: None });
+                stories.push(Story {
+                    name: format!("{place} {subject}"),
+                    topic: None,
+                });
             }
         }
         Vocabulary {
@@ -200,7 +335,10 @@ impl Vocabulary {
             bodies,
             stories,
             configured,
-            outlets: OUTLETS.iter().map(|(n, d)| (n.to_string(), d.to_string())).collect(),
+            outlets: OUTLETS
+                .iter()
+                .map(|(n, d)| (n.to_string(), d.to_string()))
+                .collect(),
             cities: CITIES.to_vec(),
         }
     }
@@ -237,14 +375,22 @@ fn arcs(config: &Config, seed: u64) -> Vec<Arc> {
                     (start + Duration::days(at.clamp(0, days)), s)
                 })
                 .collect();
-            Arc { topic: t.id.clone(), steps }
+            Arc {
+                topic: t.id.clone(),
+                steps,
+            }
         })
         .collect()
 }
 
 /// Writes `articles` articles into `out` (created if missing), deterministic from `seed`.
 /// Two threads share the work; the output does not depend on how they interleave.
-pub fn generate(config: &Config, out: &Path, articles: usize, seed: u64) -> io::Result<CorpusSummary> {
+pub fn generate(
+    config: &Config,
+    out: &Path,
+    articles: usize,
+    seed: u64,
+) -> io::Result<CorpusSummary> {
     std::fs::create_dir_all(out)?;
     let vocab = Vocabulary::new(config);
     let arcs = arcs(config, seed);
@@ -267,7 +413,10 @@ pub fn generate(config: &Config, out: &Path, articles: usize, seed: u64) -> io::
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("generator thread panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("generator thread panicked"))
+            .collect()
     });
     let mut total = CorpusSummary::default();
     for r in results {
@@ -291,7 +440,10 @@ fn write_folder(
 ) -> io::Result<CorpusSummary> {
     let dir = out.join(format!("{folder:04}"));
     std::fs::create_dir_all(&dir)?;
-    let mut sum = CorpusSummary { folders: 1, ..CorpusSummary::default() };
+    let mut sum = CorpusSummary {
+        folders: 1,
+        ..CorpusSummary::default()
+    };
     let mut manifest = String::from(
         "# Metadata for the plain article files of this folder (generated by storyline gen-corpus).\n",
     );
@@ -310,7 +462,12 @@ fn write_folder(
             );
             // Half give a date and a time zone (as the bundled seeds do), half a full time.
             if index % 20 == MANIFEST_SLOT {
-                let _ = writeln!(manifest, "published = \"{}\"\ntimezone = \"{}\"", a.published.date_naive(), a.zone);
+                let _ = writeln!(
+                    manifest,
+                    "published = \"{}\"\ntimezone = \"{}\"",
+                    a.published.date_naive(),
+                    a.zone
+                );
             } else {
                 let _ = writeln!(manifest, "published = \"{}\"", a.published.to_rfc3339());
             }
@@ -362,7 +519,14 @@ impl Draft {
 }
 
 /// Article `index` of `total`.
-fn article(config: &Config, vocab: &Vocabulary, arcs: &[Arc], index: usize, total: usize, seed: u64) -> Draft {
+fn article(
+    config: &Config,
+    vocab: &Vocabulary,
+    arcs: &[Arc],
+    index: usize,
+    total: usize,
+    seed: u64,
+) -> Draft {
     let mut rng = Rng::for_item(seed, index as u64);
     let (start, end) = span();
     let days = (end - start).num_days();
@@ -373,7 +537,10 @@ fn article(config: &Config, vocab: &Vocabulary, arcs: &[Arc], index: usize, tota
     let local = date
         .and_hms_opt(rng.between(5, 22) as u32, rng.between(0, 59) as u32, 0)
         .expect("valid time");
-    let published = offset.from_local_datetime(&local).single().expect("fixed offsets are unambiguous");
+    let published = offset
+        .from_local_datetime(&local)
+        .single()
+        .expect("fixed offsets are unambiguous");
     let (outlet, domain) = rng.pick(&vocab.outlets).clone();
 
     let configured = !vocab.configured.is_empty() && rng.chance(CONFIGURED_SHARE);
@@ -383,7 +550,11 @@ fn article(config: &Config, vocab: &Vocabulary, arcs: &[Arc], index: usize, tota
         vocab.configured.len() + rng.below(vocab.stories.len() - vocab.configured.len())
     };
     let story = &vocab.stories[story_index];
-    let mut w = Writer { rng: &mut rng, vocab, published: date };
+    let mut w = Writer {
+        rng: &mut rng,
+        vocab,
+        published: date,
+    };
     let mut sentences = Vec::new();
     let lead_person = w.person();
     if let Some(topic_id) = &story.topic {
@@ -428,7 +599,14 @@ fn article(config: &Config, vocab: &Vocabulary, arcs: &[Arc], index: usize, tota
         date.month(),
         date.day()
     );
-    Draft { title, outlet, url, published, zone: ZONES[index % ZONES.len()], paragraphs }
+    Draft {
+        title,
+        outlet,
+        url,
+        published,
+        zone: ZONES[index % ZONES.len()],
+        paragraphs,
+    }
 }
 
 /// Writes sentences for one article.
@@ -505,13 +683,27 @@ impl Writer<'_> {
     fn story_sentence(&mut self, story: &str) -> String {
         let (past, base) = self.verb();
         match self.rng.below(16) {
-            0 => format!("{} {past} the {story} {}, {} reported.", capitalise(&self.speaker()), self.past_when(), self.outlet()),
+            0 => format!(
+                "{} {past} the {story} {}, {} reported.",
+                capitalise(&self.speaker()),
+                self.past_when(),
+                self.outlet()
+            ),
             1 => {
                 let when = self.past_when();
                 let hours = self.rng.between(2, 9);
-                format!("{}, {} {past} the {story} after {hours} hours of discussions in {}.", capitalise(&when), self.speaker(), self.city())
+                format!(
+                    "{}, {} {past} the {story} after {hours} hours of discussions in {}.",
+                    capitalise(&when),
+                    self.speaker(),
+                    self.city()
+                )
             }
-            2 => format!("The {story} was {past} {}, according to {}.", self.past_when(), self.speaker()),
+            2 => format!(
+                "The {story} was {past} {}, according to {}.",
+                self.past_when(),
+                self.speaker()
+            ),
             3 => {
                 let n = *self.rng.pick(NUMBER_WORDS);
                 format!(
@@ -521,23 +713,69 @@ impl Writer<'_> {
                     self.past_when()
                 )
             }
-            4 => format!("{} said {} that the {story} had been {past} by {}.", capitalise(&self.speaker()), self.past_when(), self.body()),
-            5 => format!("{} met {} in {} {} to discuss the {story}.", capitalise(&self.speaker()), self.person().name, self.city(), self.past_when()),
-            6 => format!("{} {past} the {story} last week, {} said.", capitalise(&self.speaker()), self.body()),
-            7 => format!("{} told reporters yesterday that the {story} would need more work.", capitalise(&self.speaker())),
-            8 => format!("{} may {base} the {story} {}, {} said.", capitalise(&self.speaker()), self.future_when(), self.body()),
-            9 => format!("The {story} could be {past} {}, according to {}.", self.future_when(), self.speaker()),
-            10 => format!("The {story} would be signed {}, {} said.", self.future_when(), self.speaker()),
-            11 => format!("{} suggested that {} might {base} the {story} if costs rose again.", capitalise(&self.speaker()), self.body()),
+            4 => format!(
+                "{} said {} that the {story} had been {past} by {}.",
+                capitalise(&self.speaker()),
+                self.past_when(),
+                self.body()
+            ),
+            5 => format!(
+                "{} met {} in {} {} to discuss the {story}.",
+                capitalise(&self.speaker()),
+                self.person().name,
+                self.city(),
+                self.past_when()
+            ),
+            6 => format!(
+                "{} {past} the {story} last week, {} said.",
+                capitalise(&self.speaker()),
+                self.body()
+            ),
+            7 => format!(
+                "{} told reporters yesterday that the {story} would need more work.",
+                capitalise(&self.speaker())
+            ),
+            8 => format!(
+                "{} may {base} the {story} {}, {} said.",
+                capitalise(&self.speaker()),
+                self.future_when(),
+                self.body()
+            ),
+            9 => format!(
+                "The {story} could be {past} {}, according to {}.",
+                self.future_when(),
+                self.speaker()
+            ),
+            10 => format!(
+                "The {story} would be signed {}, {} said.",
+                self.future_when(),
+                self.speaker()
+            ),
+            11 => format!(
+                "{} suggested that {} might {base} the {story} if costs rose again.",
+                capitalise(&self.speaker()),
+                self.body()
+            ),
             12 => format!("The {story} has divided {} for months.", self.body()),
-            13 => format!("\"We will not accept a plan that ignores our interests,\" {} said.", self.person().name),
+            13 => format!(
+                "\"We will not accept a plan that ignores our interests,\" {} said.",
+                self.person().name
+            ),
             14 => {
                 let n = self.rng.between(2, 90);
-                format!("The {story} is worth about ${n} billion, according to {}.", self.body())
+                format!(
+                    "The {story} is worth about ${n} billion, according to {}.",
+                    self.body()
+                )
             }
             _ => {
                 let d = self.published - Duration::days(self.rng.between(60, 700));
-                format!("In {} {}, {} first proposed the {story}.", month_name(d.month()), d.year(), self.speaker())
+                format!(
+                    "In {} {}, {} first proposed the {story}.",
+                    month_name(d.month()),
+                    d.year(),
+                    self.speaker()
+                )
             }
         }
     }
@@ -545,7 +783,12 @@ impl Writer<'_> {
     /// Sentences that move or discuss a configured topic's stage: the stage reached most
     /// recently before publication (reported with its date when it is news, with its full date
     /// later on), and sometimes a hedged or future statement about the next stage.
-    fn topic_sentences(&mut self, topic: &crate::config::Topic, arc: &Arc, story: &str) -> Vec<String> {
+    fn topic_sentences(
+        &mut self,
+        topic: &crate::config::Topic,
+        arc: &Arc,
+        story: &str,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let reached = arc.steps.iter().rev().find(|(d, _)| *d <= self.published);
         if let Some(&(day, stage)) = reached {
@@ -565,9 +808,19 @@ impl Writer<'_> {
             let speaker = self.speaker();
             let stage = &topic.stages[next];
             out.push(match self.rng.below(3) {
-                0 => format!("{} said the {story} could be {} {future}.", capitalise(&speaker), stage.name),
-                1 => format!("According to {speaker}, the {story} may be {} {future}.", stage.name),
-                _ => format!("The {story} would be {} {future}, {speaker} said.", stage.name),
+                0 => format!(
+                    "{} said the {story} could be {} {future}.",
+                    capitalise(&speaker),
+                    stage.name
+                ),
+                1 => format!(
+                    "According to {speaker}, the {story} may be {} {future}.",
+                    stage.name
+                ),
+                _ => format!(
+                    "The {story} would be {} {future}, {speaker} said.",
+                    stage.name
+                ),
             });
         }
         out
@@ -612,11 +865,22 @@ fn capitalise(s: &str) -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const MONTHS_SHORT: [&str; 12] = [
-    "Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+    "Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.",
+    "Dec.",
 ];
 
 fn month_name(m: u32) -> &'static str {

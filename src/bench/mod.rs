@@ -88,7 +88,11 @@ pub struct BenchArgs {
 /// `storyline gen-corpus --articles N --out DIR [--seed S]`. The CLI's `--articles` is a
 /// global flag (article folders for the other commands), so clap cannot also give this
 /// subcommand its own `--articles`; here its single value is read as the count.
-pub fn gen_corpus_command(config: &Config, articles: &[PathBuf], args: &GenCorpusArgs) -> anyhow::Result<ExitCode> {
+pub fn gen_corpus_command(
+    config: &Config,
+    articles: &[PathBuf],
+    args: &GenCorpusArgs,
+) -> anyhow::Result<ExitCode> {
     let n = match articles {
         [one] => one
             .to_str()
@@ -111,11 +115,21 @@ pub fn gen_corpus_command(config: &Config, articles: &[PathBuf], args: &GenCorpu
 }
 
 /// `storyline bench`: the parent (or, with `--child`, one measuring phase).
-pub fn bench_command(config: &Config, config_path: Option<&Path>, args: &BenchArgs) -> anyhow::Result<ExitCode> {
+pub fn bench_command(
+    config: &Config,
+    config_path: Option<&Path>,
+    args: &BenchArgs,
+) -> anyhow::Result<ExitCode> {
     if let Some(phase) = &args.child {
         let store = args.store.as_deref().context("--child needs --store")?;
         match phase.as_str() {
-            "ingest" => child::ingest(config, args.corpus.as_deref().context("--child ingest needs --corpus")?, store)?,
+            "ingest" => child::ingest(
+                config,
+                args.corpus
+                    .as_deref()
+                    .context("--child ingest needs --corpus")?,
+                store,
+            )?,
             "answer" => child::answer(config.clone(), store, args.seed)?,
             other => bail!("unknown bench phase {other:?}"),
         }
@@ -124,7 +138,10 @@ pub fn bench_command(config: &Config, config_path: Option<&Path>, args: &BenchAr
     if args.sizes.is_empty() || args.sizes.contains(&0) {
         bail!("--sizes needs one or more article counts above zero");
     }
-    let root = args.cache.clone().unwrap_or_else(|| std::env::temp_dir().join("storyline-bench"));
+    let root = args
+        .cache
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("storyline-bench"));
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let mut rows: Vec<Value> = Vec::new();
     for &size in &args.sizes {
@@ -143,16 +160,36 @@ pub fn bench_command(config: &Config, config_path: Option<&Path>, args: &BenchAr
 }
 
 /// Everything measured for one size, as JSON lines with `"articles"` set.
-fn bench_size(config: &Config, config_path: Option<&Path>, root: &Path, size: usize, seed: u64) -> anyhow::Result<Vec<Value>> {
+fn bench_size(
+    config: &Config,
+    config_path: Option<&Path>,
+    root: &Path,
+    size: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<Value>> {
     let (corpus, text_bytes) = cached_corpus(config, root, size, seed)?;
     let store = root.join(format!("store-{size}-{}", std::process::id()));
     if store.exists() {
         std::fs::remove_dir_all(&store)?;
     }
     eprintln!("bench: {size} articles: ingesting…");
-    let mut out = run_child(config_path, &["--child", "ingest", "--corpus", path_str(&corpus)?, "--store", path_str(&store)?])?;
+    let mut out = run_child(
+        config_path,
+        &[
+            "--child",
+            "ingest",
+            "--corpus",
+            path_str(&corpus)?,
+            "--store",
+            path_str(&store)?,
+        ],
+    )?;
     let store_bytes = dir_bytes(&store)?;
-    let got = |out: &[Value], m: &str| out.iter().find(|v| v["metric"] == m).and_then(|v| v["value"].as_f64());
+    let got = |out: &[Value], m: &str| {
+        out.iter()
+            .find(|v| v["metric"] == m)
+            .and_then(|v| v["value"].as_f64())
+    };
     eprintln!(
         "bench: {size} articles: ingest {:.0} articles/s, {:.1}s, store {:.1} MB",
         got(&out, "ingest_articles_per_s").unwrap_or(f64::NAN),
@@ -168,7 +205,17 @@ fn bench_size(config: &Config, config_path: Option<&Path>, root: &Path, size: us
     out.push(json!({ "metric": "corpus_mb", "value": (text_bytes as f64 / 1e5).round() / 10.0, "unit": "MB" }));
     eprintln!("bench: {size} articles: answering…");
     let seed_s = seed.to_string();
-    out.extend(run_child(config_path, &["--child", "answer", "--store", path_str(&store)?, "--seed", &seed_s])?);
+    out.extend(run_child(
+        config_path,
+        &[
+            "--child",
+            "answer",
+            "--store",
+            path_str(&store)?,
+            "--seed",
+            &seed_s,
+        ],
+    )?);
     // Push planning is measured once src/notify offers a planning API; until then, n/a.
     out.push(json!({
         "metric": "push_plan_10k_ms",
@@ -200,16 +247,27 @@ fn order_fields(v: Value) -> Value {
 
 /// The cached corpus for (size, seed, config), generated when missing; returns its folder and
 /// its size in bytes.
-fn cached_corpus(config: &Config, root: &Path, size: usize, seed: u64) -> anyhow::Result<(PathBuf, u64)> {
+fn cached_corpus(
+    config: &Config,
+    root: &Path,
+    size: usize,
+    seed: u64,
+) -> anyhow::Result<(PathBuf, u64)> {
     let rules = format!(
         "{}{}",
         serde_json::to_string(&config.topics).unwrap_or_default(),
         serde_json::to_string(&config.actors).unwrap_or_default()
     );
-    let key = format!("corpus-v{GENERATOR_VERSION}-{size}-seed{seed}-{:08x}", crate::article::fnv1a64(rules.as_bytes()) as u32);
+    let key = format!(
+        "corpus-v{GENERATOR_VERSION}-{size}-seed{seed}-{:08x}",
+        crate::article::fnv1a64(rules.as_bytes()) as u32
+    );
     let dir = root.join(key);
     let marker = dir.join(".complete");
-    if let Some(bytes) = std::fs::read_to_string(&marker).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+    if let Some(bytes) = std::fs::read_to_string(&marker)
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
         return Ok((dir, bytes));
     }
     if dir.exists() {
@@ -230,7 +288,10 @@ fn run_child(config_path: Option<&Path>, args: &[&str]) -> anyhow::Result<Vec<Va
     if let Some(c) = config_path {
         cmd.arg("--config").arg(c);
     }
-    cmd.arg("bench").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.arg("bench")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     if std::env::var_os("RUST_LOG").is_none() {
         cmd.env("RUST_LOG", "storyline=warn");
     }
@@ -246,13 +307,17 @@ fn run_child(config_path: Option<&Path>, args: &[&str]) -> anyhow::Result<Vec<Va
     }
     let status = child.wait()?;
     if !status.success() {
-        bail!("bench child {:?} failed: {status}", args.first().zip(args.get(1)));
+        bail!(
+            "bench child {:?} failed: {status}",
+            args.first().zip(args.get(1))
+        );
     }
     Ok(out)
 }
 
 fn path_str(p: &Path) -> anyhow::Result<&str> {
-    p.to_str().with_context(|| format!("{} is not UTF-8", p.display()))
+    p.to_str()
+        .with_context(|| format!("{} is not UTF-8", p.display()))
 }
 
 /// Bytes of all files under `dir`.
@@ -261,7 +326,11 @@ fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let meta = entry.metadata()?;
-        total += if meta.is_dir() { dir_bytes(&entry.path())? } else { meta.len() };
+        total += if meta.is_dir() {
+            dir_bytes(&entry.path())?
+        } else {
+            meta.len()
+        };
     }
     Ok(total)
 }
@@ -292,11 +361,27 @@ fn table(sizes: &[usize], rows: &[Value]) -> String {
     // The metrics first, in its order; extras after.
     let table_order: Vec<&str> = METRICS
         .iter()
-        .flat_map(|m| if *m == "latency_p99_ms" { vec![*m, "latency_max_ms"] } else { vec![*m] })
+        .flat_map(|m| {
+            if *m == "latency_p99_ms" {
+                vec![*m, "latency_max_ms"]
+            } else {
+                vec![*m]
+            }
+        })
         .collect();
-    let rank = |label: &str| table_order.iter().position(|m| label.starts_with(m)).unwrap_or(table_order.len());
+    let rank = |label: &str| {
+        table_order
+            .iter()
+            .position(|m| label.starts_with(m))
+            .unwrap_or(table_order.len())
+    };
     order.sort_by_key(|(l, _)| rank(l));
-    let width = order.iter().map(|(l, _)| l.len()).max().unwrap_or(10).max(10);
+    let width = order
+        .iter()
+        .map(|(l, _)| l.len())
+        .max()
+        .unwrap_or(10)
+        .max(10);
     let mut s = format!("{:<width$}", "metric");
     for n in sizes {
         s.push_str(&format!(" {:>12}", format!("{n} art.")));
@@ -310,7 +395,10 @@ fn table(sizes: &[usize], rows: &[Value]) -> String {
         }
         s.push_str(&format!("  {unit}\n"));
     }
-    if rows.iter().any(|r| r["metric"] == "push_plan_10k_ms" && r["value"].is_null()) {
+    if rows
+        .iter()
+        .any(|r| r["metric"] == "push_plan_10k_ms" && r["value"].is_null())
+    {
         s.push_str("push_plan_10k_ms: n/a — src/notify has no push planning API yet.\n");
     }
     s

@@ -16,8 +16,12 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 4] =
-        [RequestKind::Latest, RequestKind::Status, RequestKind::Timeline, RequestKind::Question];
+    pub const ALL: [RequestKind; 4] = [
+        RequestKind::Latest,
+        RequestKind::Status,
+        RequestKind::Timeline,
+        RequestKind::Question,
+    ];
 
     /// The `"request"` value of the JSON lines.
     pub fn name(self) -> &'static str {
@@ -47,19 +51,31 @@ pub fn request_mix(config: &Config, vocab: &Vocabulary, seed: u64) -> Vec<(Reque
     let per_kind = MIX_SIZE / 4;
     let mut out = Vec::with_capacity(MIX_SIZE);
     for i in 0..per_kind {
-        let latest = if i % 3 == 0 { "/latest".to_string() } else { format!("/latest{}", topic(&mut rng)) };
+        let latest = if i % 3 == 0 {
+            "/latest".to_string()
+        } else {
+            format!("/latest{}", topic(&mut rng))
+        };
         out.push((RequestKind::Latest, latest));
         let status = match i % 4 {
             0 => "/status".to_string(),
             1 => {
                 let year = rng.between(2021, 2026);
                 let month = rng.between(1, 12);
-                format!("/status{} {year}-{month:02}-{:02}", topic(&mut rng), rng.between(1, 28))
+                format!(
+                    "/status{} {year}-{month:02}-{:02}",
+                    topic(&mut rng),
+                    rng.between(1, 28)
+                )
             }
             _ => format!("/status{}", topic(&mut rng)),
         };
         out.push((RequestKind::Status, status));
-        let timeline = if i % 5 == 0 { "/timeline".to_string() } else { format!("/timeline{}", topic(&mut rng)) };
+        let timeline = if i % 5 == 0 {
+            "/timeline".to_string()
+        } else {
+            format!("/timeline{}", topic(&mut rng))
+        };
         out.push((RequestKind::Timeline, timeline));
         out.push((RequestKind::Question, question(config, vocab, &mut rng)));
     }
@@ -83,7 +99,10 @@ fn question(config: &Config, vocab: &Vocabulary, rng: &mut Rng) -> String {
         6 | 7 if !config.topics.is_empty() => {
             // A stage question about a configured topic ("Is the minerals deal ratified yet?").
             let t = rng.pick(&config.topics);
-            let stage = t.stages.get(rng.below(t.stages.len().max(1))).map_or("signed", |s| s.name.as_str());
+            let stage = t
+                .stages
+                .get(rng.below(t.stages.len().max(1)))
+                .map_or("signed", |s| s.name.as_str());
             let name = t.aliases.first().unwrap_or(&t.name);
             if rng.chance(0.5) {
                 format!("Is the {name} {stage} yet?")
@@ -91,7 +110,10 @@ fn question(config: &Config, vocab: &Vocabulary, rng: &mut Rng) -> String {
                 format!("When was the {name} {stage}?")
             }
         }
-        _ => format!("What happened with the {story} in {}?", rng.pick(&vocab.cities)),
+        _ => format!(
+            "What happened with the {story} in {}?",
+            rng.pick(&vocab.cities)
+        ),
     }
 }
 

@@ -7,19 +7,83 @@ use crate::text::{word_spans, Word};
 
 /// Titles that introduce a person's name ("Prime Minister Denys Shmyhal").
 const TITLES: &[&str] = &[
-    "President", "Minister", "Secretary", "Director", "Envoy", "envoy", "adviser", "Advisor",
-    "Adviser", "Chancellor", "Premier", "Ambassador", "Senator", "Speaker", "Chief", "spokesman",
-    "spokeswoman", "spokesperson", "General", "Commander",
+    "President",
+    "Minister",
+    "Secretary",
+    "Director",
+    "Envoy",
+    "envoy",
+    "adviser",
+    "Advisor",
+    "Adviser",
+    "Chancellor",
+    "Premier",
+    "Ambassador",
+    "Senator",
+    "Speaker",
+    "Chief",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "General",
+    "Commander",
 ];
 
 /// Capitalised words that start no name.
 const NOT_NAMES: &[&str] = &[
-    "The", "A", "An", "In", "On", "At", "But", "And", "Of", "For", "After", "Before", "Monday",
-    "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
-    "March", "April", "May", "June", "July", "August", "September", "October", "November",
-    "December", "Deputy", "First", "Prime", "Foreign", "Defense", "Defence", "Treasury", "State",
-    "Economy", "Vice", "National", "Security", "Special", "Russian", "Ukrainian", "US", "U.S.",
-    "American", "Italian", "Kremlin", "White", "House",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "But",
+    "And",
+    "Of",
+    "For",
+    "After",
+    "Before",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Deputy",
+    "First",
+    "Prime",
+    "Foreign",
+    "Defense",
+    "Defence",
+    "Treasury",
+    "State",
+    "Economy",
+    "Vice",
+    "National",
+    "Security",
+    "Special",
+    "Russian",
+    "Ukrainian",
+    "US",
+    "U.S.",
+    "American",
+    "Italian",
+    "Kremlin",
+    "White",
+    "House",
 ];
 
 struct Alias {
@@ -60,7 +124,11 @@ impl ActorMatcher {
         }
         // Longest aliases first, so "Volodymyr Zelensky" wins over "Zelensky".
         aliases.sort_by_key(|a| std::cmp::Reverse(a.words.len()));
-        ActorMatcher { names, represents, aliases }
+        ActorMatcher {
+            names,
+            represents,
+            aliases,
+        }
     }
 
     /// Canonical names of the actors named in `text`, in order of first mention.
@@ -122,7 +190,10 @@ impl ActorMatcher {
 
     /// The gazetteer's canonical name for a user's spelling ("Zelenskyy" → "Volodymyr Zelensky").
     pub fn canonical(&self, name: &str) -> Option<&str> {
-        self.find(name).first().and_then(|n| self.names.iter().find(|c| *c == n)).map(String::as_str)
+        self.find(name)
+            .first()
+            .and_then(|n| self.names.iter().find(|c| *c == n))
+            .map(String::as_str)
     }
 
     /// Actors that speak for `body` ("Russia" → Putin, the Kremlin, Moscow).
@@ -147,7 +218,11 @@ mod tests {
     #[test]
     fn name_variants_fold_to_one_person() {
         let m = matcher();
-        for text in ["Zelensky said", "Zelenskyy said", "President Volodymyr Zelenskiy's aide"] {
+        for text in [
+            "Zelensky said",
+            "Zelenskyy said",
+            "President Volodymyr Zelenskiy's aide",
+        ] {
             assert_eq!(m.find(text), ["Volodymyr Zelensky"], "{text}");
         }
         assert_eq!(m.find("Sviridenko and Svyrydenko"), ["Yulia Svyrydenko"]);
@@ -164,7 +239,9 @@ mod tests {
     #[test]
     fn titled_unknown_people_are_found() {
         let m = matcher();
-        assert!(m.find("Foreign Minister Jane Doe said").contains(&"Jane Doe".to_string()));
+        assert!(m
+            .find("Foreign Minister Jane Doe said")
+            .contains(&"Jane Doe".to_string()));
     }
 
     #[test]

@@ -6,9 +6,26 @@ use crate::text::word_spans;
 
 /// Verbs of saying and reporting.
 const SPEECH: &[&str] = &[
-    "said", "says", "told", "wrote", "reported", "reports", "confirmed", "announced", "stated",
-    "predicted", "suggested", "insisted", "stressed", "added", "noted", "warned", "claimed",
-    "indicated", "tweeted", "posted",
+    "said",
+    "says",
+    "told",
+    "wrote",
+    "reported",
+    "reports",
+    "confirmed",
+    "announced",
+    "stated",
+    "predicted",
+    "suggested",
+    "insisted",
+    "stressed",
+    "added",
+    "noted",
+    "warned",
+    "claimed",
+    "indicated",
+    "tweeted",
+    "posted",
 ];
 
 /// Who a clause is attributed to.
@@ -29,10 +46,16 @@ pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
     // "according to X" names the source outright.
     if let Some(pos) = lower.find("according to ") {
         let rest = &clause[pos + "according to ".len()..];
-        let end = rest.find([',', '.', ';', '"', '“', '”']).unwrap_or(rest.len());
+        let end = rest
+            .find([',', '.', ';', '"', '“', '”'])
+            .unwrap_or(rest.len());
         let phrase = rest[..end].trim();
         let phrase = phrase.split(" of ").next().unwrap_or(phrase);
-        let who = actors.find(phrase).into_iter().next().unwrap_or_else(|| tidy(phrase));
+        let who = actors
+            .find(phrase)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| tidy(phrase));
         return Some(Source::Named(who));
     }
     let words = word_spans(clause);
@@ -44,7 +67,10 @@ pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
     let mut saw_pronoun = false;
     // The last speech verb governs ("Waltz suggested ... , Reuters reported." is Reuters'
     // report); an earlier one answers when the last one's subject is only a pronoun.
-    for verb in (0..words.len()).rev().filter(|&i| SPEECH.contains(&words[i].text)) {
+    for verb in (0..words.len())
+        .rev()
+        .filter(|&i| SPEECH.contains(&words[i].text))
+    {
         let before = &clause[..words[verb].start];
         let cut = before
             .rfind([',', '"', '“', '”', ';', ':'])
@@ -68,7 +94,11 @@ pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
             // "..., said Yermak": the subject follows the verb.
             let after: Vec<_> = words[verb + 1..].iter().take(4).collect();
             if let (Some(first), Some(last)) = (after.first(), after.last()) {
-                if let Some(actor) = actors.find(&clause[first.start..last.end()]).into_iter().next() {
+                if let Some(actor) = actors
+                    .find(&clause[first.start..last.end()])
+                    .into_iter()
+                    .next()
+                {
                     return named(actor);
                 }
             }
@@ -91,14 +121,24 @@ fn with_citing(who: String, citing: Option<String>) -> String {
 /// Trims articles, conjunctions, auxiliaries and stray punctuation from a noun phrase
 /// ("and officials have" → "officials").
 fn tidy(phrase: &str) -> String {
-    const LEADING: &[&str] = &["the", "and", "but", "while", "as", "so", "a", "an", "which", "who", "that"];
-    const TRAILING: &[&str] = &["have", "has", "had", "would", "will", "also", "later", "then"];
+    const LEADING: &[&str] = &[
+        "the", "and", "but", "while", "as", "so", "a", "an", "which", "who", "that",
+    ];
+    const TRAILING: &[&str] = &[
+        "have", "has", "had", "would", "will", "also", "later", "then",
+    ];
     let p = phrase.trim().trim_matches(|c: char| !c.is_alphanumeric());
     let mut words: Vec<&str> = p.split_whitespace().collect();
-    while words.first().is_some_and(|w| LEADING.contains(&w.to_lowercase().as_str())) {
+    while words
+        .first()
+        .is_some_and(|w| LEADING.contains(&w.to_lowercase().as_str()))
+    {
         words.remove(0);
     }
-    while words.last().is_some_and(|w| TRAILING.contains(&w.to_lowercase().as_str())) {
+    while words
+        .last()
+        .is_some_and(|w| TRAILING.contains(&w.to_lowercase().as_str()))
+    {
         words.pop();
     }
     words.join(" ")
@@ -119,16 +159,34 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(who("Ukrainian and American delegations will meet soon, President Volodymyr Zelensky's Chief of Staff Andriy Yermak said on March 5.").as_deref(), Some("Andriy Yermak"));
-        assert_eq!(who("\"We discussed further steps,\" he wrote on Telegram.").as_deref(), Some("<pronoun>"));
+        assert_eq!(
+            who("\"We discussed further steps,\" he wrote on Telegram.").as_deref(),
+            Some("<pronoun>")
+        );
         assert_eq!(who("Bloomberg reported that Trump had instructed Hegseth to carry out the freeze, which it said covered all equipment.").as_deref(), Some("Bloomberg"));
         assert_eq!(who("He deferred questions to Bessent, who said the two sides were aiming to finish around April 26.").as_deref(), Some("Scott Bessent"));
         assert_eq!(who("Ukrainian President Volodymyr Zelensky, speaking to reporters by video from Finland on Tuesday, said Kyiv would support a halt.").as_deref(), Some("Volodymyr Zelensky"));
         assert_eq!(who("An agreement remains stalled as Trump seeks a \"bigger, better deal,\" CBS News reported on March 4.").as_deref(), Some("CBS News"));
-        assert_eq!(who("Waltz suggested on March 5 that Trump may lift the pause, Reuters reported.").as_deref(), Some("Reuters"));
-        assert_eq!(who("Putin rejected a US proposal, according to the Kremlin's account of his call.").as_deref(), Some("Kremlin"));
+        assert_eq!(
+            who("Waltz suggested on March 5 that Trump may lift the pause, Reuters reported.")
+                .as_deref(),
+            Some("Reuters")
+        );
+        assert_eq!(
+            who("Putin rejected a US proposal, according to the Kremlin's account of his call.")
+                .as_deref(),
+            Some("Kremlin")
+        );
         assert_eq!(who("The United States has suspended military aid, a White House official said on Monday.").as_deref(), Some("White House"));
-        assert_eq!(who("Kyiv agreed, the newspaper reported, citing two officials.").as_deref(), Some("newspaper, citing two officials"));
+        assert_eq!(
+            who("Kyiv agreed, the newspaper reported, citing two officials.").as_deref(),
+            Some("newspaper, citing two officials")
+        );
         assert_eq!(who("The parliament voted on Thursday.").as_deref(), None);
-        assert_eq!(who("It must still be ratified, and officials have said two more deals are to follow.").as_deref(), Some("officials"));
+        assert_eq!(
+            who("It must still be ratified, and officials have said two more deals are to follow.")
+                .as_deref(),
+            Some("officials")
+        );
     }
 }

@@ -28,7 +28,13 @@ const EARLIER: &[&str] = &["previously", "formerly", "earlier"];
 
 /// Words saying a clause happened after the day told before ("after which the president
 /// paused"): such a clause does not take that day.
-const LATER: &[&str] = &["after which", "later", "subsequently", "since then", "afterwards"];
+const LATER: &[&str] = &[
+    "after which",
+    "later",
+    "subsequently",
+    "since then",
+    "afterwards",
+];
 
 /// Holds the matchers built from the config, so a run over many articles builds them once.
 pub struct Extractor {
@@ -43,7 +49,10 @@ pub fn extract_events(article: &Article, config: &Config) -> Vec<Event> {
 
 impl Extractor {
     pub fn new(config: &Config) -> Extractor {
-        Extractor { actors: ActorMatcher::new(config), topics: TopicMatcher::new(config) }
+        Extractor {
+            actors: ActorMatcher::new(config),
+            topics: TopicMatcher::new(config),
+        }
     }
 
     pub fn actors(&self) -> &ActorMatcher {
@@ -61,14 +70,17 @@ impl Extractor {
             .flat_map(|p| sentences::split_sentences(p))
             .collect();
         let article_topics = self.article_topics(&article.title, &sentences);
-        let ctx = TimeContext { published: article.published_date() };
+        let ctx = TimeContext {
+            published: article.published_date(),
+        };
         let mut events = Vec::new();
         // The date the previous sentence told of, if it was a day worth carrying forward.
         let mut carried: Option<EventDate> = None;
         for (index, sentence) in sentences.iter().enumerate() {
             let mentions = time::find_dates(sentence, &ctx);
             let clauses = split_clauses(sentence, &mentions);
-            let sentence_attribution = self.source(attribution::find(sentence, &self.actors), &events);
+            let sentence_attribution =
+                self.source(attribution::find(sentence, &self.actors), &events);
             // The carried day survives sentences without a day of their own (quotes, hedged
             // asides) and is replaced by the next day a sentence reports.
             let mut next_carried = carried.clone();
@@ -153,7 +165,10 @@ impl Extractor {
         carried: Option<&EventDate>,
         ctx: &TimeContext,
     ) -> Option<EventDate> {
-        let main: Vec<&TimeMention> = mentions.iter().filter(|m| !is_background(clause, m)).collect();
+        let main: Vec<&TimeMention> = mentions
+            .iter()
+            .filter(|m| !is_background(clause, m))
+            .collect();
         let explicit = |m: &TimeMention| EventDate {
             date: m.date,
             precision: m.precision,
@@ -171,7 +186,10 @@ impl Extractor {
             return Some(explicit(m));
         }
         // "The Rada had ratified the agreement last Thursday": the past perfect's own date.
-        if let Some(m) = mentions.iter().find(|m| role(clause, m) == Role::PastPerfect) {
+        if let Some(m) = mentions
+            .iter()
+            .find(|m| role(clause, m) == Role::PastPerfect)
+        {
             return Some(explicit(m));
         }
         let lower = clause.to_lowercase();
@@ -180,7 +198,9 @@ impl Extractor {
         let ws = word_spans(&lower);
         let earlier = ws.iter().enumerate().any(|(i, w)| {
             EARLIER.contains(&w.text)
-                && !ws.get(i + 1).is_some_and(|n| matches!(n.text, "on" | "in" | "this" | "that" | "today"))
+                && !ws
+                    .get(i + 1)
+                    .is_some_and(|n| matches!(n.text, "on" | "in" | "this" | "that" | "today"))
         });
         if earlier {
             return Some(EventDate {
@@ -193,7 +213,10 @@ impl Extractor {
         let moves_on = LATER.iter().any(|w| lower.contains(w));
         if modality == Modality::Fact && !moves_on {
             if let Some(c) = carried {
-                return Some(EventDate { source: DateSource::Context, ..c.clone() });
+                return Some(EventDate {
+                    source: DateSource::Context,
+                    ..c.clone()
+                });
             }
         }
         // Only a starting point ("since February 2022"): still the best date there is.
@@ -218,7 +241,12 @@ enum Role {
 
 fn role(clause: &str, m: &TimeMention) -> Role {
     let before = &clause[..m.start.min(clause.len())];
-    let words: Vec<String> = word_spans(before).iter().rev().take(6).map(|w| w.folded()).collect();
+    let words: Vec<String> = word_spans(before)
+        .iter()
+        .rev()
+        .take(6)
+        .map(|w| w.folded())
+        .collect();
     if words.first().is_some_and(|w| w == "since") || words.get(1).is_some_and(|w| w == "since") {
         Role::Since
     } else if words.iter().any(|w| w == "had") {
@@ -235,8 +263,14 @@ fn is_background(clause: &str, m: &TimeMention) -> bool {
 }
 
 /// Cuts a sentence into trimmed clauses, each with its date mentions rebased onto the clause.
-fn split_clauses<'s>(sentence: &'s str, mentions: &[TimeMention]) -> Vec<(&'s str, Vec<TimeMention>)> {
-    let main: Vec<&TimeMention> = mentions.iter().filter(|m| !is_background(sentence, m)).collect();
+fn split_clauses<'s>(
+    sentence: &'s str,
+    mentions: &[TimeMention],
+) -> Vec<(&'s str, Vec<TimeMention>)> {
+    let main: Vec<&TimeMention> = mentions
+        .iter()
+        .filter(|m| !is_background(sentence, m))
+        .collect();
     let mut cuts = Vec::new();
     for pair in main.windows(2) {
         let (a, b) = (pair[0], pair[1]);
@@ -254,14 +288,21 @@ fn split_clauses<'s>(sentence: &'s str, mentions: &[TimeMention]) -> Vec<(&'s st
     }
     let mut out = Vec::new();
     let mut start = 0;
-    for (cut_start, cut_end) in cuts.into_iter().chain(std::iter::once((sentence.len(), sentence.len()))) {
+    for (cut_start, cut_end) in cuts
+        .into_iter()
+        .chain(std::iter::once((sentence.len(), sentence.len())))
+    {
         let raw = &sentence[start..cut_start];
         let clause = raw.trim();
         let offset = start + (raw.len() - raw.trim_start().len());
         let ms = mentions
             .iter()
             .filter(|m| m.start >= offset && m.end <= offset + clause.len())
-            .map(|m| TimeMention { start: m.start - offset, end: m.end - offset, ..m.clone() })
+            .map(|m| TimeMention {
+                start: m.start - offset,
+                end: m.end - offset,
+                ..m.clone()
+            })
             .collect();
         out.push((clause, ms));
         start = cut_end;
@@ -280,12 +321,17 @@ mod tests {
 
     #[test]
     fn two_dated_events_in_one_sentence_become_two_clauses() {
-        let ctx = TimeContext { published: day(2025, 3, 12) };
+        let ctx = TimeContext {
+            published: day(2025, 3, 12),
+        };
         let s = "The United States halted weapons deliveries on March 3, and CIA Director John Ratcliffe confirmed on March 5 that intelligence sharing had also been paused.";
         let mentions = time::find_dates(s, &ctx);
         let clauses = split_clauses(s, &mentions);
         assert_eq!(clauses.len(), 2);
-        assert_eq!(clauses[0].0, "The United States halted weapons deliveries on March 3");
+        assert_eq!(
+            clauses[0].0,
+            "The United States halted weapons deliveries on March 3"
+        );
         let second = &clauses[1];
         assert!(second.0[second.1[0].start..second.1[0].end].ends_with("March 5"));
         assert_eq!(second.1[0].date, day(2025, 3, 5));

@@ -6,35 +6,115 @@ use crate::text::word_spans;
 
 /// Words that hedge: the source is not sure it happened or will.
 const HEDGES: &[&str] = &[
-    "may", "might", "could", "suggested", "suggests", "hoped", "hopes", "hope", "believed",
-    "believes", "reportedly", "possibly", "perhaps", "likely", "unlikely", "appeared", "seemed",
-    "rumoured", "rumored", "allegedly", "uncertain",
+    "may",
+    "might",
+    "could",
+    "suggested",
+    "suggests",
+    "hoped",
+    "hopes",
+    "hope",
+    "believed",
+    "believes",
+    "reportedly",
+    "possibly",
+    "perhaps",
+    "likely",
+    "unlikely",
+    "appeared",
+    "seemed",
+    "rumoured",
+    "rumored",
+    "allegedly",
+    "uncertain",
 ];
 
 /// Words that make it depend on something else.
-const CONDITIONS: &[&str] = &["if", "once", "provided", "unless", "depend", "depends", "until"];
+const CONDITIONS: &[&str] = &[
+    "if", "once", "provided", "unless", "depend", "depends", "until",
+];
 const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long as"];
 
 /// Words and phrases that put it in the future: planned, predicted, scheduled.
 const FUTURE: &[&str] = &[
-    "will", "would", "shall", "predicted", "predicts", "forecast", "soon", "upcoming", "pledged",
-    "promised", "intends", "plans", "aiming", "aims", "expected", "expects",
-    "scheduled", "tomorrow", "'ll",
+    "will",
+    "would",
+    "shall",
+    "predicted",
+    "predicts",
+    "forecast",
+    "soon",
+    "upcoming",
+    "pledged",
+    "promised",
+    "intends",
+    "plans",
+    "aiming",
+    "aims",
+    "expected",
+    "expects",
+    "scheduled",
+    "tomorrow",
+    "'ll",
 ];
 const FUTURE_PHRASES: &[&str] = &[
-    "yet to", "going to", "to follow", "still need", "still needs", "must still", "next week",
-    "next month", "next year", "in the coming", "as soon as possible", "is to", "are to",
-    "still had to", "still has to", "still have to", "have yet to", "has yet to", "is due",
-    "are due", "was due", "were due", "is set to", "are set to", "is poised to", "in the coming",
+    "yet to",
+    "going to",
+    "to follow",
+    "still need",
+    "still needs",
+    "must still",
+    "next week",
+    "next month",
+    "next year",
+    "in the coming",
+    "as soon as possible",
+    "is to",
+    "are to",
+    "still had to",
+    "still has to",
+    "still have to",
+    "have yet to",
+    "has yet to",
+    "is due",
+    "are due",
+    "was due",
+    "were due",
+    "is set to",
+    "are set to",
+    "is poised to",
+    "in the coming",
 ];
 
 /// Verbs after which "that" opens what was said (the content's modality counts), as opposed to
 /// a relative clause describing a noun ("a fund that will be financed"), whose modal words say
 /// nothing about whether the main event happened.
 const REPORTING: &[&str] = &[
-    "said", "says", "told", "suggested", "predicted", "believed", "believes", "hoped", "insisted",
-    "stressed", "added", "announced", "confirmed", "warned", "indicated", "claimed", "argued",
-    "noted", "stated", "reported", "wrote", "agreed", "expected", "promised", "pledged",
+    "said",
+    "says",
+    "told",
+    "suggested",
+    "predicted",
+    "believed",
+    "believes",
+    "hoped",
+    "insisted",
+    "stressed",
+    "added",
+    "announced",
+    "confirmed",
+    "warned",
+    "indicated",
+    "claimed",
+    "argued",
+    "noted",
+    "stated",
+    "reported",
+    "wrote",
+    "agreed",
+    "expected",
+    "promised",
+    "pledged",
 ];
 
 /// Classifies a clause. Hedges win over conditions, conditions over the future: "may lift the
@@ -50,10 +130,13 @@ pub fn classify(clause: &str) -> Modality {
         // "told Fox News that", "said on Tuesday that": a reporting verb a few words back, with
         // no comma between, makes "that" open what was said.
         let after_reporting = (i.saturating_sub(4)..i).any(|j| {
-            REPORTING.contains(&folded[j].as_str()) && !clause[words[j].end()..words[i].start].contains(',')
+            REPORTING.contains(&folded[j].as_str())
+                && !clause[words[j].end()..words[i].start].contains(',')
         });
         if (w == "which" || (w == "that" && !after_reporting)) && i > 0 {
-            let comma = clause[words[i].start..].find(',').map(|c| c + words[i].start);
+            let comma = clause[words[i].start..]
+                .find(',')
+                .map(|c| c + words[i].start);
             let mut j = i;
             while j < folded.len() && comma.is_none_or(|c| words[j].start < c) {
                 relevant[j] = false;

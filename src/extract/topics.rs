@@ -18,7 +18,9 @@ impl Phrase {
     /// In-order match allowing up to `gap` other words between consecutive phrase words, and
     /// a trailing "s"/"ed" on each (so "signed an agreement" meets "signed agreement").
     fn occurs_loosely_in(&self, words: &[String], gap: usize) -> bool {
-        let Some(first) = self.0.first() else { return false };
+        let Some(first) = self.0.first() else {
+            return false;
+        };
         let same = |w: &str, p: &str| w == p || w.strip_suffix('s') == Some(p);
         'start: for i in 0..words.len() {
             if !same(&words[i], first) {
@@ -79,7 +81,9 @@ impl TopicMatcher {
                 })
                 .collect(),
         };
-        TopicMatcher { topics: config.topics.iter().map(rule).collect() }
+        TopicMatcher {
+            topics: config.topics.iter().map(rule).collect(),
+        }
     }
 
     /// Topics whose keywords occur in `text` on their own (used for titles and whole articles).
@@ -114,7 +118,9 @@ impl TopicMatcher {
             .iter()
             .rev()
             .find(|s| {
-                s.triggers.iter().any(|t| t.occurs_loosely_in(&words, TRIGGER_GAP))
+                s.triggers
+                    .iter()
+                    .any(|t| t.occurs_loosely_in(&words, TRIGGER_GAP))
                     && !s.unless.iter().any(|u| u.occurs_in(&words))
             })
             .map(|s| s.id.clone())

@@ -79,7 +79,9 @@ impl FeedConfig {
             ));
         }
         if self.outlet.as_deref().is_some_and(|o| o.trim().is_empty()) {
-            return Err(format!("feed {feed}: outlet is empty (remove it to use the feed's title)"));
+            return Err(format!(
+                "feed {feed}: outlet is empty (remove it to use the feed's title)"
+            ));
         }
         for t in &self.topics {
             if !topics.iter().any(|topic| topic.id == *t) {
@@ -156,15 +158,30 @@ mod tests {
         for (text, wanted) in [
             ("url = \"ftp://example.com/rss\"", "scheme"),
             ("url = \"not a url\"", "not a URL"),
-            ("url = \"https://example.com/\"\ntopics = [\"nope\"]", "unknown topic"),
-            ("url = \"https://example.com/\"\ntimezone = \"Mars/Base\"", "unknown time zone"),
-            ("url = \"https://example.com/\"\nfetch_page = \"sometimes\"", "unknown variant"),
-            ("url = \"https://example.com/\"\ninterval = 5", "unknown field"),
+            (
+                "url = \"https://example.com/\"\ntopics = [\"nope\"]",
+                "unknown topic",
+            ),
+            (
+                "url = \"https://example.com/\"\ntimezone = \"Mars/Base\"",
+                "unknown time zone",
+            ),
+            (
+                "url = \"https://example.com/\"\nfetch_page = \"sometimes\"",
+                "unknown variant",
+            ),
+            (
+                "url = \"https://example.com/\"\ninterval = 5",
+                "unknown field",
+            ),
         ] {
-            let err = parse(&format!("[[feed]]\n{text}\n")).unwrap_err().to_string();
+            let err = parse(&format!("[[feed]]\n{text}\n"))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(wanted), "{text}: {err}");
         }
-        let twice = "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n";
+        let twice =
+            "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n";
         assert!(parse(twice).unwrap_err().to_string().contains("twice"));
     }
 
@@ -172,13 +189,18 @@ mod tests {
     fn bundled_config_follows_no_feed_and_its_commented_examples_are_valid() {
         assert!(crate::config::Config::builtin().feeds.is_empty());
         let text = crate::config::DEFAULT_CONFIG;
-        let start = text.find("# [[feed]]").expect("commented [[feed]] examples");
+        let start = text
+            .find("# [[feed]]")
+            .expect("commented [[feed]] examples");
         let examples: Vec<&str> = text[start..]
             .lines()
             .map(|l| l.strip_prefix("# ").unwrap_or(l))
             .collect();
         let config = parse(&format!("{}{}\n", &text[..start], examples.join("\n"))).unwrap();
         assert_eq!(config.feeds.len(), 4);
-        assert!(config.feeds.iter().all(|f| f.outlet.is_some() && f.timezone.is_some()));
+        assert!(config
+            .feeds
+            .iter()
+            .all(|f| f.outlet.is_some() && f.timezone.is_some()));
     }
 }

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
 use reqwest::StatusCode;
 
 /// Limits for every request; the defaults suit real outlets, tests shorten the timeout.
@@ -215,5 +217,7 @@ fn header_text(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option
 
 /// `Retry-After` in seconds (the HTTP-date form is rare for feeds and ignored).
 fn retry_after(headers: &HeaderMap) -> Option<u64> {
-    header_text(headers, reqwest::header::RETRY_AFTER)?.parse().ok()
+    header_text(headers, reqwest::header::RETRY_AFTER)?
+        .parse()
+        .ok()
 }

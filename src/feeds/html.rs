@@ -48,9 +48,11 @@ pub fn clean_text(text: &str) -> String {
 /// Whether a string looks like HTML rather than plain text (feeds mislabel both ways).
 pub fn looks_like_html(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["<p", "<br", "<div", "<a ", "<span", "<em>", "<strong>", "<b>", "<i>", "</"]
-        .iter()
-        .any(|tag| lower.contains(tag))
+    [
+        "<p", "<br", "<div", "<a ", "<span", "<em>", "<strong>", "<b>", "<i>", "</",
+    ]
+    .iter()
+    .any(|tag| lower.contains(tag))
 }
 
 /// Paragraphs of an HTML fragment or document: the text of each `<p>`; without any `<p>`, the
@@ -115,7 +117,9 @@ fn push_paragraph(out: &mut Vec<String>, text: &str) {
 pub fn extract_page(html: &str, url: &str) -> Result<PageArticle, String> {
     let depth = nesting_depth(html);
     if depth > MAX_DEPTH {
-        return Err(format!("the page nests elements {depth} deep (limit {MAX_DEPTH}); not read"));
+        return Err(format!(
+            "the page nests elements {depth} deep (limit {MAX_DEPTH}); not read"
+        ));
     }
     let config = ReadabilityConfig {
         max_elements_to_parse: MAX_ELEMENTS,
@@ -148,7 +152,10 @@ pub fn extract_page(html: &str, url: &str) -> Result<PageArticle, String> {
     Ok(PageArticle {
         title,
         published,
-        site_name: article.site_name.map(|s| clean_text(&s)).filter(|s| !s.is_empty()),
+        site_name: article
+            .site_name
+            .map(|s| clean_text(&s))
+            .filter(|s| !s.is_empty()),
         paragraphs,
     })
 }
@@ -163,10 +170,53 @@ const FLAT_ELEMENTS: &[&str] = &[
 /// Elements whose `<x/>` form HTML parsers still treat as an opening tag (outside SVG/MathML,
 /// where `/>` really closes, as in icons' `<path/>`).
 const HTML_CONTAINERS: &[&str] = &[
-    "div", "span", "section", "article", "main", "aside", "header", "footer", "nav", "ul", "ol",
-    "dl", "table", "blockquote", "a", "b", "i", "u", "s", "em", "strong", "small", "big", "font",
-    "center", "form", "figure", "label", "button", "code", "pre", "h1", "h2", "h3", "h4", "h5",
-    "h6", "details", "summary", "time", "q", "cite", "mark", "sub", "sup", "abbr", "nobr",
+    "div",
+    "span",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "header",
+    "footer",
+    "nav",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "blockquote",
+    "a",
+    "b",
+    "i",
+    "u",
+    "s",
+    "em",
+    "strong",
+    "small",
+    "big",
+    "font",
+    "center",
+    "form",
+    "figure",
+    "label",
+    "button",
+    "code",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "details",
+    "summary",
+    "time",
+    "q",
+    "cite",
+    "mark",
+    "sub",
+    "sup",
+    "abbr",
+    "nobr",
 ];
 
 /// An upper estimate of how deep the elements of `html` nest, from its tags alone (a linear
@@ -183,7 +233,10 @@ pub fn nesting_depth(html: &str) -> usize {
             .map(|p| from + p)
     };
     let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
-    while let Some(p) = bytes.get(i..).and_then(|b| b.iter().position(|c| *c == b'<')) {
+    while let Some(p) = bytes
+        .get(i..)
+        .and_then(|b| b.iter().position(|c| *c == b'<'))
+    {
         let start = i + p + 1;
         let rest = &bytes[start..];
         if rest.starts_with(b"!--") {
@@ -201,7 +254,11 @@ pub fn nesting_depth(html: &str) -> usize {
             continue;
         }
         let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let Some(end) = bytes[name_start..].iter().position(|c| *c == b'>').map(|e| name_start + e) else {
+        let Some(end) = bytes[name_start..]
+            .iter()
+            .position(|c| *c == b'>')
+            .map(|e| name_start + e)
+        else {
             break;
         };
         i = end + 1;
@@ -231,19 +288,35 @@ mod tests {
 
     #[test]
     fn one_paragraph_per_p_with_whitespace_cleaned() {
-        let ps = html_paragraphs("<p>One\n  two.</p><div><p>Three&nbsp;<b>four</b>.</p></div><p> </p>");
+        let ps =
+            html_paragraphs("<p>One\n  two.</p><div><p>Three&nbsp;<b>four</b>.</p></div><p> </p>");
         assert_eq!(ps, vec!["One two.", "Three four."]);
     }
 
     #[test]
     fn text_without_p_splits_at_breaks() {
-        assert_eq!(html_paragraphs("First line.<br>Second line."), vec!["First line.", "Second line."]);
-        assert_eq!(paragraphs("Plain one.\n\nPlain two.", false), vec!["Plain one.", "Plain two."]);
+        assert_eq!(
+            html_paragraphs("First line.<br>Second line."),
+            vec!["First line.", "Second line."]
+        );
+        assert_eq!(
+            paragraphs("Plain one.\n\nPlain two.", false),
+            vec!["Plain one.", "Plain two."]
+        );
     }
 
     #[test]
     fn garbage_never_panics() {
-        for input in ["", "<", "<<<>>>", "<p", "</p></p></p>", "\u{0}\u{1}<p>\u{0}</p>", "<script>", "<!--"] {
+        for input in [
+            "",
+            "<",
+            "<<<>>>",
+            "<p",
+            "</p></p></p>",
+            "\u{0}\u{1}<p>\u{0}</p>",
+            "<script>",
+            "<!--",
+        ] {
             let _ = html_paragraphs(input);
             let _ = extract_page(input, "http://127.0.0.1/x");
             let _ = extract_page(input, "not a url");
@@ -264,7 +337,10 @@ mod tests {
         let page = "<html><body><div><p>a<p>b<br><img src=x><ul><li>x<li>y</ul></div>\
                     <script>if (a<b) { '<div><div><div>' }</script><svg><path/><path/></svg></body></html>";
         assert_eq!(nesting_depth(page), 2);
-        assert_eq!(nesting_depth("<div><div></div><div><span>x</span></div></div>"), 3);
+        assert_eq!(
+            nesting_depth("<div><div></div><div><span>x</span></div></div>"),
+            3
+        );
         assert_eq!(nesting_depth("plain < text > with <<< brackets"), 0);
     }
 

@@ -45,7 +45,12 @@ pub fn build_article(
         .title
         .clone()
         .or_else(|| page.and_then(|p| p.title.clone()))
-        .map(|t| clean_text(&t).chars().take(MAX_TITLE_CHARS).collect::<String>())
+        .map(|t| {
+            clean_text(&t)
+                .chars()
+                .take(MAX_TITLE_CHARS)
+                .collect::<String>()
+        })
         .filter(|t| !t.is_empty())
         .ok_or("no title in the feed entry or the page")?;
 
@@ -84,7 +89,9 @@ pub fn build_article(
     let meta = resolve(Path::new(&url), raw, now).map_err(|e| {
         let text = e.to_string();
         // The error names the "path", which here is the URL the caller already shows.
-        text.strip_prefix(&format!("{url}: ")).unwrap_or(&text).to_string()
+        text.strip_prefix(&format!("{url}: "))
+            .unwrap_or(&text)
+            .to_string()
     })?;
     Ok(Article::new(meta, paragraphs, Path::new(&url)))
 }
@@ -116,7 +123,11 @@ pub fn parse_page_time(raw: &str, tz: Option<Tz>) -> Option<DateTime<FixedOffset
     if let Ok(dt) = DateTime::parse_from_rfc2822(raw) {
         return Some(dt);
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(raw, format) {
             return Some(dt);
         }
@@ -173,8 +184,14 @@ mod tests {
     #[test]
     fn page_date_keeps_its_offset_and_page_text_wins_over_a_summary() {
         let feed = FeedConfig::from_url("https://wire.example/rss");
-        let a = build_article(&feed, "Wire", &entry(), Some(&page(Some("2025-05-01T03:00:00+0300"))), now())
-            .unwrap();
+        let a = build_article(
+            &feed,
+            "Wire",
+            &entry(),
+            Some(&page(Some("2025-05-01T03:00:00+0300"))),
+            now(),
+        )
+        .unwrap();
         assert_eq!(a.published.to_rfc3339(), "2025-05-01T03:00:00+03:00");
         assert_eq!(a.paragraphs.len(), 3);
         assert_eq!(a.title, "Deal signed");
@@ -198,7 +215,9 @@ mod tests {
         let feed = FeedConfig::from_url("https://wire.example/rss");
         let mut e = entry();
         e.published = Some("2031-01-01T00:00:00Z".parse().unwrap());
-        assert!(build_article(&feed, "Wire", &e, None, now()).unwrap_err().contains("future"));
+        assert!(build_article(&feed, "Wire", &e, None, now())
+            .unwrap_err()
+            .contains("future"));
         e.link = None;
         assert!(build_article(&feed, "Wire", &e, None, now()).is_err());
     }
@@ -214,7 +233,10 @@ mod tests {
             let t = parse_page_time(raw, None).unwrap_or_else(|| panic!("{raw}"));
             assert_eq!(t.to_rfc3339(), "2025-05-01T03:00:00+03:00", "{raw}");
         }
-        assert_eq!(parse_page_time("2025-05-01", None).unwrap().to_rfc3339(), "2025-05-01T00:00:00+00:00");
+        assert_eq!(
+            parse_page_time("2025-05-01", None).unwrap().to_rfc3339(),
+            "2025-05-01T00:00:00+00:00"
+        );
         assert!(parse_page_time("yesterday", None).is_none());
     }
 }

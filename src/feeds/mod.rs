@@ -218,7 +218,12 @@ impl FeedPoller {
             .feeds
             .iter()
             .filter_map(|f| {
-                let state = self.store.feed_state(&f.url).ok().flatten().unwrap_or_default();
+                let state = self
+                    .store
+                    .feed_state(&f.url)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
                 (!state.disabled).then(|| state.next_fetch.unwrap_or(now))
             })
             .min()
@@ -352,7 +357,11 @@ impl FeedPoller {
         let (bytes, final_url, new_validators) = match self.fetcher.get(url, validators).await {
             Ok(Fetched::NotModified) => {
                 return Ok(Polled {
-                    report: FeedReport::new(url, default_outlet(feed, None), FeedStatus::NotModified),
+                    report: FeedReport::new(
+                        url,
+                        default_outlet(feed, None),
+                        FeedStatus::NotModified,
+                    ),
                     keep: None,
                 })
             }
@@ -423,7 +432,10 @@ impl FeedPoller {
                     Ok(page) => Some(page),
                     Err(PageError::Transient(reason)) => {
                         tracing::info!(feed = %url, item = %link, "page not fetched, retried next poll: {reason}");
-                        report.failed.push(ItemProblem { item: label, reason });
+                        report.failed.push(ItemProblem {
+                            item: label,
+                            reason,
+                        });
                         continue;
                     }
                     Err(PageError::NoArticle(reason)) => {
@@ -504,7 +516,11 @@ impl FeedPoller {
 
     /// Fetches and extracts an article page.
     async fn fetch_page(&self, link: &str) -> Result<PageArticle, PageError> {
-        let (bytes, final_url, content_type) = match self.fetcher.get(link, &Validators::default()).await {
+        let (bytes, final_url, content_type) = match self
+            .fetcher
+            .get(link, &Validators::default())
+            .await
+        {
             Ok(Fetched::Body {
                 bytes,
                 final_url,
@@ -542,8 +558,12 @@ impl FeedPoller {
 /// ```
 ///
 /// With no `[[feed]]` configured it just waits for `shutdown`.
-pub async fn poll_feeds_forever<F, S>(store: Arc<Store>, config: Arc<Config>, on_ingest: F, shutdown: S)
-where
+pub async fn poll_feeds_forever<F, S>(
+    store: Arc<Store>,
+    config: Arc<Config>,
+    on_ingest: F,
+    shutdown: S,
+) where
     F: FnMut(IngestReport),
     S: Future<Output = ()>,
 {
@@ -656,7 +676,12 @@ fn skip(report: &mut FeedReport, item: String, reason: String) {
 
 /// The outlet: configured, else the feed's title, else the host.
 fn default_outlet(feed: &FeedConfig, feed_title: Option<&str>) -> String {
-    if let Some(o) = feed.outlet.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+    if let Some(o) = feed
+        .outlet
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
         return o.to_string();
     }
     if let Some(t) = feed_title.map(html::clean_text).filter(|t| !t.is_empty()) {
@@ -664,7 +689,10 @@ fn default_outlet(feed: &FeedConfig, feed_title: Option<&str>) -> String {
     }
     reqwest::Url::parse(feed.url.trim())
         .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_string())
+        })
         .unwrap_or_else(|| feed.url.clone())
 }
 
@@ -675,7 +703,10 @@ fn filter_topics(
     config: &Config,
     topics: &[String],
     articles: Vec<(String, Article, String)>,
-) -> (Vec<(String, Article, String)>, Vec<(String, String, String, String)>) {
+) -> (
+    Vec<(String, Article, String)>,
+    Vec<(String, String, String, String)>,
+) {
     if topics.is_empty() || articles.is_empty() {
         return (articles, Vec::new());
     }

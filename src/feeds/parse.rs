@@ -173,7 +173,10 @@ mod tests {
             "<x>".repeat(100_000)
         );
         let _ = parse_feed(deep.as_bytes(), "http://127.0.0.1/feed");
-        let deep_json = format!("{{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":{}", "[".repeat(100_000));
+        let deep_json = format!(
+            "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":{}",
+            "[".repeat(100_000)
+        );
         assert!(parse_feed(deep_json.as_bytes(), "http://127.0.0.1/feed").is_err());
     }
 
@@ -201,6 +204,9 @@ mod tests {
         assert_eq!(e.link.as_deref(), Some("https://wire.example/a"));
         assert_eq!(e.summary, vec!["Short summary."]);
         assert!(e.content.is_empty());
-        assert_eq!(e.published.unwrap().to_rfc3339(), "2025-05-01T00:00:00+00:00");
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2025-05-01T00:00:00+00:00"
+        );
     }
 }

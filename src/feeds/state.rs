@@ -82,7 +82,12 @@ impl FeedState {
 
 /// The wait before the next attempt: the interval, doubled per consecutive failure up to
 /// [`MAX_BACKOFF`], at least the server's `Retry-After`, moved by ±10% jitter from `seed`.
-pub fn next_delay(interval: Duration, failures: u32, retry_after: Option<u64>, seed: u64) -> Duration {
+pub fn next_delay(
+    interval: Duration,
+    failures: u32,
+    retry_after: Option<u64>,
+    seed: u64,
+) -> Duration {
     let factor = 1u32.checked_shl(failures.min(20)).unwrap_or(u32::MAX);
     let mut base = interval.saturating_mul(factor);
     if failures > 0 {
@@ -121,7 +126,10 @@ mod tests {
     fn jitter_stays_within_ten_percent() {
         for seed in 0..500u64 {
             let d = next_delay(TEN_MIN, 0, None, seed.wrapping_mul(2_654_435_761));
-            assert!(d >= Duration::from_secs(540) && d <= Duration::from_secs(660), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(540) && d <= Duration::from_secs(660),
+                "{d:?}"
+            );
         }
         let a = next_delay(TEN_MIN, 0, None, 0);
         let b = next_delay(TEN_MIN, 0, None, 200);
@@ -135,7 +143,10 @@ mod tests {
         assert_eq!(d(1), 2 * TEN_MIN);
         assert_eq!(d(3), 8 * TEN_MIN);
         assert_eq!(d(30), MAX_BACKOFF);
-        assert_eq!(next_delay(TEN_MIN, 1, Some(3600), 100), Duration::from_secs(3600));
+        assert_eq!(
+            next_delay(TEN_MIN, 1, Some(3600), 100),
+            Duration::from_secs(3600)
+        );
     }
 
     #[test]
@@ -144,11 +155,17 @@ mod tests {
         let mut s = FeedState::default();
         assert!(s.is_due(now));
         for i in 1..DISABLE_AFTER_FAILURES {
-            assert!(!s.failed(now, TEN_MIN, "HTTP 500".into(), None, 1), "failure {i}");
+            assert!(
+                !s.failed(now, TEN_MIN, "HTTP 500".into(), None, 1),
+                "failure {i}"
+            );
         }
         assert!(s.failed(now, TEN_MIN, "HTTP 500".into(), None, 1));
         assert!(s.disabled && !s.is_due(now + TimeDelta::days(30)));
-        assert!(!s.failed(now, TEN_MIN, "again".into(), None, 1), "logged once");
+        assert!(
+            !s.failed(now, TEN_MIN, "again".into(), None, 1),
+            "logged once"
+        );
         s.succeeded(now, TEN_MIN, 1);
         assert!(!s.disabled && s.consecutive_failures == 0 && s.last_error.is_none());
         assert!(!s.is_due(now) && s.is_due(now + TimeDelta::minutes(11)));

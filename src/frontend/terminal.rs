@@ -11,7 +11,10 @@ pub fn chat(engine: &Engine, input: impl BufRead, mut output: impl Write) -> std
     let interactive = std::io::stdin().is_terminal();
     let me = Subscriber::terminal();
     if interactive {
-        writeln!(output, "Storyline chat. Ask about the story, or /help. /quit or Ctrl-D ends.")?;
+        writeln!(
+            output,
+            "Storyline chat. Ask about the story, or /help. /quit or Ctrl-D ends."
+        )?;
     }
     let prompt = |out: &mut dyn Write| -> std::io::Result<()> {
         if interactive {

@@ -25,7 +25,10 @@ pub struct Subscription {
 
 impl Subscription {
     pub fn subscriber(&self) -> Subscriber {
-        Subscriber { chat_id: self.chat_id, thread_id: self.thread_id }
+        Subscriber {
+            chat_id: self.chat_id,
+            thread_id: self.thread_id,
+        }
     }
 }
 
@@ -55,7 +58,11 @@ pub struct OutboxItem {
 /// and latest events (backfill).
 pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Reply {
     let Some(name) = topic.map(str::trim).filter(|t| !t.is_empty()) else {
-        return topic_menu(engine, "Which topic would you like to follow?", "/subscribe");
+        return topic_menu(
+            engine,
+            "Which topic would you like to follow?",
+            "/subscribe",
+        );
     };
     let Some(topic) = engine.config().find_topic(name) else {
         return unknown_topic(engine, name, "/subscribe");
@@ -74,9 +81,16 @@ pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Rep
             Err(e) => return storage_error(&e),
         };
         if held >= limit {
-            tracing::info!(chat = from.chat_id, held, limit, "subscription refused: limit reached");
+            tracing::info!(
+                chat = from.chat_id,
+                held,
+                limit,
+                "subscription refused: limit reached"
+            );
             return Reply {
-                title: format!("This chat already has {held} subscriptions, the most one chat may have"),
+                title: format!(
+                    "This chat already has {held} subscriptions, the most one chat may have"
+                ),
                 intro: vec![format!(
                     "A chat may follow at most {limit} topics (counting every thread of a forum). \
                      Unsubscribe from one first: /subscriptions lists them."
@@ -88,7 +102,11 @@ pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Rep
         }
     }
     if !already {
-        let sub = Subscription { chat_id: from.chat_id, thread_id: from.thread_id, topic: topic.id.clone() };
+        let sub = Subscription {
+            chat_id: from.chat_id,
+            thread_id: from.thread_id,
+            topic: topic.id.clone(),
+        };
         if let Err(e) = store.add_subscription(&sub) {
             return storage_error(&e);
         }
@@ -137,11 +155,20 @@ pub fn unsubscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> R
     };
     let Some(name) = topic.map(str::trim).filter(|t| !t.is_empty()) else {
         if existing.is_empty() {
-            return info("This chat follows no topics", vec![], subscribe_actions(engine));
+            return info(
+                "This chat follows no topics",
+                vec![],
+                subscribe_actions(engine),
+            );
         }
         let actions = existing
             .iter()
-            .map(|s| action(&topic_name(engine, &s.topic), &format!("/unsubscribe {}", s.topic)))
+            .map(|s| {
+                action(
+                    &topic_name(engine, &s.topic),
+                    &format!("/unsubscribe {}", s.topic),
+                )
+            })
             .collect();
         return info("Which topic should I stop following here?", vec![], actions);
     };
@@ -163,7 +190,11 @@ pub fn unsubscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> R
         }
     };
     if targets.is_empty() {
-        return info("This chat follows no topics", vec![], subscribe_actions(engine));
+        return info(
+            "This chat follows no topics",
+            vec![],
+            subscribe_actions(engine),
+        );
     }
     for sub in &targets {
         if let Err(e) = store.remove_subscription(sub) {
@@ -171,7 +202,10 @@ pub fn unsubscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> R
         }
         tracing::info!(chat = from.chat_id, thread = ?from.thread_id, topic = %sub.topic, "unsubscribed");
     }
-    let names: Vec<String> = targets.iter().map(|s| topic_name(engine, &s.topic)).collect();
+    let names: Vec<String> = targets
+        .iter()
+        .map(|s| topic_name(engine, &s.topic))
+        .collect();
     info(
         &format!("Unsubscribed from {}", names.join(", ")),
         vec!["No more updates on it here.".into()],
@@ -185,7 +219,10 @@ pub fn unsubscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> R
 
 /// `/subscriptions`: the chat's topics.
 pub fn subscriptions(engine: &Engine, from: &Subscriber) -> Reply {
-    match engine.store().chat_subscriptions(from.chat_id, from.thread_id) {
+    match engine
+        .store()
+        .chat_subscriptions(from.chat_id, from.thread_id)
+    {
         Err(e) => storage_error(&e),
         Ok(subs) if subs.is_empty() => info(
             "This chat follows no topics yet",
@@ -194,28 +231,53 @@ pub fn subscriptions(engine: &Engine, from: &Subscriber) -> Reply {
         ),
         Ok(subs) => info(
             "Topics this chat follows",
-            subs.iter().map(|s| format!("{} ({})", topic_name(engine, &s.topic), s.topic)).collect(),
             subs.iter()
-                .map(|s| action(&format!("Unsubscribe {}", s.topic), &format!("/unsubscribe {}", s.topic)))
+                .map(|s| format!("{} ({})", topic_name(engine, &s.topic), s.topic))
+                .collect(),
+            subs.iter()
+                .map(|s| {
+                    action(
+                        &format!("Unsubscribe {}", s.topic),
+                        &format!("/unsubscribe {}", s.topic),
+                    )
+                })
                 .collect(),
         ),
     }
 }
 
 fn action(label: &str, command: &str) -> Action {
-    Action { label: label.to_string(), command: command.to_string() }
+    Action {
+        label: label.to_string(),
+        command: command.to_string(),
+    }
 }
 
 fn info(title: &str, intro: Vec<String>, actions: Vec<Action>) -> Reply {
-    Reply { title: title.to_string(), intro, actions, kind: ReplyKind::Info, ..Reply::default() }
+    Reply {
+        title: title.to_string(),
+        intro,
+        actions,
+        kind: ReplyKind::Info,
+        ..Reply::default()
+    }
 }
 
 fn topic_name(engine: &Engine, id: &str) -> String {
-    engine.config().topic(id).map(|t| t.name.clone()).unwrap_or_else(|| id.to_string())
+    engine
+        .config()
+        .topic(id)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| id.to_string())
 }
 
 fn subscribe_actions(engine: &Engine) -> Vec<Action> {
-    engine.config().topics.iter().map(|t| action(&t.name, &format!("/subscribe {}", t.id))).collect()
+    engine
+        .config()
+        .topics
+        .iter()
+        .map(|t| action(&t.name, &format!("/subscribe {}", t.id)))
+        .collect()
 }
 
 fn topic_list(engine: &Engine) -> String {
@@ -229,8 +291,12 @@ fn describe_topic(t: &Topic) -> String {
 
 /// No topic named: the topics as buttons.
 fn topic_menu(engine: &Engine, title: &str, command: &str) -> Reply {
-    let actions =
-        engine.config().topics.iter().map(|t| action(&t.name, &format!("{command} {}", t.id))).collect();
+    let actions = engine
+        .config()
+        .topics
+        .iter()
+        .map(|t| action(&t.name, &format!("{command} {}", t.id)))
+        .collect();
     info(title, vec![topic_list(engine)], actions)
 }
 
@@ -240,8 +306,11 @@ fn unknown_topic(engine: &Engine, name: &str, command: &str) -> Reply {
         Some((cut, _)) => format!("{}\u{2026}", &name[..cut]),
         None => name.to_string(),
     };
-    let mut reply =
-        topic_menu(engine, &format!("I don't follow a topic called \u{201c}{shown}\u{201d}"), command);
+    let mut reply = topic_menu(
+        engine,
+        &format!("I don't follow a topic called \u{201c}{shown}\u{201d}"),
+        command,
+    );
     reply.kind = ReplyKind::Error;
     reply
 }
@@ -267,7 +336,9 @@ pub fn merge_into(into: &mut Reply, part: &Reply) {
         map.push(cite_index(&mut into.citations, c));
     }
     let remap = |ix: &[usize]| -> Vec<usize> {
-        ix.iter().filter_map(|i| i.checked_sub(1).and_then(|i| map.get(i)).copied()).collect()
+        ix.iter()
+            .filter_map(|i| i.checked_sub(1).and_then(|i| map.get(i)).copied())
+            .collect()
     };
     for item in &part.items {
         let item = ReplyItem {
@@ -275,7 +346,10 @@ pub fn merge_into(into: &mut Reply, part: &Reply) {
             also_reported_by: remap(&item.also_reported_by),
             ..item.clone()
         };
-        let duplicate = into.items.iter().any(|i| i.text == item.text && i.event_date == item.event_date);
+        let duplicate = into
+            .items
+            .iter()
+            .any(|i| i.text == item.text && i.event_date == item.event_date);
         if !duplicate {
             into.items.push(item);
         }
@@ -322,36 +396,73 @@ mod tests {
     #[test]
     fn a_hundred_subscriptions_from_one_chat_stop_at_the_limit_with_a_clear_message() {
         let (_dir, engine) = engine(20);
-        let topics: Vec<String> = engine.config().topics.iter().map(|t| t.id.clone()).collect();
+        let topics: Vec<String> = engine
+            .config()
+            .topics
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
         let mut refused = 0;
         for i in 0..100 {
             // Distinct subscriptions: every topic in every thread of one forum.
-            let from = Subscriber { chat_id: -1001, thread_id: Some(i / topics.len() as i32) };
+            let from = Subscriber {
+                chat_id: -1001,
+                thread_id: Some(i / topics.len() as i32),
+            };
             let topic = &topics[i as usize % topics.len()];
             let reply = subscribe(&engine, &from, Some(topic));
             if reply.kind == ReplyKind::Error {
                 refused += 1;
-                assert!(reply.title.contains("the most one chat may have"), "{}", reply.title);
-                assert!(reply.intro[0].contains("at most 20 topics"), "{:?}", reply.intro);
+                assert!(
+                    reply.title.contains("the most one chat may have"),
+                    "{}",
+                    reply.title
+                );
+                assert!(
+                    reply.intro[0].contains("at most 20 topics"),
+                    "{:?}",
+                    reply.intro
+                );
             }
         }
         assert_eq!(refused, 80);
         assert_eq!(engine.store().chat_subscription_count(-1001).unwrap(), 20);
         // Another chat is not affected, and subscribing again to a held topic is no error.
-        let other = Subscriber { chat_id: 5, thread_id: None };
-        assert_eq!(subscribe(&engine, &other, Some("minerals")).kind, ReplyKind::Answer);
-        let held = Subscriber { chat_id: -1001, thread_id: Some(0) };
-        assert!(subscribe(&engine, &held, Some(&topics[0])).title.starts_with("You already follow"));
+        let other = Subscriber {
+            chat_id: 5,
+            thread_id: None,
+        };
+        assert_eq!(
+            subscribe(&engine, &other, Some("minerals")).kind,
+            ReplyKind::Answer
+        );
+        let held = Subscriber {
+            chat_id: -1001,
+            thread_id: Some(0),
+        };
+        assert!(subscribe(&engine, &held, Some(&topics[0]))
+            .title
+            .starts_with("You already follow"));
     }
 
     #[test]
     fn an_unknown_topic_is_named_back_shortened_with_the_topic_list() {
         let (_dir, engine) = engine(20);
-        let from = Subscriber { chat_id: 5, thread_id: None };
+        let from = Subscriber {
+            chat_id: 5,
+            thread_id: None,
+        };
         let reply = subscribe(&engine, &from, Some(&"x".repeat(4000)));
         assert_eq!(reply.kind, ReplyKind::Error);
         assert!(reply.title.chars().count() < 100, "{}", reply.title);
-        assert!(reply.intro[0].contains("Minerals deal (minerals)"), "{:?}", reply.intro);
-        assert!(reply.actions.iter().any(|a| a.command == "/subscribe minerals"));
+        assert!(
+            reply.intro[0].contains("Minerals deal (minerals)"),
+            "{:?}",
+            reply.intro
+        );
+        assert!(reply
+            .actions
+            .iter()
+            .any(|a| a.command == "/subscribe minerals"));
     }
 }

@@ -53,7 +53,11 @@ impl StatusChange {
         }
         // "was: signed" reads better than the full old title when the stage is recognisable.
         let before = before_text.map(|b| stage_in(topic, &b).map(|s| s.name.clone()).unwrap_or(b));
-        Some(StatusChange { topic: topic.id.clone(), before, after: after_text })
+        Some(StatusChange {
+            topic: topic.id.clone(),
+            before,
+            after: after_text,
+        })
     }
 
     /// "Status: ratified as of May 8, 2025 (was: signed)".
@@ -123,7 +127,10 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<Push> {
     // (chat, thread) → topics it follows.
     let mut followers: BTreeMap<(i64, Option<i32>), BTreeSet<&str>> = BTreeMap::new();
     for s in input.subscriptions {
-        followers.entry((s.chat_id, s.thread_id)).or_default().insert(s.topic.as_str());
+        followers
+            .entry((s.chat_id, s.thread_id))
+            .or_default()
+            .insert(s.topic.as_str());
     }
     let carriers = status_carriers(input);
     let mut seen: Vec<&Event> = input.earlier.iter().collect();
@@ -188,13 +195,18 @@ fn status_carriers<'a>(input: &'a PlanInput<'_>) -> HashMap<&'a str, &'a str> {
     let mut carriers = HashMap::new();
     for change in input.status {
         let topic = change.topic.as_str();
-        let with_stage = input
-            .news
-            .iter()
-            .rev()
-            .find(|n| n.events.iter().any(|e| e.stages.iter().any(|(t, _)| t == topic)));
-        let with_topic =
-            || input.news.iter().rev().find(|n| n.events.iter().any(|e| e.topics.iter().any(|t| t == topic)));
+        let with_stage = input.news.iter().rev().find(|n| {
+            n.events
+                .iter()
+                .any(|e| e.stages.iter().any(|(t, _)| t == topic))
+        });
+        let with_topic = || {
+            input
+                .news
+                .iter()
+                .rev()
+                .find(|n| n.events.iter().any(|e| e.topics.iter().any(|t| t == topic)))
+        };
         if let Some(n) = with_stage.or_else(with_topic) {
             carriers.insert(topic, n.article_id.as_str());
         }
@@ -211,22 +223,35 @@ fn push_reply(
 ) -> Reply {
     let names: Vec<String> = topics
         .iter()
-        .map(|t| input.config.topic(t).map(|t| t.name.clone()).unwrap_or_else(|| t.clone()))
+        .map(|t| {
+            input
+                .config
+                .topic(t)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| t.clone())
+        })
         .collect();
     let names = names.join(", ");
-    let mut fresh: Vec<&(&Event, Option<&Event>)> = relevant.iter().filter(|(_, p)| p.is_none()).collect();
-    let repeats: Vec<&(&Event, Option<&Event>)> = relevant.iter().filter(|(_, p)| p.is_some()).collect();
+    let mut fresh: Vec<&(&Event, Option<&Event>)> =
+        relevant.iter().filter(|(_, p)| p.is_none()).collect();
+    let repeats: Vec<&(&Event, Option<&Event>)> =
+        relevant.iter().filter(|(_, p)| p.is_some()).collect();
     // What moves the story first (facts that set a stage), then other dated facts, dated
     // statements of other kinds, and undated ones; newest first within each group.
     fresh.sort_by_key(|(e, _)| {
-        let moves_stage = e.modality == Modality::Fact && e.stages.iter().any(|(t, _)| topics.contains(t));
+        let moves_stage =
+            e.modality == Modality::Fact && e.stages.iter().any(|(t, _)| topics.contains(t));
         let rank = match (moves_stage, e.date.is_some(), e.modality == Modality::Fact) {
             (true, _, _) => 0,
             (false, true, true) => 1,
             (false, true, false) => 2,
             (false, false, _) => 3,
         };
-        (rank, std::cmp::Reverse(e.date.as_ref().map(|d| d.date)), e.sentence_index)
+        (
+            rank,
+            std::cmp::Reverse(e.date.as_ref().map(|d| d.date)),
+            e.sentence_index,
+        )
     });
 
     let mut reply = Reply {
@@ -240,9 +265,15 @@ fn push_reply(
     };
     reply.intro.extend(changes.iter().map(|c| c.line()));
     if fresh.is_empty() && !repeats.is_empty() {
-        reply.intro.push(format!("{} reports what was already known; nothing new.", source.outlet));
+        reply.intro.push(format!(
+            "{} reports what was already known; nothing new.",
+            source.outlet
+        ));
     }
-    reply.citations.push(Citation { sentences: Vec::new(), ..source.clone() });
+    reply.citations.push(Citation {
+        sentences: Vec::new(),
+        ..source.clone()
+    });
     let shown = fresh.iter().chain(repeats.iter()).take(MAX_ITEMS);
     for (e, earlier) in shown.copied() {
         let sentence = e.sentence_index.saturating_add(1);
@@ -252,7 +283,11 @@ fn push_reply(
         let mut also = Vec::new();
         if let Some(p) = earlier {
             if let Some(c) = input.sources.get(&p.article) {
-                also.push(cite(&mut reply.citations, c, p.sentence_index.saturating_add(1)));
+                also.push(cite(
+                    &mut reply.citations,
+                    c,
+                    p.sentence_index.saturating_add(1),
+                ));
             }
         }
         let label = if earlier.is_some() {
@@ -274,15 +309,25 @@ fn push_reply(
     reply.citations[0].sentences.sort_unstable();
     let hidden = relevant.len().saturating_sub(MAX_ITEMS);
     if hidden > 0 {
-        reply.notes.push(format!("…and {hidden} more from this article; see the timeline."));
+        reply.notes.push(format!(
+            "…and {hidden} more from this article; see the timeline."
+        ));
     }
     if reply.items.iter().any(|i| i.modality != Modality::Fact) {
-        reply.notes.push("Hedged, conditional and expected statements are marked as such.".into());
+        reply
+            .notes
+            .push("Hedged, conditional and expected statements are marked as such.".into());
     }
     if let Some(t) = topics.first() {
         reply.actions = vec![
-            Action { label: "Status".into(), command: format!("/status {t}") },
-            Action { label: "Timeline".into(), command: format!("/timeline {t}") },
+            Action {
+                label: "Status".into(),
+                command: format!("/status {t}"),
+            },
+            Action {
+                label: "Timeline".into(),
+                command: format!("/timeline {t}"),
+            },
         ];
     }
     reply
@@ -293,7 +338,10 @@ fn cite(citations: &mut Vec<Citation>, c: &Citation, sentence: u32) -> usize {
     let pos = match citations.iter().position(|x| x.article_id == c.article_id) {
         Some(pos) => pos,
         None => {
-            citations.push(Citation { sentences: Vec::new(), ..c.clone() });
+            citations.push(Citation {
+                sentences: Vec::new(),
+                ..c.clone()
+            });
             citations.len() - 1
         }
     };
@@ -380,7 +428,9 @@ mod tests {
             attribution: None,
             modality: Modality::Fact,
             topics: vec!["minerals".into()],
-            stages: stage.map(|s| vec![("minerals".to_string(), s.to_string())]).unwrap_or_default(),
+            stages: stage
+                .map(|s| vec![("minerals".to_string(), s.to_string())])
+                .unwrap_or_default(),
         }
     }
 
@@ -396,14 +446,22 @@ mod tests {
     }
 
     fn sub(chat_id: i64, topic: &str) -> Subscription {
-        Subscription { chat_id, thread_id: None, topic: topic.into() }
+        Subscription {
+            chat_id,
+            thread_id: None,
+            topic: topic.into(),
+        }
     }
 
     fn sources() -> HashMap<String, Citation> {
-        [("a", "Dnipro Wire"), ("b", "Kyiv Post"), ("old", "Old Outlet")]
-            .into_iter()
-            .map(|(id, o)| (id.to_string(), source(id, o)))
-            .collect()
+        [
+            ("a", "Dnipro Wire"),
+            ("b", "Kyiv Post"),
+            ("old", "Old Outlet"),
+        ]
+        .into_iter()
+        .map(|(id, o)| (id.to_string(), source(id, o)))
+        .collect()
     }
 
     #[test]
@@ -420,7 +478,13 @@ mod tests {
                         Some(day(5, 8)),
                         Some("ratified"),
                     ),
-                    event("a", 3, "The fund will be owned 50/50 by both sides and run jointly.", None, None),
+                    event(
+                        "a",
+                        3,
+                        "The fund will be owned 50/50 by both sides and run jointly.",
+                        None,
+                        None,
+                    ),
                 ],
             },
             ArticleNews {
@@ -437,7 +501,12 @@ mod tests {
         // Article b's event is about another topic than minerals.
         let mut news = news;
         news[1].events[0].topics = vec!["ceasefire".into()];
-        let subs = vec![sub(1, "minerals"), sub(2, "minerals"), sub(2, "ceasefire"), sub(3, "ceasefire")];
+        let subs = vec![
+            sub(1, "minerals"),
+            sub(2, "minerals"),
+            sub(2, "ceasefire"),
+            sub(3, "ceasefire"),
+        ];
         let sources = sources();
         let pushes = plan(&PlanInput {
             config: &config,
@@ -447,7 +516,10 @@ mod tests {
             earlier: &[],
             status: &[],
         });
-        let targets: Vec<(i64, &str)> = pushes.iter().map(|p| (p.chat_id, p.article_id.as_str())).collect();
+        let targets: Vec<(i64, &str)> = pushes
+            .iter()
+            .map(|p| (p.chat_id, p.article_id.as_str()))
+            .collect();
         assert_eq!(targets, vec![(1, "a"), (2, "a"), (2, "b"), (3, "b")]);
         let first = &pushes[0].reply;
         assert_eq!(first.items.len(), 2);
@@ -489,7 +561,11 @@ mod tests {
         assert_eq!(pushes.len(), 1);
         let push = &pushes[0];
         assert!(push.quiet);
-        assert!(push.reply.title.contains("also reported by Kyiv Post"), "{}", push.reply.title);
+        assert!(
+            push.reply.title.contains("also reported by Kyiv Post"),
+            "{}",
+            push.reply.title
+        );
         assert_eq!(push.reply.items[0].also_reported_by, vec![2]);
         assert_eq!(push.reply.citations[1].article_id, "old");
     }
@@ -510,7 +586,13 @@ mod tests {
             None,
             None,
         );
-        let c = event("b", 5, "The fund will reinvest its profits in Ukraine for ten years.", None, None);
+        let c = event(
+            "b",
+            5,
+            "The fund will reinvest its profits in Ukraine for ten years.",
+            None,
+            None,
+        );
         assert!(same_fact(&b, &a));
         assert!(!same_fact(&c, &a));
         assert!(!same_fact(&a, &a), "an article never repeats itself");
@@ -520,24 +602,50 @@ mod tests {
     fn a_status_change_is_stated_plainly_once_on_the_carrying_article() {
         let config = Config::builtin();
         let topic = config.topic("minerals").unwrap();
-        let before = Reply { title: "Minerals deal: signed (as of Apr 30, 2025)".into(), ..Reply::default() };
-        let after = Reply { title: "Status: ratified as of May 8, 2025".into(), ..Reply::default() };
+        let before = Reply {
+            title: "Minerals deal: signed (as of Apr 30, 2025)".into(),
+            ..Reply::default()
+        };
+        let after = Reply {
+            title: "Status: ratified as of May 8, 2025".into(),
+            ..Reply::default()
+        };
         let change = StatusChange::between(topic, &before, &after).expect("stage moved");
-        assert_eq!(change.line(), "Status: ratified as of May 8, 2025 (was: signed)");
-        assert!(StatusChange::between(topic, &after, &after).is_none());
-        let later = Reply { title: "Status: ratified as of May 9, 2025".into(), ..Reply::default() };
-        assert!(StatusChange::between(topic, &after, &later).is_none(), "same stage, later date: no change");
-        let unknown =
-            Reply { title: "Nothing on that".into(), kind: ReplyKind::NotInSources, ..Reply::default() };
         assert_eq!(
-            StatusChange::between(topic, &unknown, &after).unwrap().line(),
+            change.line(),
+            "Status: ratified as of May 8, 2025 (was: signed)"
+        );
+        assert!(StatusChange::between(topic, &after, &after).is_none());
+        let later = Reply {
+            title: "Status: ratified as of May 9, 2025".into(),
+            ..Reply::default()
+        };
+        assert!(
+            StatusChange::between(topic, &after, &later).is_none(),
+            "same stage, later date: no change"
+        );
+        let unknown = Reply {
+            title: "Nothing on that".into(),
+            kind: ReplyKind::NotInSources,
+            ..Reply::default()
+        };
+        assert_eq!(
+            StatusChange::between(topic, &unknown, &after)
+                .unwrap()
+                .line(),
             "Status: ratified as of May 8, 2025"
         );
 
         let news = vec![
             ArticleNews {
                 article_id: "b".into(),
-                events: vec![event("b", 0, "Officials discussed the fund's board.", None, None)],
+                events: vec![event(
+                    "b",
+                    0,
+                    "Officials discussed the fund's board.",
+                    None,
+                    None,
+                )],
             },
             ArticleNews {
                 article_id: "a".into(),
@@ -572,10 +680,19 @@ mod tests {
         let config = Config::builtin();
         let events = (0..20)
             .map(|i| {
-                event("a", i, &format!("Fact number {i} about the minerals fund board seats."), None, None)
+                event(
+                    "a",
+                    i,
+                    &format!("Fact number {i} about the minerals fund board seats."),
+                    None,
+                    None,
+                )
             })
             .collect();
-        let news = vec![ArticleNews { article_id: "a".into(), events }];
+        let news = vec![ArticleNews {
+            article_id: "a".into(),
+            events,
+        }];
         let sources = sources();
         let pushes = plan(&PlanInput {
             config: &config,

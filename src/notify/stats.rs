@@ -36,7 +36,16 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
 
     let mut lines = vec![
         format!("Articles: {}", stats.articles),
-        format!("Events: {}{}", stats.events, counts(stats.per_topic.iter().map(|(t, n)| (t.as_str(), *n as usize)))),
+        format!(
+            "Events: {}{}",
+            stats.events,
+            counts(
+                stats
+                    .per_topic
+                    .iter()
+                    .map(|(t, n)| (t.as_str(), *n as usize))
+            )
+        ),
         format!(
             "Subscribers: {} chats, {} subscriptions{}",
             chats.len(),
@@ -44,8 +53,14 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
             counts(per_topic.into_iter())
         ),
         format!("Pending pushes: {pending}"),
-        format!("Last ingest: {}", stats.last_ingest.as_deref().unwrap_or("never")),
-        format!("Store size: {:.1} MB", stats.size_on_disk as f64 / 1_048_576.0),
+        format!(
+            "Last ingest: {}",
+            stats.last_ingest.as_deref().unwrap_or("never")
+        ),
+        format!(
+            "Store size: {:.1} MB",
+            stats.size_on_disk as f64 / 1_048_576.0
+        ),
     ];
     let feeds = crate::feeds::overview(engine.config(), store)?;
     if feeds.is_empty() {
@@ -53,7 +68,9 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
     } else {
         lines.push(format!("Feeds: {}", feeds.len()));
         let when = |t: &Option<chrono::DateTime<chrono::Utc>>| {
-            t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            t.map_or("never".to_string(), |t| {
+                t.format("%Y-%m-%d %H:%M UTC").to_string()
+            })
         };
         for f in &feeds {
             let s = &f.state;
@@ -65,17 +82,28 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
                 s.items_seen
             );
             if let Some(error) = s.last_error.as_deref() {
-                line.push_str(&format!(", last error: {error} ({} in a row)", s.consecutive_failures));
+                line.push_str(&format!(
+                    ", last error: {error} ({} in a row)",
+                    s.consecutive_failures
+                ));
             }
             lines.push(line);
         }
     }
-    Ok(Reply { title: "Storyline stats".into(), intro: lines, kind: ReplyKind::Info, ..Reply::default() })
+    Ok(Reply {
+        title: "Storyline stats".into(),
+        intro: lines,
+        kind: ReplyKind::Info,
+        ..Reply::default()
+    })
 }
 
 /// " (minerals 12, aid 3)", or nothing when there is nothing to count.
 fn counts<'a>(items: impl Iterator<Item = (&'a str, usize)>) -> String {
-    let parts: Vec<String> = items.filter(|(_, n)| *n > 0).map(|(t, n)| format!("{t} {n}")).collect();
+    let parts: Vec<String> = items
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
     if parts.is_empty() {
         String::new()
     } else {
@@ -97,7 +125,11 @@ mod tests {
         let store = Store::open(&dir.path().join("data")).unwrap();
         let engine = Engine::new(Arc::new(Config::builtin()), Arc::new(store));
         for (chat, topic) in [(1, "minerals"), (1, "aid"), (-2, "minerals")] {
-            let sub = Subscription { chat_id: chat, thread_id: None, topic: topic.into() };
+            let sub = Subscription {
+                chat_id: chat,
+                thread_id: None,
+                topic: topic.into(),
+            };
             engine.store().add_subscription(&sub).unwrap();
         }
         let push = Push {
@@ -112,7 +144,10 @@ mod tests {
         let reply = admin_stats(&engine);
         let text = reply.intro.join("\n");
         assert!(text.contains("Articles: 0"), "{text}");
-        assert!(text.contains("Subscribers: 2 chats, 3 subscriptions (aid 1, minerals 2)"), "{text}");
+        assert!(
+            text.contains("Subscribers: 2 chats, 3 subscriptions (aid 1, minerals 2)"),
+            "{text}"
+        );
         assert!(text.contains("Pending pushes: 1"), "{text}");
         assert!(text.contains("Last ingest: never"), "{text}");
         assert!(text.contains("Feeds: none configured"), "{text}");

@@ -36,7 +36,10 @@ impl FolderWatch {
     /// files already stored cost a re-read and push nothing, while files that arrived while the
     /// bot was down are pushed like any new article.
     pub fn new(dirs: Vec<PathBuf>) -> FolderWatch {
-        FolderWatch { dirs, known: HashMap::new() }
+        FolderWatch {
+            dirs,
+            known: HashMap::new(),
+        }
     }
 
     /// Starts from the folders' current content, offering only later changes.
@@ -57,8 +60,11 @@ impl FolderWatch {
 
     /// Files that are new or changed since they were last accepted, with their current state.
     pub fn changed(&self) -> Vec<(PathBuf, FileState)> {
-        let mut changed: Vec<(PathBuf, FileState)> =
-            self.scan().into_iter().filter(|(p, s)| self.known.get(p) != Some(s)).collect();
+        let mut changed: Vec<(PathBuf, FileState)> = self
+            .scan()
+            .into_iter()
+            .filter(|(p, s)| self.known.get(p) != Some(s))
+            .collect();
         changed.sort_by(|a, b| a.0.cmp(&b.0));
         changed
     }
@@ -66,7 +72,10 @@ impl FolderWatch {
     /// Of `candidates`, those still in the same state now (a file being written is left for the
     /// next scan rather than ingested half-written).
     pub fn settled(&self, candidates: Vec<(PathBuf, FileState)>) -> Vec<(PathBuf, FileState)> {
-        candidates.into_iter().filter(|(p, s)| file_state(p).as_ref() == Some(s)).collect()
+        candidates
+            .into_iter()
+            .filter(|(p, s)| file_state(p).as_ref() == Some(s))
+            .collect()
     }
 
     /// Records files as ingested in the given state.
@@ -79,7 +88,10 @@ impl FolderWatch {
 
 fn file_state(path: &Path) -> Option<FileState> {
     let meta = std::fs::metadata(path).ok()?;
-    meta.is_file().then(|| FileState { modified: meta.modified().ok(), len: meta.len() })
+    meta.is_file().then(|| FileState {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    })
 }
 
 fn is_watched(path: &Path) -> bool {
@@ -87,7 +99,11 @@ fn is_watched(path: &Path) -> bool {
     if name.starts_with('.') {
         return false;
     }
-    name == "manifest.toml" || matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "md"))
+    name == "manifest.toml"
+        || matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("txt" | "md")
+        )
 }
 
 fn scan_dir(dir: &Path, depth: usize, files: &mut HashMap<PathBuf, FileState>) {
@@ -103,12 +119,21 @@ fn scan_dir(dir: &Path, depth: usize, files: &mut HashMap<PathBuf, FileState>) {
             continue;
         };
         if meta.is_dir() {
-            let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
             if !hidden {
                 scan_dir(&path, depth + 1, files);
             }
         } else if meta.is_file() && is_watched(&path) {
-            files.insert(path, FileState { modified: meta.modified().ok(), len: meta.len() });
+            files.insert(
+                path,
+                FileState {
+                    modified: meta.modified().ok(),
+                    len: meta.len(),
+                },
+            );
         }
     }
 }
@@ -132,7 +157,10 @@ pub struct PushPlanner {
 }
 
 /// Who asks the core for statuses on the planner's behalf.
-const SYSTEM: Subscriber = Subscriber { chat_id: 0, thread_id: None };
+const SYSTEM: Subscriber = Subscriber {
+    chat_id: 0,
+    thread_id: None,
+};
 
 fn status_of(engine: &Engine, topic: &str) -> Reply {
     engine.handle(&SYSTEM, &format!("/status {topic}"))
@@ -146,8 +174,12 @@ impl PushPlanner {
     /// Records the status of followed topics not seen yet (new subscriptions) and forgets
     /// topics nobody follows any more, so "was" is never stale. Call before ingesting.
     pub fn refresh(&mut self, engine: &Engine) -> Result<(), StoreError> {
-        let followed: BTreeSet<String> =
-            engine.store().all_subscriptions()?.into_iter().map(|s| s.topic).collect();
+        let followed: BTreeSet<String> = engine
+            .store()
+            .all_subscriptions()?
+            .into_iter()
+            .map(|s| s.topic)
+            .collect();
         self.last_status.retain(|t, _| followed.contains(t));
         for topic in followed {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.last_status.entry(topic) {
@@ -161,7 +193,11 @@ impl PushPlanner {
     /// Ingests `paths`, plans pushes for the subscribers of the topics that gained events and
     /// queues them in the outbox in one atomic write. A store failure leaves nothing queued
     /// (the caller retries the files later); bad files are logged and skipped.
-    pub fn ingest_and_queue(&mut self, engine: &Engine, paths: &[PathBuf]) -> Result<RunSummary, StoreError> {
+    pub fn ingest_and_queue(
+        &mut self,
+        engine: &Engine,
+        paths: &[PathBuf],
+    ) -> Result<RunSummary, StoreError> {
         self.refresh(engine)?;
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
         let report = ingest_paths(engine.store(), engine.config(), &refs)?;
@@ -169,23 +205,38 @@ impl PushPlanner {
     }
 
     /// Plans and queues the pushes for an ingest that already happened (files or feeds).
-    pub fn queue_report(&mut self, engine: &Engine, report: IngestReport) -> Result<RunSummary, StoreError> {
-        let mut summary =
-            RunSummary { files: report.files.len(), failed: report.failed(), ..RunSummary::default() };
+    pub fn queue_report(
+        &mut self,
+        engine: &Engine,
+        report: IngestReport,
+    ) -> Result<RunSummary, StoreError> {
+        let mut summary = RunSummary {
+            files: report.files.len(),
+            failed: report.failed(),
+            ..RunSummary::default()
+        };
         let mut news = Vec::new();
         for file in report.files {
             match file {
                 FileOutcome::Failed { path, reason } => {
                     tracing::warn!(path = %path.display(), %reason, "article skipped");
                 }
-                FileOutcome::Stored { path, article_id, outcome, new_events } => {
+                FileOutcome::Stored {
+                    path,
+                    article_id,
+                    outcome,
+                    new_events,
+                } => {
                     if outcome == PutOutcome::Unchanged {
                         tracing::debug!(path = %path.display(), article = %article_id, "article unchanged");
                     } else {
                         tracing::info!(path = %path.display(), article = %article_id, ?outcome, new_events = new_events.len(), "article ingested");
                     }
                     if !new_events.is_empty() {
-                        news.push(ArticleNews { article_id, events: new_events });
+                        news.push(ArticleNews {
+                            article_id,
+                            events: new_events,
+                        });
                     }
                 }
             }
@@ -203,7 +254,9 @@ impl PushPlanner {
         let mut changes = Vec::new();
         for topic_id in &followed {
             let after = status_of(engine, topic_id);
-            if let (Some(topic), Some(before)) = (config.topic(topic_id), self.last_status.get(topic_id)) {
+            if let (Some(topic), Some(before)) =
+                (config.topic(topic_id), self.last_status.get(topic_id))
+            {
                 changes.extend(StatusChange::between(topic, before, &after));
             }
             self.last_status.insert(topic_id.clone(), after);
@@ -215,7 +268,10 @@ impl PushPlanner {
 
         // What the store held before this run, for "already reported": the touched topics' events
         // minus the ones this run added.
-        let new_keys: HashSet<String> = news.iter().flat_map(|n| n.events.iter().map(Event::key)).collect();
+        let new_keys: HashSet<String> = news
+            .iter()
+            .flat_map(|n| n.events.iter().map(Event::key))
+            .collect();
         let touched: BTreeSet<&String> = news
             .iter()
             .flat_map(|n| n.events.iter().flat_map(|e| e.topics.iter()))
@@ -233,8 +289,11 @@ impl PushPlanner {
         }
 
         let mut sources = HashMap::new();
-        let ids: BTreeSet<&String> =
-            news.iter().map(|n| &n.article_id).chain(earlier.iter().map(|e| &e.article)).collect();
+        let ids: BTreeSet<&String> = news
+            .iter()
+            .map(|n| &n.article_id)
+            .chain(earlier.iter().map(|e| &e.article))
+            .collect();
         for id in ids {
             if let Some(a) = store.article(id)? {
                 sources.insert(a.id.clone(), Citation::of(&a));
@@ -264,7 +323,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("old.txt"), "old").unwrap();
         let first = FolderWatch::new(vec![dir.path().to_path_buf()]);
-        assert_eq!(first.changed().len(), 1, "a new watch offers every file once");
+        assert_eq!(
+            first.changed().len(),
+            1,
+            "a new watch offers every file once"
+        );
         let mut watch = FolderWatch::from_now(vec![dir.path().to_path_buf()]);
         assert!(watch.changed().is_empty());
 
@@ -274,9 +337,14 @@ mod tests {
         std::fs::write(dir.path().join(".hidden.txt"), "x").unwrap();
         std::fs::write(dir.path().join("old.txt"), "old but longer").unwrap();
         let changed = watch.changed();
-        let names: Vec<_> =
-            changed.iter().map(|(p, _)| p.strip_prefix(dir.path()).unwrap().to_path_buf()).collect();
-        assert_eq!(names, vec![PathBuf::from("old.txt"), PathBuf::from("sub/new.md")]);
+        let names: Vec<_> = changed
+            .iter()
+            .map(|(p, _)| p.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            vec![PathBuf::from("old.txt"), PathBuf::from("sub/new.md")]
+        );
         let settled = watch.settled(changed);
         assert_eq!(settled.len(), 2);
         watch.accept(&settled);
@@ -301,21 +369,44 @@ mod tests {
         let store = Store::open(&dir.path().join("data")).unwrap();
         let engine = Engine::new(Arc::new(Config::builtin()), Arc::new(store));
         let mut planner = PushPlanner::new();
-        let first = planner.ingest_and_queue(&engine, std::slice::from_ref(&articles)).unwrap();
-        assert_eq!((first.articles_with_news, first.pushes_queued), (1, 0), "nobody subscribed yet");
+        let first = planner
+            .ingest_and_queue(&engine, std::slice::from_ref(&articles))
+            .unwrap();
+        assert_eq!(
+            (first.articles_with_news, first.pushes_queued),
+            (1, 0),
+            "nobody subscribed yet"
+        );
 
         for chat in [1, -2] {
-            let sub = Subscription { chat_id: chat, thread_id: None, topic: "minerals".into() };
+            let sub = Subscription {
+                chat_id: chat,
+                thread_id: None,
+                topic: "minerals".into(),
+            };
             engine.store().add_subscription(&sub).unwrap();
         }
         let signed = articles.join("a5.txt");
-        std::fs::copy(root.join("tests/data/dev/a5-2025-05-01-minerals-deal-signed.txt"), &signed).unwrap();
-        let run = planner.ingest_and_queue(&engine, std::slice::from_ref(&signed)).unwrap();
+        std::fs::copy(
+            root.join("tests/data/dev/a5-2025-05-01-minerals-deal-signed.txt"),
+            &signed,
+        )
+        .unwrap();
+        let run = planner
+            .ingest_and_queue(&engine, std::slice::from_ref(&signed))
+            .unwrap();
         assert_eq!(run.pushes_queued, 2);
         let pending = engine.store().pending_pushes().unwrap();
-        assert_eq!(pending.iter().map(|p| p.push.chat_id).collect::<Vec<_>>(), vec![-2, 1]);
+        assert_eq!(
+            pending.iter().map(|p| p.push.chat_id).collect::<Vec<_>>(),
+            vec![-2, 1]
+        );
         let reply = &pending[0].push.reply;
-        assert!(reply.intro[0].starts_with("Status: signed"), "{:?}", reply.intro);
+        assert!(
+            reply.intro[0].starts_with("Status: signed"),
+            "{:?}",
+            reply.intro
+        );
         assert!(reply.intro[0].contains("(was: "), "{:?}", reply.intro);
         assert!(reply.items.iter().all(|i| i.cites == vec![1]));
 

@@ -16,7 +16,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{add_event_entries, decode, event_terms, keys, read_u64, ArticleRecord, Store, StoreError};
+use super::{
+    add_event_entries, decode, event_terms, keys, read_u64, ArticleRecord, Store, StoreError,
+};
 use crate::article::Article;
 use crate::event::Event;
 
@@ -75,7 +77,9 @@ impl Store {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.articles += 1;
             let id = String::from_utf8_lossy(&k).into_owned();
-            let Some(entries) = self.article_entries(&id, &v, &mut report, &mut topic_counts, &mut term_counts)? else {
+            let Some(entries) =
+                self.article_entries(&id, &v, &mut report, &mut topic_counts, &mut term_counts)?
+            else {
                 continue;
             };
             expected_events += entries.events;
@@ -105,7 +109,11 @@ impl Store {
         report.events = self.events.len() as u64;
         let sizes = [
             ("content hashes", self.hashes.len() as u64, report.articles),
-            ("article records", self.article_events.len() as u64, report.articles),
+            (
+                "article records",
+                self.article_events.len() as u64,
+                report.articles,
+            ),
             ("events", report.events, expected_events),
         ];
         for (what, found, expected) in sizes {
@@ -200,7 +208,11 @@ impl Store {
             match decode::<Event>(&v, "event") {
                 Ok(e) => {
                     if e.article != id || e.key() != key {
-                        report.problem(format!("event stored under {key} is {} of article {}", e.key(), e.article));
+                        report.problem(format!(
+                            "event stored under {key} is {} of article {}",
+                            e.key(),
+                            e.article
+                        ));
                     }
                     events.insert(key, e);
                 }
@@ -209,7 +221,9 @@ impl Store {
         }
         let recorded: BTreeSet<&String> = record.event_keys.iter().collect();
         if recorded.len() != record.event_keys.len() {
-            report.problem(format!("article {id}: an event is listed twice in its record"));
+            report.problem(format!(
+                "article {id}: an event is listed twice in its record"
+            ));
         }
         for key in &recorded {
             if !events.contains_key(*key) {
@@ -217,7 +231,9 @@ impl Store {
             }
         }
         for key in events.keys().filter(|k| !recorded.contains(k)) {
-            report.problem(format!("article {id}: event {key} is not in its record (an orphan)"));
+            report.problem(format!(
+                "article {id}: event {key} is not in its record (an orphan)"
+            ));
         }
 
         let mut index: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
@@ -266,7 +282,9 @@ impl Store {
         for item in self.articles.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let id = String::from_utf8_lossy(&k).into_owned();
-            let Some(entries) = self.article_entries(&id, &v, &mut scratch, &mut topics, &mut terms)? else {
+            let Some(entries) =
+                self.article_entries(&id, &v, &mut scratch, &mut topics, &mut terms)?
+            else {
                 continue;
             };
             for (key, value) in &entries.index {
@@ -331,7 +349,9 @@ mod tests {
         let path = dir.path().join("a.txt");
         std::fs::write(&path, text).unwrap();
         let opts = crate::article::ReadOptions::from_config(&Config::builtin());
-        let article = crate::article::load_article(&path, None, &opts).unwrap().unwrap();
+        let article = crate::article::load_article(&path, None, &opts)
+            .unwrap()
+            .unwrap();
         let events = Extractor::new(&Config::builtin()).events(&article);
         assert!(!events.is_empty());
         store.put_article(&article, &events).unwrap();
@@ -346,13 +366,20 @@ mod tests {
         assert_eq!(report.articles, 1);
         assert!(report.events > 0 && report.index_entries > report.events);
         assert_eq!(
-            store.article_event_keys(&article.id).unwrap().unwrap().len() as u64,
+            store
+                .article_event_keys(&article.id)
+                .unwrap()
+                .unwrap()
+                .len() as u64,
             report.events
         );
         store.remove_article(&article.id).unwrap();
         let report = store.check().unwrap();
         assert!(report.is_consistent(), "{:?}", report.problems);
-        assert_eq!((report.articles, report.events, report.index_entries), (0, 0, 0));
+        assert_eq!(
+            (report.articles, report.events, report.index_entries),
+            (0, 0, 0)
+        );
         assert_eq!(store.article_event_keys(&article.id).unwrap(), None);
     }
 
@@ -362,32 +389,64 @@ mod tests {
         // word the report must use.
         type Harm = fn(&Store, &Article);
         let damage: [(&str, Harm, &str); 7] = [
-            ("lost event", |s, a| {
-                let key = s.article_event_keys(&a.id).unwrap().unwrap()[0].clone();
-                s.events.remove(key).unwrap();
-            }, "is missing"),
-            ("orphan event", |s, a| {
-                let key = format!("{}:9999:00", a.id);
-                let v = s.events.iter().next().unwrap().unwrap().1;
-                s.events.insert(key, v).unwrap();
-            }, "not in its record"),
-            ("orphan of no article", |s, _| {
-                let v = s.events.iter().next().unwrap().unwrap().1;
-                s.events.insert("ffffffffffffffff:0000:00", v).unwrap();
-            }, "orphans"),
-            ("lost index entry", |s, _| {
-                let k = s.index.scan_prefix([keys::DATE]).next().unwrap().unwrap().0;
-                s.index.remove(k).unwrap();
-            }, "index entry missing"),
-            ("stray index entry", |s, _| {
-                s.index.insert(keys::term_entry("zzz", "0000000000000000"), vec![0]).unwrap();
-            }, "index entries stored"),
-            ("lost hash", |s, a| {
-                s.hashes.remove(a.id.as_bytes()).unwrap();
-            }, "no content hash"),
-            ("counter off", |s, _| {
-                s.counts.insert(keys::COUNT_EVENTS, &999u64.to_be_bytes()).unwrap();
-            }, "counter E is 999"),
+            (
+                "lost event",
+                |s, a| {
+                    let key = s.article_event_keys(&a.id).unwrap().unwrap()[0].clone();
+                    s.events.remove(key).unwrap();
+                },
+                "is missing",
+            ),
+            (
+                "orphan event",
+                |s, a| {
+                    let key = format!("{}:9999:00", a.id);
+                    let v = s.events.iter().next().unwrap().unwrap().1;
+                    s.events.insert(key, v).unwrap();
+                },
+                "not in its record",
+            ),
+            (
+                "orphan of no article",
+                |s, _| {
+                    let v = s.events.iter().next().unwrap().unwrap().1;
+                    s.events.insert("ffffffffffffffff:0000:00", v).unwrap();
+                },
+                "orphans",
+            ),
+            (
+                "lost index entry",
+                |s, _| {
+                    let k = s.index.scan_prefix([keys::DATE]).next().unwrap().unwrap().0;
+                    s.index.remove(k).unwrap();
+                },
+                "index entry missing",
+            ),
+            (
+                "stray index entry",
+                |s, _| {
+                    s.index
+                        .insert(keys::term_entry("zzz", "0000000000000000"), vec![0])
+                        .unwrap();
+                },
+                "index entries stored",
+            ),
+            (
+                "lost hash",
+                |s, a| {
+                    s.hashes.remove(a.id.as_bytes()).unwrap();
+                },
+                "no content hash",
+            ),
+            (
+                "counter off",
+                |s, _| {
+                    s.counts
+                        .insert(keys::COUNT_EVENTS, &999u64.to_be_bytes())
+                        .unwrap();
+                },
+                "counter E is 999",
+            ),
         ];
         for (what, harm, says) in damage {
             let (_dir, store, article) = stored_store();

@@ -120,11 +120,19 @@ pub(crate) fn stage_fact_entry(topic: &str, stage: &str, e: &Event, key: &str) -
 /// a statement that is not a fact about a stage of `topic`. Keyed by the later of its date and
 /// its report day, the two things the "expected" filter compares with the current stage's day
 /// and the as-of day.
-pub(crate) fn stage_expected_entry(topic: &str, stage: &str, e: &Event, key: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn stage_expected_entry(
+    topic: &str,
+    stage: &str,
+    e: &Event,
+    key: &str,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     if e.modality == crate::event::Modality::Fact {
         return None;
     }
-    let latest = e.date.as_ref().map_or(e.reported, |d| d.date.max(e.reported));
+    let latest = e
+        .date
+        .as_ref()
+        .map_or(e.reported, |d| d.date.max(e.reported));
     let mut k = name_prefix(STAGE_EXPECTED, topic);
     k.extend_from_slice(&day(latest));
     k.extend_from_slice(&day(e.reported));

@@ -34,13 +34,13 @@
 //! the caller calls [`Store::flush`] at the end of each batch; a crash before that may lose the
 //! most recent (whole) articles, which the next ingest re-adds since they are idempotent.
 
-mod feeds;
+pub mod check;
 mod days;
+mod feeds;
+mod keys;
 mod postings;
 mod recent;
 mod stages;
-pub mod check;
-mod keys;
 mod subscriptions;
 
 pub use recent::RecentDays;
@@ -256,7 +256,10 @@ impl Store {
     /// is all-or-nothing, and so is the batch. For bulk ingest: one commit instead of one per
     /// article, and a counter many articles touch (a common term's frequency) is read and
     /// written once per batch. An invalid article fails the whole batch.
-    pub fn put_articles(&self, items: &[(&Article, &[Event])]) -> Result<Vec<PutOutcome>, StoreError> {
+    pub fn put_articles(
+        &self,
+        items: &[(&Article, &[Event])],
+    ) -> Result<Vec<PutOutcome>, StoreError> {
         let mut plan = Plan::default();
         let mut planned: BTreeSet<&str> = BTreeSet::new();
         let mut pending = false;
@@ -283,7 +286,12 @@ impl Store {
     }
 
     /// Checks one article and adds its writes to `plan` (nothing when unchanged).
-    fn plan_article(&self, article: &Article, events: &[Event], plan: &mut Plan) -> Result<PutOutcome, StoreError> {
+    fn plan_article(
+        &self,
+        article: &Article,
+        events: &[Event],
+        plan: &mut Plan,
+    ) -> Result<PutOutcome, StoreError> {
         let mut seen = BTreeSet::new();
         for e in events {
             if e.article != article.id {
@@ -361,7 +369,10 @@ impl Store {
             PutOutcome::Added
         };
         if outcome == PutOutcome::Added {
-            *plan.counts.entry(keys::COUNT_ARTICLES.to_vec()).or_default() += 1;
+            *plan
+                .counts
+                .entry(keys::COUNT_ARTICLES.to_vec())
+                .or_default() += 1;
         }
         let old = old.unwrap_or_default();
         plan.diff(&old, &new);

@@ -21,7 +21,11 @@ pub struct RecentDays {
 impl Store {
     /// The publication time of the newest article (by UTC instant), read from one index key.
     pub fn newest_published(&self) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
-        Ok(self.newest_articles(1)?.into_iter().next().map(|a| a.published))
+        Ok(self
+            .newest_articles(1)?
+            .into_iter()
+            .next()
+            .map(|a| a.published))
     }
 
     /// The newest `limit` articles, newest publication first (the first page of
@@ -52,7 +56,11 @@ impl Store {
         let mut out = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
             let (k, _) = item.map_err(|e| self.err(e))?;
-            out.push(keys::key_after(&k, head).ok_or_else(|| bad_entry(&k))?.to_string());
+            out.push(
+                keys::key_after(&k, head)
+                    .ok_or_else(|| bad_entry(&k))?
+                    .to_string(),
+            );
         }
         Ok(out)
     }
@@ -61,7 +69,11 @@ impl Store {
     /// from the newest back until at least `min_events` are read or the topic's dated events
     /// run out. The same events, in the same order, as the tail of [`Store::topic_events`]'s
     /// dated part.
-    pub fn topic_recent_days(&self, topic: &str, min_events: usize) -> Result<RecentDays, StoreError> {
+    pub fn topic_recent_days(
+        &self,
+        topic: &str,
+        min_events: usize,
+    ) -> Result<RecentDays, StoreError> {
         let start = keys::name_prefix(keys::TOPIC, topic);
         let mut end = start.clone();
         end.extend_from_slice(&keys::UNDATED);
@@ -80,10 +92,17 @@ impl Store {
                 break;
             }
             last_day = Some(day);
-            picked.push(keys::key_after(&k, head).ok_or_else(|| bad_entry(&k))?.to_string());
+            picked.push(
+                keys::key_after(&k, head)
+                    .ok_or_else(|| bad_entry(&k))?
+                    .to_string(),
+            );
         }
         picked.reverse();
-        let events = picked.iter().map(|key| self.indexed_event(key)).collect::<Result<_, _>>()?;
+        let events = picked
+            .iter()
+            .map(|key| self.indexed_event(key))
+            .collect::<Result<_, _>>()?;
         Ok(RecentDays { events, complete })
     }
 }

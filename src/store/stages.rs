@@ -50,7 +50,10 @@ impl Store {
                 break;
             }
             let block = *k.get(p).ok_or_else(|| bad_entry(&k))?;
-            let day: [u8; 4] = k.get(p + 1..p + 5).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
+            let day: [u8; 4] = k
+                .get(p + 1..p + 5)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
             if as_of_day.is_some_and(|d| day > d) {
                 // The rest of this block is later still: go on with the next block, if any.
                 if block == 0 {
@@ -60,9 +63,15 @@ impl Store {
                 }
                 break;
             }
-            let stage_end = k[p + 5..].iter().position(|b| *b == 0).map(|i| p + 5 + i).ok_or_else(|| bad_entry(&k))?;
+            let stage_end = k[p + 5..]
+                .iter()
+                .position(|b| *b == 0)
+                .map(|i| p + 5 + i)
+                .ok_or_else(|| bad_entry(&k))?;
             let cell_prefix = k[..=stage_end].to_vec();
-            let stage = std::str::from_utf8(&k[p + 5..stage_end]).map_err(|_| bad_entry(&k))?.to_string();
+            let stage = std::str::from_utf8(&k[p + 5..stage_end])
+                .map_err(|_| bad_entry(&k))?
+                .to_string();
             let date = keys::day_from(day).ok_or_else(|| bad_entry(&k))?;
             let head = cell_prefix.len() + 4;
             let mut events: Vec<Event> = Vec::new();
@@ -73,7 +82,10 @@ impl Store {
                 if !k.starts_with(&cell_prefix) || events.len() >= per_cell.max(1) {
                     break;
                 }
-                let reported: [u8; 4] = k.get(cell_prefix.len()..head).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
+                let reported: [u8; 4] = k
+                    .get(cell_prefix.len()..head)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| bad_entry(&k))?;
                 if as_of_day.is_some_and(|d| reported > d) {
                     // Entries of a cell go by report day: the rest were reported later.
                     break;
@@ -90,7 +102,12 @@ impl Store {
                 };
             }
             if !events.is_empty() {
-                cells.push(StageCell { before: block == 0, day: date, stage, events });
+                cells.push(StageCell {
+                    before: block == 0,
+                    day: date,
+                    stage,
+                    events,
+                });
             }
             // Skip the rest of the cell: the next key after every `cell_prefix…` key.
             from = cell_prefix;
@@ -129,15 +146,24 @@ impl Store {
         let mut best: Vec<[u8; 4]> = Vec::with_capacity(limit + 1);
         for item in self.index.range(start..end).rev() {
             let (k, v) = item.map_err(|e| self.err(e))?;
-            let latest: [u8; 4] = k.get(p..p + 4).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
+            let latest: [u8; 4] = k
+                .get(p..p + 4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
             if limit == 0 || (best.len() >= limit && latest < best[limit - 1]) {
                 break;
             }
-            let stage = v.get(4..).and_then(|s| std::str::from_utf8(s).ok()).ok_or_else(|| bad_entry(&k))?;
+            let stage = v
+                .get(4..)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .ok_or_else(|| bad_entry(&k))?;
             if !keep(stage) {
                 continue;
             }
-            let reported: [u8; 4] = k.get(p + 4..p + 8).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
+            let reported: [u8; 4] = k
+                .get(p + 4..p + 8)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
             let key = keys::key_after(&k, p + 8).ok_or_else(|| bad_entry(&k))?;
             found.push((reported, key.to_string(), stage.to_string()));
             let at = best.partition_point(|b| *b >= reported);
@@ -146,12 +172,20 @@ impl Store {
         }
         found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         found.truncate(limit);
-        found.into_iter().map(|(_, key, stage)| Ok((stage, self.indexed_event(&key)?))).collect()
+        found
+            .into_iter()
+            .map(|(_, key, stage)| Ok((stage, self.indexed_event(&key)?)))
+            .collect()
     }
 
     /// The first `limit` statements that are not facts about `stage` of `topic`, in the order of
     /// [`Store::topic_events`] (event day with undated last, report day, key).
-    pub fn stage_expectations_in_order(&self, topic: &str, stage: &str, limit: usize) -> Result<Vec<Event>, StoreError> {
+    pub fn stage_expectations_in_order(
+        &self,
+        topic: &str,
+        stage: &str,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
         let prefix = keys::name_prefix(keys::STAGE_EXPECTED, topic);
         let p = prefix.len();
         let mut found: Vec<([u8; 4], [u8; 4], String)> = Vec::new();
@@ -160,13 +194,28 @@ impl Store {
             if v.get(4..) != Some(stage.as_bytes()) {
                 continue;
             }
-            let day: [u8; 4] = v.get(..4).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
-            let reported: [u8; 4] = k.get(p + 4..p + 8).and_then(|b| b.try_into().ok()).ok_or_else(|| bad_entry(&k))?;
-            found.push((day, reported, keys::key_after(&k, p + 8).ok_or_else(|| bad_entry(&k))?.to_string()));
+            let day: [u8; 4] = v
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
+            let reported: [u8; 4] = k
+                .get(p + 4..p + 8)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad_entry(&k))?;
+            found.push((
+                day,
+                reported,
+                keys::key_after(&k, p + 8)
+                    .ok_or_else(|| bad_entry(&k))?
+                    .to_string(),
+            ));
         }
         found.sort();
         found.truncate(limit);
-        found.iter().map(|(_, _, key)| self.indexed_event(key)).collect()
+        found
+            .iter()
+            .map(|(_, _, key)| self.indexed_event(key))
+            .collect()
     }
 
     /// Adds the stage entries a schema-1 store lacks. Plain inserts, idempotent: a crash midway
@@ -208,7 +257,13 @@ mod tests {
         }
     }
 
-    fn event(a: &Article, sentence: u32, date: Option<&str>, modality: Modality, stage: &str) -> Event {
+    fn event(
+        a: &Article,
+        sentence: u32,
+        date: Option<&str>,
+        modality: Modality,
+        stage: &str,
+    ) -> Event {
         Event {
             article: a.id.clone(),
             sentence_index: sentence,
@@ -250,21 +305,37 @@ mod tests {
             store.put_article(&a2, &e2).unwrap();
             let cells = store.stage_fact_cells("aid", None, 10).unwrap();
             assert_eq!(cells.len(), 1);
-            assert_eq!((cells[0].before, cells[0].day, cells[0].stage.as_str()), (false, day("2025-03-03"), "paused"));
+            assert_eq!(
+                (cells[0].before, cells[0].day, cells[0].stage.as_str()),
+                (false, day("2025-03-03"), "paused")
+            );
             // The first event, then one per other article.
             let keys: Vec<String> = cells[0].events.iter().map(Event::key).collect();
             assert_eq!(keys, ["a1:0000:00", "a2:0000:00"]);
-            assert!(store.stage_fact_cells("aid", Some(day("2025-03-02")), 10).unwrap().is_empty());
+            assert!(store
+                .stage_fact_cells("aid", Some(day("2025-03-02")), 10)
+                .unwrap()
+                .is_empty());
             // As of March 5, a2 (reported March 6) does not count yet.
-            let early = store.stage_fact_cells("aid", Some(day("2025-03-05")), 10).unwrap();
+            let early = store
+                .stage_fact_cells("aid", Some(day("2025-03-05")), 10)
+                .unwrap();
             assert_eq!(early[0].events.len(), 1);
 
-            let expected = store.stage_expectations("aid", Some(day("2025-03-03")), None, |_| true, 4).unwrap();
+            let expected = store
+                .stage_expectations("aid", Some(day("2025-03-03")), None, |_| true, 4)
+                .unwrap();
             let keys: Vec<String> = expected.iter().map(|(_, e)| e.key()).collect();
             assert_eq!(keys, ["a2:0001:00", "a1:0002:00"], "newest report first");
-            let in_order = store.stage_expectations_in_order("aid", "resumed", 3).unwrap();
+            let in_order = store
+                .stage_expectations_in_order("aid", "resumed", 3)
+                .unwrap();
             let keys: Vec<String> = in_order.iter().map(Event::key).collect();
-            assert_eq!(keys, ["a2:0001:00", "a1:0002:00"], "dated first, undated last");
+            assert_eq!(
+                keys,
+                ["a2:0001:00", "a1:0002:00"],
+                "dated first, undated last"
+            );
 
             // Make it a version-1 store: no stage entries.
             for kind in [keys::STAGE_FACT, keys::STAGE_EXPECTED] {
@@ -272,12 +343,21 @@ mod tests {
                     store.index.remove(item.unwrap().0).unwrap();
                 }
             }
-            store.meta.insert(super::super::META_SCHEMA, &1u32.to_be_bytes()).unwrap();
+            store
+                .meta
+                .insert(super::super::META_SCHEMA, &1u32.to_be_bytes())
+                .unwrap();
             store.flush().unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.stage_fact_cells("aid", None, 10).unwrap().len(), 1);
-        assert_eq!(store.stage_expectations("aid", None, None, |_| true, 4).unwrap().len(), 2);
+        assert_eq!(
+            store
+                .stage_expectations("aid", None, None, |_| true, 4)
+                .unwrap()
+                .len(),
+            2
+        );
         assert!(store.check().unwrap().is_consistent());
     }
 }

@@ -127,8 +127,11 @@ impl Store {
     pub fn remove_chat(&self, chat_id: i64) -> Result<usize, StoreError> {
         let subs = self.subscriptions_tree()?;
         let outbox = self.outbox_tree()?;
-        let sub_keys: Vec<sled::IVec> =
-            subs.scan_prefix(chat_prefix(chat_id)).keys().collect::<Result<_, _>>().map_err(io)?;
+        let sub_keys: Vec<sled::IVec> = subs
+            .scan_prefix(chat_prefix(chat_id))
+            .keys()
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
         let push_keys: Vec<sled::IVec> = self
             .outbox_records()?
             .into_iter()
@@ -159,15 +162,21 @@ impl Store {
             .scan_prefix(chat_prefix(from))
             .map(|kv| {
                 let (k, v) = kv.map_err(io)?;
-                let sub: Subscription =
-                    serde_json::from_slice(&v).map_err(|e| corrupt("bad subscription record", e))?;
+                let sub: Subscription = serde_json::from_slice(&v)
+                    .map_err(|e| corrupt("bad subscription record", e))?;
                 Ok((k, sub))
             })
             .collect::<Result<_, StoreError>>()?;
         let mut new_subs = Vec::with_capacity(moved.len());
         for (_, sub) in &moved {
-            let sub = Subscription { chat_id: to, ..sub.clone() };
-            new_subs.push((subscription_key(to, sub.thread_id, &sub.topic), encode(&sub)?));
+            let sub = Subscription {
+                chat_id: to,
+                ..sub.clone()
+            };
+            new_subs.push((
+                subscription_key(to, sub.thread_id, &sub.topic),
+                encode(&sub)?,
+            ));
         }
         let mut new_pushes = Vec::new();
         for (k, mut record) in self.outbox_records()? {
@@ -206,7 +215,10 @@ impl Store {
         for push in pushes {
             // Monotonic ids keep the outbox in planning order.
             let id = self.db.generate_id().map_err(io)?;
-            let record = OutboxRecord { push: push.clone(), parts_sent: 0 };
+            let record = OutboxRecord {
+                push: push.clone(),
+                parts_sent: 0,
+            };
             batch.insert(&id.to_be_bytes(), encode(&record)?);
             ids.push(id);
         }
@@ -289,13 +301,20 @@ mod tests {
             thread_id: None,
             article_id: article.into(),
             topics: vec!["minerals".into()],
-            reply: Reply { title: format!("news {article}"), ..Reply::default() },
+            reply: Reply {
+                title: format!("news {article}"),
+                ..Reply::default()
+            },
             quiet: false,
         }
     }
 
     fn sub(chat_id: i64, thread_id: Option<i32>, topic: &str) -> Subscription {
-        Subscription { chat_id, thread_id, topic: topic.into() }
+        Subscription {
+            chat_id,
+            thread_id,
+            topic: topic.into(),
+        }
     }
 
     #[test]
@@ -305,15 +324,27 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             assert!(store.add_subscription(&sub(-5, None, "minerals")).unwrap());
             assert!(!store.add_subscription(&sub(-5, None, "minerals")).unwrap());
-            store.add_subscription(&sub(-5, Some(7), "ceasefire")).unwrap();
+            store
+                .add_subscription(&sub(-5, Some(7), "ceasefire"))
+                .unwrap();
             store.add_subscription(&sub(3, None, "minerals")).unwrap();
-            assert_eq!(store.chat_subscriptions(-5, None).unwrap(), vec![sub(-5, None, "minerals")]);
+            assert_eq!(
+                store.chat_subscriptions(-5, None).unwrap(),
+                vec![sub(-5, None, "minerals")]
+            );
         }
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.all_subscriptions().unwrap().len(), 3);
-        assert!(store.remove_subscription(&sub(3, None, "minerals")).unwrap());
-        assert!(!store.remove_subscription(&sub(3, None, "minerals")).unwrap());
-        assert_eq!(store.chat_subscriptions(-5, Some(7)).unwrap(), vec![sub(-5, Some(7), "ceasefire")]);
+        assert!(store
+            .remove_subscription(&sub(3, None, "minerals"))
+            .unwrap());
+        assert!(!store
+            .remove_subscription(&sub(3, None, "minerals"))
+            .unwrap());
+        assert_eq!(
+            store.chat_subscriptions(-5, Some(7)).unwrap(),
+            vec![sub(-5, Some(7), "ceasefire")]
+        );
     }
 
     #[test]
@@ -321,11 +352,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.add_subscription(&sub(1, None, "minerals")).unwrap();
-        store.add_subscription(&sub(1, Some(2), "minerals")).unwrap();
+        store
+            .add_subscription(&sub(1, Some(2), "minerals"))
+            .unwrap();
         store.add_subscription(&sub(2, None, "minerals")).unwrap();
         store.enqueue_pushes(&[push(1, "a"), push(2, "a")]).unwrap();
         assert_eq!(store.remove_chat(1).unwrap(), 2);
-        assert_eq!(store.all_subscriptions().unwrap(), vec![sub(2, None, "minerals")]);
+        assert_eq!(
+            store.all_subscriptions().unwrap(),
+            vec![sub(2, None, "minerals")]
+        );
         let pending = store.pending_pushes().unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].push.chat_id, 2);
@@ -338,7 +374,10 @@ mod tests {
         store.add_subscription(&sub(-10, None, "minerals")).unwrap();
         store.enqueue_pushes(&[push(-10, "a")]).unwrap();
         assert_eq!(store.migrate_chat(-10, -100_200).unwrap(), 1);
-        assert_eq!(store.all_subscriptions().unwrap(), vec![sub(-100_200, None, "minerals")]);
+        assert_eq!(
+            store.all_subscriptions().unwrap(),
+            vec![sub(-100_200, None, "minerals")]
+        );
         assert_eq!(store.pending_pushes().unwrap()[0].push.chat_id, -100_200);
     }
 
@@ -348,14 +387,19 @@ mod tests {
         let first;
         {
             let store = Store::open(dir.path()).unwrap();
-            let ids = store.enqueue_pushes(&[push(1, "a"), push(1, "b"), push(2, "a")]).unwrap();
+            let ids = store
+                .enqueue_pushes(&[push(1, "a"), push(1, "b"), push(2, "a")])
+                .unwrap();
             first = ids[0];
             store.mark_delivered(ids[1]).unwrap();
             store.record_parts_sent(ids[2], 1).unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         let pending = store.pending_pushes().unwrap();
-        let articles: Vec<_> = pending.iter().map(|p| (p.push.chat_id, p.push.article_id.as_str())).collect();
+        let articles: Vec<_> = pending
+            .iter()
+            .map(|p| (p.push.chat_id, p.push.article_id.as_str()))
+            .collect();
         assert_eq!(articles, vec![(1, "a"), (2, "a")]);
         assert_eq!(pending[0].id, first);
         assert_eq!(pending[1].parts_sent, 1);
@@ -366,7 +410,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.add_subscription(&sub(-5, None, "minerals")).unwrap();
-        store.add_subscription(&sub(-5, Some(1), "minerals")).unwrap();
+        store
+            .add_subscription(&sub(-5, Some(1), "minerals"))
+            .unwrap();
         store.add_subscription(&sub(-5, Some(2), "aid")).unwrap();
         store.add_subscription(&sub(-6, None, "aid")).unwrap();
         assert_eq!(store.chat_subscription_count(-5).unwrap(), 3);

@@ -81,7 +81,11 @@ impl Sent {
     /// The callback data of every inline button.
     pub fn buttons(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some(rows) = self.reply_markup.as_ref().and_then(|m| m["inline_keyboard"].as_array()) {
+        if let Some(rows) = self
+            .reply_markup
+            .as_ref()
+            .and_then(|m| m["inline_keyboard"].as_array())
+        {
             for row in rows {
                 for b in row.as_array().into_iter().flatten() {
                     if let Some(d) = b["callback_data"].as_str() {
@@ -142,15 +146,26 @@ impl Drop for FakeBotApi {
 impl FakeBotApi {
     /// Starts listening on a free port of 127.0.0.1.
     pub async fn start() -> FakeBotApi {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
-        let inner =
-            Arc::new(Mutex::new(Inner { next_update_id: 1, next_message_id: 1000, ..Inner::default() }));
+        let inner = Arc::new(Mutex::new(Inner {
+            next_update_id: 1,
+            next_message_id: 1000,
+            ..Inner::default()
+        }));
         let changed = Arc::new(Notify::new());
         let (down, down_rx) = watch::channel(false);
         let (i, c) = (inner.clone(), changed.clone());
         let task = tokio::spawn(accept_loop(listener, addr, i, c, down_rx));
-        FakeBotApi { addr, inner, changed, down, task }
+        FakeBotApi {
+            addr,
+            inner,
+            changed,
+            down,
+            task,
+        }
     }
 
     /// The value for `TELOXIDE_API_URL`.
@@ -206,7 +221,8 @@ impl FakeBotApi {
 
     /// A message an admin posts anonymously, as the group itself.
     pub fn send_as_group(&self, chat_id: i64, text: &str) -> i64 {
-        let mut message = user_message(self.next_message_id(), chat_id, ANONYMOUS_ADMIN, text, None);
+        let mut message =
+            user_message(self.next_message_id(), chat_id, ANONYMOUS_ADMIN, text, None);
         message["from"] = json!({ "id": ANONYMOUS_ADMIN, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot" });
         message["sender_chat"] = chat(chat_id);
         self.push_update(json!({ "message": message }))
@@ -215,20 +231,38 @@ impl FakeBotApi {
     /// A text message replying to one of the bot's messages.
     pub fn send_reply_to_bot(&self, chat_id: i64, text: &str) -> i64 {
         let original = bot_message(1, chat_id, "earlier answer");
-        let message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), text, Some(original));
+        let message = user_message(
+            self.next_message_id(),
+            chat_id,
+            default_sender(chat_id),
+            text,
+            Some(original),
+        );
         self.push_update(json!({ "message": message }))
     }
 
     /// A user edits an earlier message of theirs to `text`.
     pub fn send_edit(&self, chat_id: i64, text: &str) -> i64 {
-        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), text, None);
+        let mut message = user_message(
+            self.next_message_id(),
+            chat_id,
+            default_sender(chat_id),
+            text,
+            None,
+        );
         message["edit_date"] = json!(now());
         self.push_update(json!({ "edited_message": message }))
     }
 
     /// A photo without caption.
     pub fn send_photo(&self, chat_id: i64) -> i64 {
-        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), "", None);
+        let mut message = user_message(
+            self.next_message_id(),
+            chat_id,
+            default_sender(chat_id),
+            "",
+            None,
+        );
         if let Some(m) = message.as_object_mut() {
             m.remove("text");
             m.insert(
@@ -241,7 +275,13 @@ impl FakeBotApi {
 
     /// A sticker.
     pub fn send_sticker(&self, chat_id: i64) -> i64 {
-        let mut message = user_message(self.next_message_id(), chat_id, default_sender(chat_id), "", None);
+        let mut message = user_message(
+            self.next_message_id(),
+            chat_id,
+            default_sender(chat_id),
+            "",
+            None,
+        );
         if let Some(m) = message.as_object_mut() {
             m.remove("text");
             m.insert(
@@ -302,7 +342,10 @@ impl FakeBotApi {
     /// The next `n` calls of `method` (any case; "*" for any method) fail with `fault`.
     pub fn fail_method_next(&self, method: &str, fault: Fault, n: usize) {
         let mut inner = self.lock();
-        let queue = inner.method_faults.entry(method.to_ascii_lowercase()).or_default();
+        let queue = inner
+            .method_faults
+            .entry(method.to_ascii_lowercase())
+            .or_default();
         for _ in 0..n {
             queue.push_back(fault.clone());
         }
@@ -310,7 +353,9 @@ impl FakeBotApi {
 
     /// Every call of `method` ("*" for any) fails with `fault` until cleared.
     pub fn fail_method_always(&self, method: &str, fault: Fault) {
-        self.lock().method_always.insert(method.to_ascii_lowercase(), fault);
+        self.lock()
+            .method_always
+            .insert(method.to_ascii_lowercase(), fault);
     }
 
     /// Calls of `method` ("*" for any) succeed again.
@@ -330,7 +375,9 @@ impl FakeBotApi {
     /// What `getChatMember` says `user_id` is in `chat_id`: "creator", "administrator",
     /// "member", "restricted", "left" or "kicked".
     pub fn set_member_status(&self, chat_id: i64, user_id: i64, status: &str) {
-        self.lock().members.insert((chat_id, user_id), status.to_string());
+        self.lock()
+            .members
+            .insert((chat_id, user_id), status.to_string());
     }
 
     /// The network is gone for `duration`: the port refuses connections and requests in
@@ -351,12 +398,20 @@ impl FakeBotApi {
 
     /// Messages Telegram accepted, in order.
     pub fn delivered(&self) -> Vec<Sent> {
-        self.lock().sends.iter().filter(|s| s.fault.is_none()).cloned().collect()
+        self.lock()
+            .sends
+            .iter()
+            .filter(|s| s.fault.is_none())
+            .cloned()
+            .collect()
     }
 
     /// Messages accepted for one chat.
     pub fn delivered_to(&self, chat_id: i64) -> Vec<Sent> {
-        self.delivered().into_iter().filter(|s| s.chat_id == chat_id).collect()
+        self.delivered()
+            .into_iter()
+            .filter(|s| s.chat_id == chat_id)
+            .collect()
     }
 
     /// Every `sendMessage` attempt, including refused ones.
@@ -367,12 +422,21 @@ impl FakeBotApi {
     /// Sends the fake refused because Telegram could not have taken them (bad HTML, too long,
     /// empty): always a bug in the bot.
     pub fn malformed(&self) -> Vec<Sent> {
-        self.lock().sends.iter().filter(|s| matches!(s.fault, Some(Fault::BadRequest(_)))).cloned().collect()
+        self.lock()
+            .sends
+            .iter()
+            .filter(|s| matches!(s.fault, Some(Fault::BadRequest(_))))
+            .cloned()
+            .collect()
     }
 
     /// Names of the methods called, in order, lowercased (Telegram ignores their case).
     pub fn methods(&self) -> Vec<String> {
-        self.lock().calls.iter().map(|(m, _, _)| m.to_ascii_lowercase()).collect()
+        self.lock()
+            .calls
+            .iter()
+            .map(|(m, _, _)| m.to_ascii_lowercase())
+            .collect()
     }
 
     /// The JSON bodies of calls to `method` (any case).
@@ -387,7 +451,12 @@ impl FakeBotApi {
 
     /// When each call to `method` (any case) arrived.
     pub fn call_times(&self, method: &str) -> Vec<Instant> {
-        self.lock().calls.iter().filter(|(m, _, _)| m.eq_ignore_ascii_case(method)).map(|(_, _, t)| *t).collect()
+        self.lock()
+            .calls
+            .iter()
+            .filter(|(m, _, _)| m.eq_ignore_ascii_case(method))
+            .map(|(_, _, t)| *t)
+            .collect()
     }
 
     /// Tokens the bot used in request paths.
@@ -401,7 +470,11 @@ impl FakeBotApi {
     }
 
     /// Waits (bounded) until `cond` holds on the server state; returns whether it did.
-    pub async fn wait_until(&self, timeout: Duration, mut cond: impl FnMut(&FakeBotApi) -> bool) -> bool {
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut cond: impl FnMut(&FakeBotApi) -> bool,
+    ) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
             if cond(self) {
@@ -490,7 +563,13 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn user_message(message_id: i64, chat_id: i64, from: i64, text: &str, reply_to: Option<Value>) -> Value {
+fn user_message(
+    message_id: i64,
+    chat_id: i64,
+    from: i64,
+    text: &str,
+    reply_to: Option<Value>,
+) -> Value {
     let mut m = json!({
         "message_id": message_id,
         "date": now(),
@@ -499,7 +578,11 @@ fn user_message(message_id: i64, chat_id: i64, from: i64, text: &str, reply_to: 
         "text": text,
     });
     if text.starts_with('/') {
-        let len = text.split_whitespace().next().map(|w| w.encode_utf16().count()).unwrap_or(0);
+        let len = text
+            .split_whitespace()
+            .next()
+            .map(|w| w.encode_utf16().count())
+            .unwrap_or(0);
         m["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
     }
     if let Some(r) = reply_to {
@@ -520,10 +603,20 @@ fn chat_member(chat_id: i64, user_id: i64, status: &str) -> Value {
         }
         "administrator" => {
             for right in [
-                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                "can_delete_stories", "can_pin_messages", "can_manage_topics",
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_pin_messages",
+                "can_manage_topics",
             ] {
                 member[right] = json!(right != "is_anonymous" && right != "can_be_edited");
             }
@@ -532,10 +625,20 @@ fn chat_member(chat_id: i64, user_id: i64, status: &str) -> Value {
             member["is_member"] = json!(true);
             member["until_date"] = json!(0);
             for right in [
-                "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
-                "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
-                "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
-                "can_invite_users", "can_pin_messages", "can_manage_topics",
+                "can_send_messages",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_manage_topics",
             ] {
                 member[right] = json!(false);
             }
@@ -554,8 +657,22 @@ fn chat_member(chat_id: i64, user_id: i64, status: &str) -> Value {
 /// the markup is gone. `Err` holds Telegram's description of the refusal.
 pub fn check_telegram_html(text: &str) -> Result<(), String> {
     const TAGS: &[&str] = &[
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
-        "pre", "blockquote", "tg-emoji",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
     ];
     let mut stack: Vec<String> = Vec::new();
     let mut visible = String::new();
@@ -585,13 +702,25 @@ pub fn check_telegram_html(text: &str) -> Result<(), String> {
                         .collect::<String>()
                         .to_ascii_lowercase();
                     if !TAGS.contains(&name.as_str()) {
-                        return Err(format!("Bad Request: can't parse entities: unsupported start tag \"{name}\""));
+                        return Err(format!(
+                            "Bad Request: can't parse entities: unsupported start tag \"{name}\""
+                        ));
                     }
                     if name == "a" {
-                        let href = tag.split_once("href=\"").and_then(|(_, r)| r.split_once('"')).map(|(h, _)| h);
+                        let href = tag
+                            .split_once("href=\"")
+                            .and_then(|(_, r)| r.split_once('"'))
+                            .map(|(h, _)| h);
                         match href {
-                            Some(h) if h.starts_with("http://") || h.starts_with("https://") || h.starts_with("tg://") => {}
-                            _ => return Err(format!("Bad Request: can't parse entities: bad link {tag:?}")),
+                            Some(h)
+                                if h.starts_with("http://")
+                                    || h.starts_with("https://")
+                                    || h.starts_with("tg://") => {}
+                            _ => {
+                                return Err(format!(
+                                    "Bad Request: can't parse entities: bad link {tag:?}"
+                                ))
+                            }
                         }
                     }
                     stack.push(name);
@@ -600,26 +729,31 @@ pub fn check_telegram_html(text: &str) -> Result<(), String> {
             '&' => {
                 let end = rest.find(';').filter(|e| *e <= 10);
                 let entity = end.map(|e| &rest[..=e]);
-                let decoded = match entity {
-                    Some("&lt;") => '<',
-                    Some("&gt;") => '>',
-                    Some("&amp;") => '&',
-                    Some("&quot;") => '"',
-                    Some(e) if e.starts_with("&#") => {
-                        let digits = &e[2..e.len() - 1];
-                        let n = match digits.strip_prefix(['x', 'X']) {
-                            Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                            None => digits.parse().ok(),
-                        };
-                        match n.and_then(char::from_u32) {
-                            Some(ch) => ch,
-                            None => return Err("Bad Request: can't parse entities: bad character reference".into()),
+                let decoded =
+                    match entity {
+                        Some("&lt;") => '<',
+                        Some("&gt;") => '>',
+                        Some("&amp;") => '&',
+                        Some("&quot;") => '"',
+                        Some(e) if e.starts_with("&#") => {
+                            let digits = &e[2..e.len() - 1];
+                            let n = match digits.strip_prefix(['x', 'X']) {
+                                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                                None => digits.parse().ok(),
+                            };
+                            match n.and_then(char::from_u32) {
+                                Some(ch) => ch,
+                                None => return Err(
+                                    "Bad Request: can't parse entities: bad character reference"
+                                        .into(),
+                                ),
+                            }
                         }
-                    }
-                    _ => {
-                        return Err("Bad Request: can't parse entities: unescaped \"&\" or unknown entity".into())
-                    }
-                };
+                        _ => return Err(
+                            "Bad Request: can't parse entities: unescaped \"&\" or unknown entity"
+                                .into(),
+                        ),
+                    };
                 visible.push(decoded);
                 rest = &rest[entity.map(str::len).unwrap_or(1)..];
             }
@@ -675,7 +809,11 @@ async fn serve_connection(
     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or("");
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
     let mut content_length = 0usize;
     let mut content_type = String::new();
     for line in lines {
@@ -722,7 +860,9 @@ async fn serve_connection(
     };
     match handle(&inner, &changed, &token, &method, params).await {
         Answer::Json(status, reply) => respond(&mut stream, status, &reply).await,
-        Answer::Raw(status, content_type, body) => respond_raw(&mut stream, status, content_type, &body).await,
+        Answer::Raw(status, content_type, body) => {
+            respond_raw(&mut stream, status, content_type, &body).await
+        }
         // Hung: the connection is closed without an answer.
         Answer::Nothing => Ok(()),
     }
@@ -730,14 +870,19 @@ async fn serve_connection(
 
 /// The text fields of a multipart/form-data body as a JSON object of strings.
 fn parse_multipart(content_type: &str, body: &[u8]) -> Value {
-    let Some(boundary) = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary=")) else {
+    let Some(boundary) = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+    else {
         return Value::Null;
     };
     let boundary = boundary.trim_matches('"');
     let text = String::from_utf8_lossy(body);
     let mut fields = serde_json::Map::new();
     for part in text.split(&format!("--{boundary}")) {
-        let Some((headers, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some((headers, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
         let name = headers
             .split(';')
             .find_map(|h| h.trim().strip_prefix("name=\""))
@@ -767,7 +912,12 @@ async fn respond(stream: &mut TcpStream, status: u16, body: &Value) -> std::io::
     respond_raw(stream, status, "application/json", &body.to_string()).await
 }
 
-async fn respond_raw(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) -> std::io::Result<()> {
+async fn respond_raw(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -835,7 +985,9 @@ fn method_fault(i: &mut Inner, method: &str) -> Option<Fault> {
             return Some(f);
         }
     }
-    [method, "*"].iter().find_map(|key| i.method_always.get(*key).cloned())
+    [method, "*"]
+        .iter()
+        .find_map(|key| i.method_always.get(*key).cloned())
 }
 
 async fn handle(
@@ -849,15 +1001,23 @@ async fn handle(
     let method = method.to_ascii_lowercase();
     let injected = {
         let mut i = lock();
-        i.calls.push((method.clone(), params.clone(), Instant::now()));
+        i.calls
+            .push((method.clone(), params.clone(), Instant::now()));
         if !i.tokens.iter().any(|t| t == token) {
             i.tokens.push(token.to_string());
         }
         // sendMessage faults are decided (and recorded) with the message below.
-        if method == "sendmessage" { None } else { method_fault(&mut i, &method) }
+        if method == "sendmessage" {
+            None
+        } else {
+            method_fault(&mut i, &method)
+        }
     };
     if token.is_empty() {
-        return Answer::Json(404, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
+        return Answer::Json(
+            404,
+            json!({"ok": false, "error_code": 404, "description": "Not Found"}),
+        );
     }
     if let Some(fault) = injected {
         if let Fault::Hang(d) = fault {
@@ -875,21 +1035,33 @@ async fn handle(
         "getwebhookinfo" => {
             ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
         }
-        "deletewebhook" | "setwebhook" | "setmycommands" | "answercallbackquery" | "close" | "logout" => {
-            ok(json!(true))
-        }
+        "deletewebhook"
+        | "setwebhook"
+        | "setmycommands"
+        | "answercallbackquery"
+        | "close"
+        | "logout" => ok(json!(true)),
         "getchatmember" => {
             let chat_id = params["chat_id"].as_i64().unwrap_or(0);
             let user_id = params["user_id"].as_i64().unwrap_or(0);
-            let status = lock().members.get(&(chat_id, user_id)).cloned().unwrap_or_else(|| {
-                if user_id == GROUP_OWNER { "creator".to_string() } else { "member".to_string() }
-            });
+            let status = lock()
+                .members
+                .get(&(chat_id, user_id))
+                .cloned()
+                .unwrap_or_else(|| {
+                    if user_id == GROUP_OWNER {
+                        "creator".to_string()
+                    } else {
+                        "member".to_string()
+                    }
+                });
             ok(chat_member(chat_id, user_id, &status))
         }
         "getupdates" => {
             let offset = params["offset"].as_i64().unwrap_or(0);
             let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-            let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0)).min(MAX_HOLD);
+            let timeout =
+                Duration::from_secs(params["timeout"].as_u64().unwrap_or(0)).min(MAX_HOLD);
             let deadline = Instant::now() + timeout;
             loop {
                 // Register interest before checking, so a push between check and wait is seen.
@@ -897,7 +1069,11 @@ async fn handle(
                 {
                     let mut i = lock();
                     // Updates below the offset are confirmed: forget them.
-                    while i.updates.front().is_some_and(|u| u["update_id"].as_i64().unwrap_or(0) < offset) {
+                    while i
+                        .updates
+                        .front()
+                        .is_some_and(|u| u["update_id"].as_i64().unwrap_or(0) < offset)
+                    {
                         i.updates.pop_front();
                     }
                     if !i.updates.is_empty() || Instant::now() >= deadline {
@@ -905,8 +1081,11 @@ async fn handle(
                         return ok(Value::Array(batch));
                     }
                 }
-                let _ =
-                    tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), notified).await;
+                let _ = tokio::time::timeout(
+                    deadline.saturating_duration_since(Instant::now()),
+                    notified,
+                )
+                .await;
             }
         }
         "sendmessage" => {
@@ -975,9 +1154,16 @@ async fn handle(
         "editmessagereplymarkup" | "editmessagetext" => {
             let chat_id = params["chat_id"].as_i64().unwrap_or(0);
             let message_id = params["message_id"].as_i64().unwrap_or(0);
-            ok(bot_message(message_id, chat_id, params["text"].as_str().unwrap_or("")))
+            ok(bot_message(
+                message_id,
+                chat_id,
+                params["text"].as_str().unwrap_or(""),
+            ))
         }
-        _ => Answer::Json(404, json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"})),
+        _ => Answer::Json(
+            404,
+            json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),
+        ),
     }
 }
 
@@ -987,14 +1173,20 @@ mod tests {
 
     #[test]
     fn the_html_check_refuses_what_telegram_refuses() {
-        assert!(check_telegram_html("<b>ok</b> &amp; <a href=\"https://x.example/?a=1&amp;b=2\">[1]</a>").is_ok());
+        assert!(check_telegram_html(
+            "<b>ok</b> &amp; <a href=\"https://x.example/?a=1&amp;b=2\">[1]</a>"
+        )
+        .is_ok());
         assert!(check_telegram_html("<b>unclosed").is_err());
         assert!(check_telegram_html("<script>x</script>").is_err());
         assert!(check_telegram_html("a & b").is_err());
         assert!(check_telegram_html("<a href=\"javascript:alert(1)\">x</a>").is_err());
         assert!(check_telegram_html("<b><i>x</b></i>").is_err());
         assert!(check_telegram_html(&"x".repeat(4097)).is_err());
-        assert!(check_telegram_html(&"&lt;".repeat(4096)).is_ok(), "the limit counts text, not markup");
+        assert!(
+            check_telegram_html(&"&lt;".repeat(4096)).is_ok(),
+            "the limit counts text, not markup"
+        );
         assert!(check_telegram_html("  ").is_err());
     }
 }

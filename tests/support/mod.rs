@@ -40,13 +40,14 @@ impl Harness {
         for entry in std::fs::read_dir(&seeds).expect("seeds folder") {
             let path = entry.expect("seed entry").path();
             if path.is_file() {
-                std::fs::copy(&path, articles.join(path.file_name().expect("name"))).expect("copy seed");
+                std::fs::copy(&path, articles.join(path.file_name().expect("name")))
+                    .expect("copy seed");
             }
         }
         // The bundled config (its topics), scanning the folders every second, with short
         // Bot API timeouts so that timeout faults cost seconds, not minutes.
-        let config =
-            std::fs::read_to_string(manifest_dir().join("config/storyline.toml")).expect("bundled config");
+        let config = std::fs::read_to_string(manifest_dir().join("config/storyline.toml"))
+            .expect("bundled config");
         std::fs::write(root.path().join("storyline.toml"), config).expect("write config");
         let h = Harness { api, root };
         h.set_telegram("watch_seconds", "1");
@@ -59,13 +60,18 @@ impl Harness {
     pub fn set_telegram(&self, key: &str, value: &str) {
         let path = self.root.path().join("storyline.toml");
         let config = std::fs::read_to_string(&path).expect("read config");
-        let line = regex::Regex::new(&format!(r"(?m)^{}\s*=.*$", regex::escape(key))).expect("regex");
+        let line =
+            regex::Regex::new(&format!(r"(?m)^{}\s*=.*$", regex::escape(key))).expect("regex");
         let config = if line.is_match(&config) {
-            line.replace(&config, regex::NoExpand(&format!("{key} = {value}"))).into_owned()
+            line.replace(&config, regex::NoExpand(&format!("{key} = {value}")))
+                .into_owned()
         } else {
             config.replacen("[telegram]\n", &format!("[telegram]\n{key} = {value}\n"), 1)
         };
-        assert!(config.contains(&format!("{key} = {value}")), "no [telegram] table in the config");
+        assert!(
+            config.contains(&format!("{key} = {value}")),
+            "no [telegram] table in the config"
+        );
         std::fs::write(&path, config).expect("write config");
     }
 
@@ -90,7 +96,10 @@ impl Harness {
     /// [`Harness::start`] with another token.
     pub async fn start_with_token(&self, token: &str) -> BotProcess {
         let before = self.api.calls_to("setMyCommands").len();
-        let process = self.spawn(&[("TELOXIDE_TOKEN", token), ("TELOXIDE_API_URL", &self.api.url())]);
+        let process = self.spawn(&[
+            ("TELOXIDE_TOKEN", token),
+            ("TELOXIDE_API_URL", &self.api.url()),
+        ]);
         let ready = self
             .api
             .wait_until(PATIENCE, |api| {
@@ -98,23 +107,44 @@ impl Harness {
                     && api.methods().iter().any(|m| m == "getupdates")
             })
             .await;
-        assert!(ready, "the bot did not start polling; log:\n{}", process.log());
+        assert!(
+            ready,
+            "the bot did not start polling; log:\n{}",
+            process.log()
+        );
         process
     }
 
     /// Starts `storyline serve --webhook-url URL --listen ADDR` and waits until it registered
     /// the webhook; returns the process and the secret Telegram would send.
-    pub async fn start_webhook(&self, url: &str, listen: std::net::SocketAddr) -> (BotProcess, String) {
+    pub async fn start_webhook(
+        &self,
+        url: &str,
+        listen: std::net::SocketAddr,
+    ) -> (BotProcess, String) {
         let listen = listen.to_string();
         let process = self.spawn_with(
             &["--webhook-url", url, "--listen", &listen],
-            &[("TELOXIDE_TOKEN", TOKEN), ("TELOXIDE_API_URL", &self.api.url())],
+            &[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("TELOXIDE_API_URL", &self.api.url()),
+            ],
         );
-        let registered = self.api.wait_until(PATIENCE, |api| !api.calls_to("setWebhook").is_empty()).await;
-        assert!(registered, "the bot did not call setWebhook; log:\n{}", process.log());
+        let registered = self
+            .api
+            .wait_until(PATIENCE, |api| !api.calls_to("setWebhook").is_empty())
+            .await;
+        assert!(
+            registered,
+            "the bot did not call setWebhook; log:\n{}",
+            process.log()
+        );
         let call = self.api.calls_to("setWebhook").remove(0);
         assert_eq!(call["url"].as_str(), Some(url));
-        let secret = call["secret_token"].as_str().unwrap_or_default().to_string();
+        let secret = call["secret_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         (process, secret)
     }
 
@@ -152,7 +182,10 @@ impl Harness {
             command.env(k, v);
         }
         let child = command.spawn().expect("start storyline serve");
-        BotProcess { child: Some(child), log }
+        BotProcess {
+            child: Some(child),
+            log,
+        }
     }
 
     /// Copies a dev article into the watched folder the way a feed fetcher would: written
@@ -173,15 +206,21 @@ impl Harness {
         let staging = self.root.path().join(format!(".staging-{batch}"));
         std::fs::create_dir_all(&staging).expect("staging dir");
         for name in names {
-            std::fs::copy(manifest_dir().join("tests/data/dev").join(name), staging.join(name))
-                .expect("copy article");
+            std::fs::copy(
+                manifest_dir().join("tests/data/dev").join(name),
+                staging.join(name),
+            )
+            .expect("copy article");
         }
         std::fs::rename(&staging, self.articles_dir().join(batch)).expect("move articles in");
     }
 }
 
 fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 /// A running `storyline serve`; killed if the test ends without stopping it.
@@ -202,7 +241,10 @@ impl BotProcess {
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub async fn terminate(&mut self) -> ExitStatus {
         let pid = self.pid().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
         assert!(sent.success(), "kill -TERM failed");
         self.wait(PATIENCE)
             .await
@@ -219,7 +261,9 @@ impl BotProcess {
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Waits up to `timeout` for the process to exit.
@@ -257,7 +301,9 @@ pub fn has_dated_text(html: &str) -> bool {
 
 /// Whether `html` cites an article with an http(s) link.
 pub fn has_citation_link(html: &str) -> bool {
-    regex::Regex::new(r#"<a href="https?://[^"<>]+">"#).expect("regex").is_match(html)
+    regex::Regex::new(r#"<a href="https?://[^"<>]+">"#)
+        .expect("regex")
+        .is_match(html)
 }
 
 /// Whether a message is a push (not an answer): pushes are titled "…: new from Outlet" or
@@ -268,14 +314,18 @@ pub fn is_push(sent: &Sent) -> bool {
 
 /// Whether `text` holds a control character other than a line break or a tab.
 pub fn has_control_chars(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+    text.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
 }
 
 /// Panics with the refusals if the bot ever sent what Telegram would refuse (bad HTML, too
 /// long, empty).
 pub fn assert_nothing_malformed(api: &FakeBotApi, log: &str) {
     let bad = api.malformed();
-    assert!(bad.is_empty(), "Telegram would refuse these messages: {bad:#?}\nlog:\n{log}");
+    assert!(
+        bad.is_empty(),
+        "Telegram would refuse these messages: {bad:#?}\nlog:\n{log}"
+    );
 }
 
 pub fn path_str(p: &Path) -> String {
@@ -289,7 +339,12 @@ pub fn free_local_addr() -> std::net::SocketAddr {
 }
 
 /// POSTs JSON to `http://addr{path}` with an optional secret header; returns the status code.
-pub async fn post_json(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
+pub async fn post_json(
+    addr: std::net::SocketAddr,
+    path: &str,
+    secret: Option<&str>,
+    body: &str,
+) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let deadline = Instant::now() + PATIENCE;
     let mut stream = loop {
@@ -302,14 +357,22 @@ pub async fn post_json(addr: std::net::SocketAddr, path: &str, secret: Option<&s
             Err(e) => panic!("cannot connect to the webhook server at {addr}: {e}"),
         }
     };
-    let header = secret.map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")).unwrap_or_default();
+    let header = secret
+        .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{header}Connection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("send request");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send request");
     let mut response = Vec::new();
     let _ = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response)).await;
     let text = String::from_utf8_lossy(&response);
-    text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
 }

@@ -51,7 +51,11 @@ struct ChatWindow {
 
 impl RateLimiter {
     pub fn new(limit: usize, window: Duration) -> RateLimiter {
-        RateLimiter { limit: limit.max(1), window, chats: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            limit: limit.max(1),
+            window,
+            chats: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `sent` is when the message was sent, as time since the Unix epoch.
@@ -61,10 +65,18 @@ impl RateLimiter {
         let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.window;
         if chats.len() > 10_000 {
-            chats.retain(|_, w| w.hits.back().is_some_and(|t| sent.saturating_sub(*t) < window));
+            chats.retain(|_, w| {
+                w.hits
+                    .back()
+                    .is_some_and(|t| sent.saturating_sub(*t) < window)
+            });
         }
         let w = chats.entry(chat).or_default();
-        while w.hits.front().is_some_and(|t| sent.saturating_sub(*t) >= window) {
+        while w
+            .hits
+            .front()
+            .is_some_and(|t| sent.saturating_sub(*t) >= window)
+        {
             w.hits.pop_front();
         }
         if w.hits.len() < self.limit {
@@ -82,7 +94,9 @@ impl RateLimiter {
 
 /// The time since the Unix epoch now (for updates that carry no date, like button presses).
 pub fn now_since_epoch() -> Duration {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// Group admin statuses Telegram reported, each trusted for a while so a busy group does not
@@ -95,7 +109,10 @@ pub struct GroupAdmins {
 
 impl GroupAdmins {
     pub fn new(ttl: Duration) -> GroupAdmins {
-        GroupAdmins { ttl, known: Mutex::new(HashMap::new()) }
+        GroupAdmins {
+            ttl,
+            known: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The remembered status of `user` in `chat`, if still fresh at `now`.
@@ -142,8 +159,15 @@ mod tests {
         }
         assert_eq!(limiter.check(1, t0), Verdict::Warn);
         assert_eq!(limiter.check(1, t0 + Duration::from_secs(1)), Verdict::Drop);
-        assert_eq!(limiter.check(2, t0), Verdict::Allow, "other chats are not affected");
-        assert_eq!(limiter.check(1, t0 + Duration::from_secs(11)), Verdict::Allow);
+        assert_eq!(
+            limiter.check(2, t0),
+            Verdict::Allow,
+            "other chats are not affected"
+        );
+        assert_eq!(
+            limiter.check(1, t0 + Duration::from_secs(11)),
+            Verdict::Allow
+        );
     }
 
     #[test]
@@ -152,7 +176,10 @@ mod tests {
         let t0 = Duration::from_secs(1_750_000_000);
         // A backlog after an outage: sent 5 s apart, handled all at once.
         for i in 0..20 {
-            assert_eq!(limiter.check(1, t0 + Duration::from_secs(5 * i)), Verdict::Allow);
+            assert_eq!(
+                limiter.check(1, t0 + Duration::from_secs(5 * i)),
+                Verdict::Allow
+            );
         }
     }
 
@@ -162,7 +189,10 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(admins.cached(-1, 5, t0), None);
         admins.remember(-1, 5, true, t0);
-        assert_eq!(admins.cached(-1, 5, t0 + Duration::from_secs(59)), Some(true));
+        assert_eq!(
+            admins.cached(-1, 5, t0 + Duration::from_secs(59)),
+            Some(true)
+        );
         assert_eq!(admins.cached(-1, 5, t0 + Duration::from_secs(60)), None);
         assert_eq!(admins.cached(-2, 5, t0), None, "per group");
     }

@@ -18,8 +18,10 @@ use super::access::{now_since_epoch, GroupAdmins, RateLimiter, Verdict};
 use super::send::send_answer;
 use super::{render, TgBot};
 
-const HINT: &str = "I can only read text. Ask me about the story in words, or try /latest or /help.";
-const SLOW_DOWN: &str = "That is a lot of messages at once. Please give me a few seconds and ask again.";
+const HINT: &str =
+    "I can only read text. Ask me about the story in words, or try /latest or /help.";
+const SLOW_DOWN: &str =
+    "That is a lot of messages at once. Please give me a few seconds and ask again.";
 const FAILED: &str = "Sorry, something went wrong while answering that. Please try again.";
 const ONLY_ADMINS: &str = "Only this group's admins can change its subscriptions.";
 const CANNOT_CHECK: &str =
@@ -43,7 +45,11 @@ pub enum Route {
 /// and replies to the bot are.
 pub fn route(text: Option<&str>, private: bool, addressed: bool, bot_username: &str) -> Route {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return if private || addressed { Route::Hint } else { Route::Ignore };
+        return if private || addressed {
+            Route::Hint
+        } else {
+            Route::Ignore
+        };
     };
     if let Some(rest) = text.strip_prefix('/') {
         let (command, args) = match rest.find(char::is_whitespace) {
@@ -69,7 +75,11 @@ pub fn route(text: Option<&str>, private: bool, addressed: bool, bot_username: &
     let mention = format!("@{bot_username}");
     if contains_mention(text, &mention) {
         let question = remove_mention(text, &mention);
-        return Route::Engine(if question.is_empty() { "/help".to_string() } else { question });
+        return Route::Engine(if question.is_empty() {
+            "/help".to_string()
+        } else {
+            question
+        });
     }
     if addressed {
         return Route::Engine(text.to_string());
@@ -84,7 +94,10 @@ fn contains_mention(text: &str, mention: &str) -> bool {
 
 fn remove_mention(text: &str, mention: &str) -> String {
     text.split_whitespace()
-        .filter(|w| !w.trim_end_matches([',', ':', '!', '?', '.']).eq_ignore_ascii_case(mention))
+        .filter(|w| {
+            !w.trim_end_matches([',', ':', '!', '?', '.'])
+                .eq_ignore_ascii_case(mention)
+        })
         .collect::<Vec<_>>()
         .join(" ")
         .trim_start_matches([',', ':'])
@@ -113,8 +126,15 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
 }
 
 fn subscriber_of(msg: &Message) -> Subscriber {
-    let thread_id = if msg.is_topic_message { msg.thread_id.map(|t| t.0 .0) } else { None };
-    Subscriber { chat_id: msg.chat.id.0, thread_id }
+    let thread_id = if msg.is_topic_message {
+        msg.thread_id.map(|t| t.0 .0)
+    } else {
+        None
+    };
+    Subscriber {
+        chat_id: msg.chat.id.0,
+        thread_id,
+    }
 }
 
 async fn on_message(bot: TgBot, msg: Message, state: Arc<State>) -> HandlerResult {
@@ -124,7 +144,10 @@ async fn on_message(bot: TgBot, msg: Message, state: Arc<State>) -> HandlerResul
     }
     // An admin posting anonymously writes as the group itself (from a bot account Telegram
     // names GroupAnonymousBot); other bots are not listened to.
-    let as_group = msg.sender_chat.as_ref().is_some_and(|c| c.id == msg.chat.id);
+    let as_group = msg
+        .sender_chat
+        .as_ref()
+        .is_some_and(|c| c.id == msg.chat.id);
     if msg.from.as_ref().is_some_and(|u| u.is_bot) && !as_group {
         return Ok(());
     }
@@ -133,7 +156,12 @@ async fn on_message(bot: TgBot, msg: Message, state: Arc<State>) -> HandlerResul
         .and_then(|m| m.from.as_ref())
         .and_then(|u| u.username.as_deref())
         .is_some_and(|u| u.eq_ignore_ascii_case(&state.bot_username));
-    let route = route(msg.text(), msg.chat.is_private(), addressed, &state.bot_username);
+    let route = route(
+        msg.text(),
+        msg.chat.is_private(),
+        addressed,
+        &state.bot_username,
+    );
     if route == Route::Ignore {
         return Ok(());
     }
@@ -171,7 +199,10 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, state: Arc<State>) -> Handler
     };
     let from = match message.regular_message() {
         Some(m) => subscriber_of(m),
-        None => Subscriber { chat_id: message.chat().id.0, thread_id: None },
+        None => Subscriber {
+            chat_id: message.chat().id.0,
+            thread_id: None,
+        },
     };
     match state.limiter.check(from.chat_id, now_since_epoch()) {
         Verdict::Allow => {}
@@ -181,7 +212,15 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, state: Arc<State>) -> Handler
             return Ok(());
         }
     }
-    let gate = gate(&bot, &state, message.chat(), Some(&q.from), false, data.to_string()).await;
+    let gate = gate(
+        &bot,
+        &state,
+        message.chat(),
+        Some(&q.from),
+        false,
+        data.to_string(),
+    )
+    .await;
     respond(&bot, &state, from, gate).await;
     Ok(())
 }
@@ -198,7 +237,14 @@ enum Gate {
 
 /// Who may ask what: `/stats` only for the bot's admins (in a private chat; others get the
 /// normal help), and a group's subscriptions only changed by that group's admins.
-async fn gate(bot: &TgBot, state: &State, chat: &Chat, user: Option<&User>, as_group: bool, text: String) -> Gate {
+async fn gate(
+    bot: &TgBot,
+    state: &State,
+    chat: &Chat,
+    user: Option<&User>,
+    as_group: bool,
+    text: String,
+) -> Gate {
     match Request::parse(&text) {
         Request::Unknown { command } if command == "/stats" => {
             let admins = &state.engine.config().telegram.admins;
@@ -209,7 +255,9 @@ async fn gate(bot: &TgBot, state: &State, chat: &Chat, user: Option<&User>, as_g
                 Gate::Ask("/help".to_string())
             }
         }
-        Request::Subscribe { .. } | Request::Unsubscribe { .. } if chat.is_group() || chat.is_supergroup() => {
+        Request::Subscribe { .. } | Request::Unsubscribe { .. }
+            if chat.is_group() || chat.is_supergroup() =>
+        {
             if as_group {
                 return Gate::Ask(text);
             }
@@ -219,7 +267,10 @@ async fn gate(bot: &TgBot, state: &State, chat: &Chat, user: Option<&User>, as_g
             match state.group_admins.is_admin(bot, chat.id.0, user.id.0).await {
                 Ok(true) => Gate::Ask(text),
                 Ok(false) => {
-                    tracing::info!(chat = chat.id.0, "a member who is not an admin tried to change subscriptions");
+                    tracing::info!(
+                        chat = chat.id.0,
+                        "a member who is not an admin tried to change subscriptions"
+                    );
                     Gate::Refuse(ONLY_ADMINS)
                 }
                 Err(e) => {
@@ -247,12 +298,18 @@ async fn respond(bot: &TgBot, state: &State, from: Subscriber, gate: Gate) {
             send_reply(bot, state, from, &reply).await;
             return;
         }
-        Gate::Stats => tokio::task::spawn_blocking(move || crate::notify::stats::admin_stats(&engine)).await,
+        Gate::Stats => {
+            tokio::task::spawn_blocking(move || crate::notify::stats::admin_stats(&engine)).await
+        }
         Gate::Ask(text) => tokio::task::spawn_blocking(move || engine.handle(&who, &text)).await,
     };
     let reply = reply.unwrap_or_else(|e| {
         tracing::error!(chat = from.chat_id, error = %e, "the core failed on a message");
-        Reply { title: FAILED.into(), kind: ReplyKind::Error, ..Reply::default() }
+        Reply {
+            title: FAILED.into(),
+            kind: ReplyKind::Error,
+            ..Reply::default()
+        }
     });
     send_reply(bot, state, from, &reply).await;
 }
@@ -270,8 +327,21 @@ async fn send_reply(bot: &TgBot, state: &State, mut to: Subscriber, reply: &Repl
     let parts = render::render(reply);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
-        let keyboard = if i == last { render::keyboard(&reply.actions) } else { None };
-        if let Err(e) = send_answer(bot, &state.engine, &mut to, part, keyboard, state.stop.clone()).await {
+        let keyboard = if i == last {
+            render::keyboard(&reply.actions)
+        } else {
+            None
+        };
+        if let Err(e) = send_answer(
+            bot,
+            &state.engine,
+            &mut to,
+            part,
+            keyboard,
+            state.stop.clone(),
+        )
+        .await
+        {
             tracing::warn!(chat = to.chat_id, error = %e, "could not send a reply");
             return;
         }
@@ -286,18 +356,30 @@ mod tests {
 
     #[test]
     fn commands_for_other_bots_are_ignored_and_ours_are_stripped() {
-        assert_eq!(route(Some("/latest@other_bot minerals"), false, false, ME), Route::Ignore);
-        assert_eq!(route(Some("/latest@other_bot"), true, false, ME), Route::Ignore);
+        assert_eq!(
+            route(Some("/latest@other_bot minerals"), false, false, ME),
+            Route::Ignore
+        );
+        assert_eq!(
+            route(Some("/latest@other_bot"), true, false, ME),
+            Route::Ignore
+        );
         assert_eq!(
             route(Some("/latest@Storyline_Bot minerals"), false, false, ME),
             Route::Engine("/latest minerals".into())
         );
-        assert_eq!(route(Some("/status"), false, false, ME), Route::Engine("/status".into()));
+        assert_eq!(
+            route(Some("/status"), false, false, ME),
+            Route::Engine("/status".into())
+        );
     }
 
     #[test]
     fn groups_answer_only_commands_mentions_and_replies() {
-        assert_eq!(route(Some("is the deal signed?"), false, false, ME), Route::Ignore);
+        assert_eq!(
+            route(Some("is the deal signed?"), false, false, ME),
+            Route::Ignore
+        );
         assert_eq!(
             route(Some("is the deal signed?"), true, false, ME),
             Route::Engine("is the deal signed?".into())
@@ -307,11 +389,22 @@ mod tests {
             Route::Engine("is the deal signed?".into())
         );
         assert_eq!(
-            route(Some("@storyline_bot, is the deal signed?"), false, false, ME),
+            route(
+                Some("@storyline_bot, is the deal signed?"),
+                false,
+                false,
+                ME
+            ),
             Route::Engine("is the deal signed?".into())
         );
-        assert_eq!(route(Some("@storyline_bot"), false, false, ME), Route::Engine("/help".into()));
-        assert_eq!(route(Some("mail me at x@storyline_bot.com"), false, false, ME), Route::Ignore);
+        assert_eq!(
+            route(Some("@storyline_bot"), false, false, ME),
+            Route::Engine("/help".into())
+        );
+        assert_eq!(
+            route(Some("mail me at x@storyline_bot.com"), false, false, ME),
+            Route::Ignore
+        );
     }
 
     #[test]
@@ -325,9 +418,14 @@ mod tests {
     #[test]
     fn overlong_commands_are_cut_before_the_core_sees_them() {
         let long = format!("/{} tail", "x".repeat(4000));
-        let Route::Engine(text) = route(Some(&long), true, false, ME) else { panic!("not routed") };
+        let Route::Engine(text) = route(Some(&long), true, false, ME) else {
+            panic!("not routed")
+        };
         assert_eq!(text, format!("/{}\u{2026} tail", "x".repeat(MAX_COMMAND)));
         let multibyte = format!("/{}", "\u{1F600}".repeat(40));
-        assert!(matches!(route(Some(&multibyte), true, false, ME), Route::Engine(_)));
+        assert!(matches!(
+            route(Some(&multibyte), true, false, ME),
+            Route::Engine(_)
+        ));
     }
 }

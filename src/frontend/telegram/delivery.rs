@@ -49,7 +49,12 @@ enum Outcome {
 }
 
 /// The delivery loop: runs until `stop` turns true. `wake` is notified when pushes are queued.
-pub async fn run(bot: TgBot, engine: Arc<Engine>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    bot: TgBot,
+    engine: Arc<Engine>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut failures: u32 = 0;
     let mut attempts: HashMap<u64, u32> = HashMap::new();
     loop {
@@ -58,7 +63,8 @@ pub async fn run(bot: TgBot, engine: Arc<Engine>, wake: Arc<Notify>, mut stop: w
         }
         let mut reread = false;
         let store_engine = engine.clone();
-        let pending = tokio::task::spawn_blocking(move || store_engine.store().pending_pushes()).await;
+        let pending =
+            tokio::task::spawn_blocking(move || store_engine.store().pending_pushes()).await;
         let mut retry_later = false;
         match pending {
             Ok(Ok(items)) => {
@@ -141,7 +147,15 @@ async fn deliver(
         let kb = if last { keyboard.clone() } else { None };
         // A send in flight is never cancelled by shutdown: cancelling after Telegram accepted it
         // but before it is marked would send it twice.
-        let sent = send_part(bot, chat, push.thread_id, parts[next].clone(), kb, push.quiet).await;
+        let sent = send_part(
+            bot,
+            chat,
+            push.thread_id,
+            parts[next].clone(),
+            kb,
+            push.quiet,
+        )
+        .await;
         let failure = match &sent {
             Ok(_) => None,
             Err(e) => Some((classify(e), e)),
@@ -173,7 +187,8 @@ async fn deliver(
                     "chat migrated to a supergroup; moving its subscriptions"
                 );
                 let old = chat;
-                if let Err(e) = blocking(engine, move |e| e.store().migrate_chat(old, new_id)).await {
+                if let Err(e) = blocking(engine, move |e| e.store().migrate_chat(old, new_id)).await
+                {
                     tracing::error!(error = %e, "could not move a migrated chat's subscriptions");
                 }
                 chat = new_id;
@@ -183,7 +198,9 @@ async fn deliver(
                 tracing::warn!(push = id, chat, error = %e, "chat is gone; dropping its subscriptions");
                 match blocking(engine, move |e| e.store().remove_chat(chat)).await {
                     Ok(n) => tracing::info!(chat, subscriptions = n, "chat unsubscribed"),
-                    Err(e) => tracing::error!(chat, error = %e, "could not drop the chat's subscriptions"),
+                    Err(e) => {
+                        tracing::error!(chat, error = %e, "could not drop the chat's subscriptions")
+                    }
                 }
                 // remove_chat also dropped this push; make sure of it.
                 let _ = blocking(engine, move |e| e.store().mark_delivered(id)).await;

@@ -110,7 +110,9 @@ pub fn bot_from_env(telegram: &TelegramConfig) -> anyhow::Result<Bot> {
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            anyhow!("TELOXIDE_TOKEN is not set: export the bot token from @BotFather as TELOXIDE_TOKEN")
+            anyhow!(
+                "TELOXIDE_TOKEN is not set: export the bot token from @BotFather as TELOXIDE_TOKEN"
+            )
         })?;
     let timeout = Duration::from_secs(telegram.request_timeout_seconds.max(1));
     let client = teloxide::net::default_reqwest_settings()
@@ -119,7 +121,10 @@ pub fn bot_from_env(telegram: &TelegramConfig) -> anyhow::Result<Bot> {
         .build()
         .context("cannot create the HTTP client")?;
     let bot = Bot::with_client(token, client);
-    match std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
+    match std::env::var("TELOXIDE_API_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
         None => Ok(bot),
         Some(url) => {
             let trimmed = url.trim().trim_end_matches('/');
@@ -129,7 +134,9 @@ pub fn bot_from_env(telegram: &TelegramConfig) -> anyhow::Result<Bot> {
                 .join(trimmed)
                 .map_err(|e| anyhow!("TELOXIDE_API_URL {trimmed:?} is not a valid URL: {e}"))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(anyhow!("TELOXIDE_API_URL {trimmed:?} must be an http(s) URL"));
+                return Err(anyhow!(
+                    "TELOXIDE_API_URL {trimmed:?} must be an http(s) URL"
+                ));
             }
             Ok(bot.set_api_url(parsed))
         }
@@ -150,16 +157,22 @@ pub async fn serve_with_bot(
         (None, None) => None,
         (Some(url), Some(listen)) => Some(webhook_options(&bot, url, listen)?),
         (Some(_), None) => {
-            return Err(anyhow!("--webhook-url needs --listen ADDR (the local address to listen on)"))
+            return Err(anyhow!(
+                "--webhook-url needs --listen ADDR (the local address to listen on)"
+            ))
         }
         (None, Some(_)) => {
-            return Err(anyhow!("--listen needs --webhook-url URL (the public HTTPS address)"))
+            return Err(anyhow!(
+                "--listen needs --webhook-url URL (the public HTTPS address)"
+            ))
         }
     };
     // Retries on 429 are ours (delivery logs them and keeps the outbox in order), so the
     // throttle only paces.
-    let (bot, worker) =
-        Throttle::with_settings(bot, Settings::default().limits(Limits::default()).no_retry());
+    let (bot, worker) = Throttle::with_settings(
+        bot,
+        Settings::default().limits(Limits::default()).no_retry(),
+    );
     let throttle_worker = tokio::spawn(worker);
 
     let me = bot.get_me().await.map_err(|e| match e {
@@ -182,7 +195,12 @@ pub async fn serve_with_bot(
     // One planner for folders and feeds: runs are planned one at a time, and it remembers each
     // topic's last status between them.
     let planner = Arc::new(Mutex::new(PushPlanner::new()));
-    let delivery = tokio::spawn(delivery::run(bot.clone(), engine.clone(), wake.clone(), stop_rx.clone()));
+    let delivery = tokio::spawn(delivery::run(
+        bot.clone(),
+        engine.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+    ));
     // The first scan ingests the article folders before any message is answered, so the bot
     // never answers from a store that is still filling.
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -195,9 +213,14 @@ pub async fn serve_with_bot(
     ));
     let _ = ready_rx.await;
     let feed_tasks = match feeds {
-        Some((store, config)) => {
-            spawn_feeds(engine.clone(), store, config, planner.clone(), wake.clone(), stop_rx.clone())
-        }
+        Some((store, config)) => spawn_feeds(
+            engine.clone(),
+            store,
+            config,
+            planner.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+        ),
         None => Vec::new(),
     };
 
@@ -211,7 +234,9 @@ pub async fn serve_with_bot(
     let mut dispatcher = Dispatcher::builder(bot.clone(), conversation::schema())
         .dependencies(dptree::deps![state])
         .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
+        .error_handler(LoggingErrorHandler::with_custom_text(
+            "an update handler failed",
+        ))
         .build();
     let token = dispatcher.shutdown_token();
 
@@ -262,7 +287,10 @@ pub async fn serve_with_bot(
                 .await
                 .build();
             tracing::info!("receiving updates by long polling");
-            let errors = Arc::new(PollErrors { fatal: fatal.clone(), conflicts: Mutex::new(Vec::new()) });
+            let errors = Arc::new(PollErrors {
+                fatal: fatal.clone(),
+                conflicts: Mutex::new(Vec::new()),
+            });
             dispatch(&mut dispatcher, listener, errors, stopping).await
         }
         Some(options) => {
@@ -317,7 +345,10 @@ struct Fatal {
 
 impl Fatal {
     fn new() -> Fatal {
-        Fatal { reason: Mutex::new(None), raised: watch::Sender::new(false) }
+        Fatal {
+            reason: Mutex::new(None),
+            raised: watch::Sender::new(false),
+        }
     }
 
     fn raise(&self, why: String) {
@@ -333,7 +364,10 @@ impl Fatal {
     }
 
     fn reason(&self) -> Option<String> {
-        self.reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -375,7 +409,8 @@ impl PollErrors {
                 }
             }
             RequestError::Api(ApiError::InvalidToken) => {
-                let why = "Telegram refused the bot token while polling (401 Unauthorized); stopping. \
+                let why =
+                    "Telegram refused the bot token while polling (401 Unauthorized); stopping. \
                            Check TELOXIDE_TOKEN (a revoked token must be replaced)";
                 tracing::error!("{why}");
                 self.fatal.raise(why.to_string());
@@ -455,14 +490,21 @@ fn webhook_options(bot: &Bot, url: &str, listen: SocketAddr) -> anyhow::Result<w
         .join(url.trim())
         .map_err(|e| anyhow!("--webhook-url {url:?} is not a valid URL: {e}"))?;
     if parsed.scheme() != "https" {
-        return Err(anyhow!("--webhook-url must be an https:// URL (Telegram only posts to HTTPS)"));
+        return Err(anyhow!(
+            "--webhook-url must be an https:// URL (Telegram only posts to HTTPS)"
+        ));
     }
     // teloxide's webhook server panics if it cannot bind; find out here instead.
     std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
     let mut options = webhooks::Options::new(listen, parsed);
-    if let Some(secret) = std::env::var("STORYLINE_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()) {
+    if let Some(secret) = std::env::var("STORYLINE_WEBHOOK_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
         let valid = secret.len() <= 256
-            && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !valid {
             return Err(anyhow!(
                 "STORYLINE_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
@@ -510,7 +552,9 @@ fn spawn_feeds(
                 continue;
             }
             let (engine, planner) = (engine.clone(), planner.clone());
-            let run = tokio::task::spawn_blocking(move || lock(&planner).queue_report(&engine, report)).await;
+            let run =
+                tokio::task::spawn_blocking(move || lock(&planner).queue_report(&engine, report))
+                    .await;
             match run {
                 Ok(Ok(summary)) => {
                     tracing::info!(
@@ -598,7 +642,10 @@ async fn watch_folders(
                 match result {
                     None => {}
                     Some(Ok(summary)) if summary.articles_with_news == 0 && summary.failed == 0 => {
-                        tracing::debug!(files = summary.files, "article files re-read; nothing new");
+                        tracing::debug!(
+                            files = summary.files,
+                            "article files re-read; nothing new"
+                        );
                     }
                     Some(Ok(summary)) => {
                         tracing::info!(
@@ -612,7 +659,9 @@ async fn watch_folders(
                             wake.notify_one();
                         }
                     }
-                    Some(Err(e)) => tracing::error!(error = %e, "ingest of changed files failed; will retry"),
+                    Some(Err(e)) => {
+                        tracing::error!(error = %e, "ingest of changed files failed; will retry")
+                    }
                 }
             }
             Err(e) => {

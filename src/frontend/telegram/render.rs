@@ -165,7 +165,11 @@ fn blocks(reply: &Reply) -> Vec<Block> {
         header_plain.push(line.clone());
     }
     if !header_html.is_empty() {
-        blocks.push(Block { html: header_html.join("\n"), plain: header_plain.join("\n"), gap: "\n\n" });
+        blocks.push(Block {
+            html: header_html.join("\n"),
+            plain: header_plain.join("\n"),
+            gap: "\n\n",
+        });
     }
     for item in &reply.items {
         blocks.push(item_block(item, &reply.citations));
@@ -175,12 +179,25 @@ fn blocks(reply: &Reply) -> Vec<Block> {
         let (html, plain) = citation_line(i + 1, c);
         let first = i == 0;
         blocks.push(Block {
-            html: if first { format!("<b>Sources</b>\n{html}") } else { html },
-            plain: if first { format!("Sources\n{plain}") } else { plain },
+            html: if first {
+                format!("<b>Sources</b>\n{html}")
+            } else {
+                html
+            },
+            plain: if first {
+                format!("Sources\n{plain}")
+            } else {
+                plain
+            },
             gap: if first { "\n\n" } else { "\n" },
         });
     }
-    for (i, note) in reply.notes.iter().filter(|n| !n.trim().is_empty()).enumerate() {
+    for (i, note) in reply
+        .notes
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .enumerate()
+    {
         blocks.push(Block {
             html: format!("<i>{}</i>", escape(note)),
             plain: note.clone(),
@@ -195,7 +212,11 @@ fn item_block(item: &ReplyItem, citations: &[Citation]) -> Block {
     let when = item_dates(item);
     let mut html = format!("• <b>{}</b>", escape(&when));
     let mut plain = format!("• {when}");
-    let label = item.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    let label = item
+        .label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     if let Some(label) = label {
         html.push_str(&format!(" · <i>{}</i>", escape(label)));
         plain.push_str(&format!(" · {label}"));
@@ -231,11 +252,22 @@ fn item_block(item: &ReplyItem, citations: &[Citation]) -> Block {
             .filter_map(|&n| n.checked_sub(1).and_then(|i| citations.get(i)))
             .map(|c| c.outlet.clone())
             .collect();
-        let who = if outlets.is_empty() { String::new() } else { format!("{} ", outlets.join(", ")) };
-        html.push_str(&format!(" <i>(also reported by {}</i>{h}<i>)</i>", escape(&who)));
+        let who = if outlets.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", outlets.join(", "))
+        };
+        html.push_str(&format!(
+            " <i>(also reported by {}</i>{h}<i>)</i>",
+            escape(&who)
+        ));
         plain.push_str(&format!(" (also reported by {who}{p})"));
     }
-    Block { html, plain, gap: "\n\n" }
+    Block {
+        html,
+        plain,
+        gap: "\n\n",
+    }
 }
 
 /// `[n]` linking to the cited article when its URL is safe.
@@ -249,14 +281,28 @@ fn cite_ref(n: usize, citations: &[Citation]) -> String {
 
 /// "[1] <a href=…>Title</a> — Outlet, Mar 5, 2025 (sentences 1, 3)".
 fn citation_line(n: usize, c: &Citation) -> (String, String) {
-    let title = if c.title.trim().is_empty() { c.url.as_str() } else { c.title.as_str() };
+    let title = if c.title.trim().is_empty() {
+        c.url.as_str()
+    } else {
+        c.title.as_str()
+    };
     let sentences = match c.sentences.as_slice() {
         [] => String::new(),
         [one] => format!(" (sentence {one})"),
-        many => format!(" (sentences {})", many.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
+        many => format!(
+            " (sentences {})",
+            many.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let date = format_day(c.published);
-    let html = format!("[{n}] {} — {}, {date}{sentences}", link(&c.url, title), escape(&c.outlet));
+    let html = format!(
+        "[{n}] {} — {}, {date}{sentences}",
+        link(&c.url, title),
+        escape(&c.outlet)
+    );
     let plain = format!("[{n}] {title} — {}, {date}{sentences} {}", c.outlet, c.url);
     (html, plain)
 }
@@ -335,12 +381,24 @@ mod tests {
         let parts = render(&reply(vec![item("They signed it & left.")]));
         assert_eq!(parts.len(), 1);
         let html = &parts[0];
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<script>"));
-        assert!(html.contains("<b>Latest on &quot;the deal&quot;</b>"), "{html}");
-        assert!(html.contains("<b>Apr 30, 2025; reported May 1, 2025</b>"), "{html}");
+        assert!(
+            html.contains("<b>Latest on &quot;the deal&quot;</b>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<b>Apr 30, 2025; reported May 1, 2025</b>"),
+            "{html}"
+        );
         assert!(html.contains("They signed it &amp; left."));
-        assert!(html.contains("<a href=\"https://dniprowire.example/a?x=1&amp;y=2\">[1]</a>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://dniprowire.example/a?x=1&amp;y=2\">[1]</a>"),
+            "{html}"
+        );
         assert!(
             html.contains(
                 ">Ukraine &amp; US sign &lt;deal&gt;</a> — Dnipro Wire, May 1, 2025 (sentences 1, 2)"
@@ -352,7 +410,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_dropped_but_direction_marks_and_emoji_stay() {
-        assert_eq!(escape("a\u{0}b\u{7}\u{1b}[31mc\r\n\td\u{85}"), "ab[31mc\n\td");
+        assert_eq!(
+            escape("a\u{0}b\u{7}\u{1b}[31mc\r\n\td\u{85}"),
+            "ab[31mc\n\td"
+        );
         let rtl = "\u{200F}\u{5E9}\u{5DC}\u{5D5}\u{5DD} \u{202E}abc \u{1F1FA}\u{1F1E6} \u{1F468}\u{200D}\u{1F469}";
         assert_eq!(escape(rtl), rtl);
     }
@@ -365,17 +426,26 @@ mod tests {
         assert!(!html.contains("<a "), "{html}");
         r.citations[0].url = "https://example.com/\" onclick=\"x".into();
         let html = render(&r).concat();
-        assert!(!html.contains("<a "), "URLs with spaces are refused: {html}");
+        assert!(
+            !html.contains("<a "),
+            "URLs with spaces are refused: {html}"
+        );
         r.citations[0].url = "https://example.com/\"x".into();
         let html = render(&r).concat();
-        assert!(html.contains("href=\"https://example.com/&quot;x\""), "{html}");
+        assert!(
+            html.contains("href=\"https://example.com/&quot;x\""),
+            "{html}"
+        );
     }
 
     #[test]
     fn dates_carry_the_year_and_precision() {
         let mut it = item("x");
         let html = render(&reply(vec![it.clone()])).concat();
-        assert!(html.contains("<b>Apr 30, 2025; reported May 1, 2025</b>"), "{html}");
+        assert!(
+            html.contains("<b>Apr 30, 2025; reported May 1, 2025</b>"),
+            "{html}"
+        );
         if let Some(d) = it.event_date.as_mut() {
             d.precision = Precision::Month;
             d.date = day(2022, 2, 1);
@@ -389,14 +459,19 @@ mod tests {
 
     #[test]
     fn long_replies_split_at_item_boundaries_with_balanced_tags() {
-        let items: Vec<ReplyItem> =
-            (0..200).map(|i| item(&format!("Sentence number {i} about the fund & its board."))).collect();
+        let items: Vec<ReplyItem> = (0..200)
+            .map(|i| item(&format!("Sentence number {i} about the fund & its board.")))
+            .collect();
         let parts = render(&reply(items));
         assert!(parts.len() > 1);
         let mut bullets = 0;
         for part in &parts {
             assert!(telegram_len(part) <= MAX_MESSAGE);
-            assert_eq!(part.matches("<b>").count(), part.matches("</b>").count(), "{part}");
+            assert_eq!(
+                part.matches("<b>").count(),
+                part.matches("</b>").count(),
+                "{part}"
+            );
             assert_eq!(part.matches("<a ").count(), part.matches("</a>").count());
             assert_eq!(part.matches("<i>").count(), part.matches("</i>").count());
             bullets += part.matches("• ").count();
@@ -425,10 +500,22 @@ mod tests {
     #[test]
     fn actions_become_buttons_and_oversized_commands_are_skipped() {
         let actions = vec![
-            Action { label: "Timeline".into(), command: "/timeline minerals".into() },
-            Action { label: "Too long".into(), command: format!("/subscribe {}", "x".repeat(70)) },
-            Action { label: "Status".into(), command: "/status minerals".into() },
-            Action { label: "Sources".into(), command: "/sources".into() },
+            Action {
+                label: "Timeline".into(),
+                command: "/timeline minerals".into(),
+            },
+            Action {
+                label: "Too long".into(),
+                command: format!("/subscribe {}", "x".repeat(70)),
+            },
+            Action {
+                label: "Status".into(),
+                command: "/status minerals".into(),
+            },
+            Action {
+                label: "Sources".into(),
+                command: "/sources".into(),
+            },
         ];
         let kb = keyboard(&actions).unwrap();
         assert_eq!(kb.inline_keyboard.len(), 2);

@@ -52,9 +52,15 @@ pub fn classify(e: &RequestError) -> Failure {
         RequestError::Api(ApiError::Unknown(description)) => {
             // Telegram's 4xx descriptions name their class; anything else (5xx, "Internal
             // Server Error", "Bad Gateway", a gateway timeout) is on Telegram's side.
-            let refused = ["Bad Request", "Not Found", "Unauthorized", "Conflict", "Forbidden"]
-                .iter()
-                .any(|prefix| description.starts_with(prefix));
+            let refused = [
+                "Bad Request",
+                "Not Found",
+                "Unauthorized",
+                "Conflict",
+                "Forbidden",
+            ]
+            .iter()
+            .any(|prefix| description.starts_with(prefix));
             if refused {
                 Failure::Refused
             } else {
@@ -95,7 +101,9 @@ pub fn chat_is_gone(e: &ApiError) -> bool {
 
 /// Exponential backoff from 1 s, doubling per failure, capped at `max`.
 pub fn backoff(failures: u32, max: Duration) -> Duration {
-    let secs = 1u64.checked_shl(failures.saturating_sub(1).min(16)).unwrap_or(u64::MAX);
+    let secs = 1u64
+        .checked_shl(failures.saturating_sub(1).min(16))
+        .unwrap_or(u64::MAX);
     Duration::from_secs(secs).min(max)
 }
 
@@ -161,7 +169,15 @@ pub async fn send_answer(
     let mut failures = 0u32;
     let mut migrations = 0;
     loop {
-        let result = send_part(bot, to.chat_id, to.thread_id, html.clone(), keyboard.clone(), false).await;
+        let result = send_part(
+            bot,
+            to.chat_id,
+            to.thread_id,
+            html.clone(),
+            keyboard.clone(),
+            false,
+        )
+        .await;
         let Err(e) = result else { return Ok(()) };
         let wait = match classify(&e) {
             Failure::AcceptedAnyway => return Ok(()),
@@ -173,11 +189,21 @@ pub async fn send_answer(
             Failure::Migrated(new) if migrations < 2 => {
                 migrations += 1;
                 let old = to.chat_id;
-                tracing::info!(from = old, to = new, "chat migrated to a supergroup; moving its subscriptions");
+                tracing::info!(
+                    from = old,
+                    to = new,
+                    "chat migrated to a supergroup; moving its subscriptions"
+                );
                 let engine = engine.clone();
-                let moved = tokio::task::spawn_blocking(move || engine.store().migrate_chat(old, new)).await;
+                let moved =
+                    tokio::task::spawn_blocking(move || engine.store().migrate_chat(old, new))
+                        .await;
                 if !matches!(moved, Ok(Ok(_))) {
-                    tracing::error!(from = old, to = new, "could not move a migrated chat's subscriptions");
+                    tracing::error!(
+                        from = old,
+                        to = new,
+                        "could not move a migrated chat's subscriptions"
+                    );
                 }
                 to.chat_id = new;
                 continue;
@@ -224,8 +250,12 @@ mod tests {
     #[test]
     fn forbidden_errors_mean_the_chat_is_gone() {
         assert!(chat_is_gone(&ApiError::BotBlocked));
-        assert!(chat_is_gone(&ApiError::Unknown("Forbidden: bot is not a member of the channel chat".into())));
-        assert!(!chat_is_gone(&ApiError::Unknown("Internal Server Error".into())));
+        assert!(chat_is_gone(&ApiError::Unknown(
+            "Forbidden: bot is not a member of the channel chat".into()
+        )));
+        assert!(!chat_is_gone(&ApiError::Unknown(
+            "Internal Server Error".into()
+        )));
         assert!(!chat_is_gone(&ApiError::MessageIsTooLong));
     }
 
@@ -234,10 +264,22 @@ mod tests {
         let api = |d: &str| RequestError::Api(ApiError::Unknown(d.into()));
         assert_eq!(classify(&api("Internal Server Error")), Failure::Transient);
         assert_eq!(classify(&api("Bad Gateway")), Failure::Transient);
-        assert_eq!(classify(&api("Bad Request: something new")), Failure::Refused);
-        assert_eq!(classify(&RequestError::Api(ApiError::MessageIsTooLong)), Failure::Refused);
-        assert_eq!(classify(&RequestError::Api(ApiError::InvalidToken)), Failure::Transient);
-        assert_eq!(classify(&RequestError::Api(ApiError::BotBlocked)), Failure::ChatGone);
+        assert_eq!(
+            classify(&api("Bad Request: something new")),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::MessageIsTooLong)),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::InvalidToken)),
+            Failure::Transient
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::BotBlocked)),
+            Failure::ChatGone
+        );
     }
 
     #[test]
@@ -246,7 +288,13 @@ mod tests {
             source: Arc::new(serde_json::from_str::<u8>("x").unwrap_err()),
             raw: raw.into(),
         };
-        assert_eq!(classify(&invalid(r#"{"ok":true,"result":{"weird":1}}"#)), Failure::AcceptedAnyway);
-        assert_eq!(classify(&invalid("<html>502 Bad Gateway</html>")), Failure::Transient);
+        assert_eq!(
+            classify(&invalid(r#"{"ok":true,"result":{"weird":1}}"#)),
+            Failure::AcceptedAnyway
+        );
+        assert_eq!(
+            classify(&invalid("<html>502 Bad Gateway</html>")),
+            Failure::Transient
+        );
     }
 }
