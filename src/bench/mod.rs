@@ -10,7 +10,9 @@
 //! 2. a child process (this binary, `bench --child ingest`) ingests it into a fresh store;
 //! 3. another fresh child (`bench --child answer`) opens that store, answers once (open → first
 //!    answer), answers the fixed mix of 1,000 requests and reports its peak RSS;
-//! 4. the parent measures the store's files on disk against the corpus bytes and prints a table
+//! 4. a last child (`bench --child push`) adds 10,000 subscribers to a topic, ingests one new
+//!    article about it and times the push planning (`PushPlanner::queue_report`);
+//! 5. the parent measures the store's files on disk against the corpus bytes and prints a table
 //!    or, with `--json`, one JSON object per line.
 
 pub mod child;
@@ -131,6 +133,7 @@ pub fn bench_command(
                 store,
             )?,
             "answer" => child::answer(config.clone(), store, args.seed)?,
+            "push" => child::push(config.clone(), store)?,
             other => bail!("unknown bench phase {other:?}"),
         }
         return Ok(ExitCode::SUCCESS);
@@ -216,13 +219,12 @@ fn bench_size(
             &seed_s,
         ],
     )?);
-    // Push planning is measured once src/notify offers a planning API; until then, n/a.
-    out.push(json!({
-        "metric": "push_plan_10k_ms",
-        "value": Value::Null,
-        "unit": "ms",
-        "note": "n/a: src/notify has no push planning API yet",
-    }));
+    // Last: it adds subscriptions, an article and pushes to the store.
+    eprintln!("bench: {size} articles: planning a push to 10,000 subscribers…");
+    out.extend(run_child(
+        config_path,
+        &["--child", "push", "--store", path_str(&store)?],
+    )?);
     std::fs::remove_dir_all(&store).ok();
     for v in &mut out {
         if let Some(o) = v.as_object_mut() {
@@ -394,12 +396,6 @@ fn table(sizes: &[usize], rows: &[Value]) -> String {
             s.push_str(&format!(" {v:>12}"));
         }
         s.push_str(&format!("  {unit}\n"));
-    }
-    if rows
-        .iter()
-        .any(|r| r["metric"] == "push_plan_10k_ms" && r["value"].is_null())
-    {
-        s.push_str("push_plan_10k_ms: n/a — src/notify has no push planning API yet.\n");
     }
     s
 }
