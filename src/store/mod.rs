@@ -160,17 +160,29 @@ struct Entries {
     term_counts: BTreeMap<String, i64>,
 }
 
+/// How many times (100 ms apart) `open` retries a locked store before reporting `Locked`.
+const LOCK_RETRIES: usize = 10;
+
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let shown = dir.display().to_string();
         create_private_dir(dir)
             .map_err(|e| StoreError::Io(format!("cannot create {shown}: {e}")))?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_CAPACITY)
-            .flush_every_ms(Some(FLUSH_EVERY_MS))
-            .open()
-            .map_err(|e| map_sled_error(e, &shown))?;
+            .flush_every_ms(Some(FLUSH_EVERY_MS));
+        // A store just closed in this process (a restart, a test) may keep its file lock for a
+        // moment while sled's flusher thread ends: wait briefly before calling it locked.
+        let mut opened = config.open().map_err(|e| map_sled_error(e, &shown));
+        for _ in 0..LOCK_RETRIES {
+            if !matches!(opened, Err(StoreError::Locked { .. })) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            opened = config.open().map_err(|e| map_sled_error(e, &shown));
+        }
+        let db = opened?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| map_sled_error(e, &shown));
         let store = Store {
             articles: tree("articles")?,
@@ -884,7 +896,16 @@ mod tests {
                 .unwrap();
             store.flush().unwrap();
         }
-        match Store::open(dir.path()) {
+        // sled's background flusher may hold the file lock for a moment after the drop.
+        let mut reopened = Store::open(dir.path());
+        for _ in 0..50 {
+            if !matches!(reopened, Err(StoreError::Locked { .. })) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            reopened = Store::open(dir.path());
+        }
+        match reopened {
             Err(StoreError::Schema {
                 found, expected, ..
             }) => {
