@@ -150,9 +150,6 @@ fn bench_json_prints_every_metric() {
     for l in &lines {
         assert_eq!(l["articles"], 20, "{l}");
         assert!(l["unit"].is_string(), "{l}");
-        assert!(
-            l["value"].is_number(),
-            "{l}"
-        );
+        assert!(l["value"].is_number(), "{l}");
     }
 }

@@ -157,13 +157,22 @@ pub fn push(config: Config, store_dir: &Path) -> anyhow::Result<()> {
     let store = Arc::new(Store::open(store_dir)?);
     let engine = Engine::new(Arc::new(config), store.clone());
     for chat in 0..PUSH_SUBSCRIBERS {
-        let sub = Subscription { chat_id: 1_000_000 + chat, thread_id: None, topic: topic.id.clone() };
+        let sub = Subscription {
+            chat_id: 1_000_000 + chat,
+            thread_id: None,
+            topic: topic.id.clone(),
+        };
         store.add_subscription(&sub)?;
     }
     let mut planner = PushPlanner::new();
     planner.refresh(&engine)?;
     // One article after the corpus's last day, in the topic's own words.
-    let name = topic.keywords.first().or(topic.aliases.first()).unwrap_or(&topic.name).clone();
+    let name = topic
+        .keywords
+        .first()
+        .or(topic.aliases.first())
+        .unwrap_or(&topic.name)
+        .clone();
     let dir = store_dir.with_extension("push");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("push-article.txt");
@@ -178,7 +187,11 @@ pub fn push(config: Config, store_dir: &Path) -> anyhow::Result<()> {
     let report = ingest_paths(&store, engine.config(), &[file.as_path()])?;
     let started = Instant::now();
     let summary = planner.queue_report(&engine, report)?;
-    emit("push_plan_10k_ms", started.elapsed().as_secs_f64() * 1000.0, "ms");
+    emit(
+        "push_plan_10k_ms",
+        started.elapsed().as_secs_f64() * 1000.0,
+        "ms",
+    );
     emit("pushes_queued", summary.pushes_queued as f64, "pushes");
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
