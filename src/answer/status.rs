@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::config::Topic;
-use crate::event::{Event, Precision};
+use crate::event::Event;
 use crate::store::{StageCell, Store, StoreError};
 
 /// One stage reached, with the events that report it (the first leads, the rest are other
@@ -63,7 +63,16 @@ pub fn topic_status<'t>(
         .filter_map(|c| rank_of(&c.stage).map(|r| (r, c)))
         .collect();
     cells.sort_by_key(|(rank, c)| (!c.before, c.day, *rank));
-    let mut history: Vec<StageStep<'t>> = Vec::new();
+    // The walk needs only each cell's rank, day and keys; events are decoded for the steps it
+    // keeps (a topic may have thousands of cells and a dozen steps).
+    struct Step {
+        rank: usize,
+        date: Option<NaiveDate>,
+        confirmed: Option<NaiveDate>,
+        before: bool,
+        keys: Vec<String>,
+    }
+    let mut steps: Vec<Step> = Vec::new();
     let mut at: Option<usize> = None;
     for (rank, cell) in cells {
         let stage = &topic.stages[rank];
@@ -75,53 +84,66 @@ pub fn topic_status<'t>(
         }
         at = Some(rank);
         let date = Some(cell.day);
-        match history.last_mut() {
+        match steps.last_mut() {
             // More reports of the stage just reached: evidence, not a new step.
-            Some(last) if last.stage == stage.id => {
+            Some(last) if last.rank == rank => {
                 if !cell.before {
                     last.confirmed = last.confirmed.max(date);
                 }
                 if last.date == date {
-                    add_evidence(&mut last.evidence, cell.events);
+                    add_evidence(&mut last.keys, cell.keys);
                 }
             }
             _ => {
-                let mut evidence = Vec::new();
-                add_evidence(&mut evidence, cell.events);
-                history.push(StageStep {
-                    stage: &stage.id,
-                    stage_name: &stage.name,
+                let mut keys = Vec::new();
+                add_evidence(&mut keys, cell.keys);
+                steps.push(Step {
+                    rank,
                     date,
                     confirmed: date,
-                    evidence,
+                    before: cell.before,
+                    keys,
                 });
             }
         }
     }
-    let current = history
-        .iter()
-        .rev()
-        .find(|s| {
-            s.evidence[0]
-                .date
-                .as_ref()
-                .is_some_and(|d| d.precision != Precision::Before)
-        })
-        .cloned();
+    // The current stage: the last step whose date is not a "before" bound.
+    let current_index = steps.iter().rposition(|s| !s.before);
+    let mut history: Vec<StageStep<'t>> = Vec::with_capacity(steps.len());
+    for step in steps {
+        let stage = &topic.stages[step.rank];
+        let mut evidence = Vec::with_capacity(step.keys.len());
+        for key in &step.keys {
+            evidence.push(store.event(key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "a stage index entry points to the missing event {key}"
+                ))
+            })?);
+        }
+        history.push(StageStep {
+            stage: &stage.id,
+            stage_name: &stage.name,
+            date: step.date,
+            confirmed: step.confirmed,
+            evidence,
+        });
+    }
+    let current = current_index.map(|i| history[i].clone());
     let current_rank = current
         .as_ref()
         .and_then(|c| topic.stages.iter().position(|s| s.id == c.stage));
     let current_date = current.as_ref().and_then(|c| c.date);
+    let later_stages: Vec<&str> = topic
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| current_rank.is_none_or(|c| *r > c))
+        .map(|(_, s)| s.id.as_str())
+        .collect();
     // Statements about later stages, dated or reported since the current stage (the store
     // compares the later of date and report day with it) and by `as_of`; newest reports first.
     let expected = store
-        .stage_expectations(
-            &topic.id,
-            current_date,
-            as_of,
-            |stage| rank_of(stage).is_some_and(|r| current_rank.is_none_or(|c| r > c)),
-            EXPECTED_MAX,
-        )?
+        .stage_expectations(&topic.id, &later_stages, current_date, as_of, EXPECTED_MAX)?
         .into_iter()
         .filter_map(|(stage, e)| rank_of(&stage).map(|r| (topic.stages[r].name.clone(), e)))
         .collect();
@@ -140,13 +162,16 @@ pub const EVIDENCE_MAX: usize = 10;
 /// Expected (not yet factual) statements shown with a status.
 const EXPECTED_MAX: usize = 4;
 
-fn add_evidence(evidence: &mut Vec<Event>, events: Vec<Event>) {
-    for e in events {
+fn add_evidence(evidence: &mut Vec<String>, keys: Vec<String>) {
+    // Event keys start with the article id: one piece of evidence per article.
+    let article = |k: &str| k.split(':').next().unwrap_or(k).to_string();
+    for k in keys {
         if evidence.len() >= EVIDENCE_MAX {
             break;
         }
-        if !evidence.iter().any(|x| x.article == e.article) {
-            evidence.push(e);
+        let a = article(&k);
+        if !evidence.iter().any(|x| article(x) == a) {
+            evidence.push(k);
         }
     }
 }

@@ -116,10 +116,11 @@ pub(crate) fn stage_fact_entry(topic: &str, stage: &str, e: &Event, key: &str) -
     Some(k)
 }
 
-/// `e | topic | 0x00 | max(date, reported) | reported | event key` → `day-or-UNDATED | stage`:
-/// a statement that is not a fact about a stage of `topic`. Keyed by the later of its date and
-/// its report day, the two things the "expected" filter compares with the current stage's day
-/// and the as-of day.
+/// `e | topic | 0x00 | stage | 0x00 | max(date, reported) | reported | event key` →
+/// `day-or-UNDATED`: a statement that is not a fact about `stage` of `topic`. By stage, so
+/// status reads only the stages beyond the current one; then by the later of date and report
+/// day, the two things the "expected" filter compares with the current stage's day and the
+/// as-of day.
 pub(crate) fn stage_expected_entry(
     topic: &str,
     stage: &str,
@@ -133,13 +134,19 @@ pub(crate) fn stage_expected_entry(
         .date
         .as_ref()
         .map_or(e.reported, |d| d.date.max(e.reported));
-    let mut k = name_prefix(STAGE_EXPECTED, topic);
+    let mut k = stage_expected_prefix(topic, stage);
     k.extend_from_slice(&day(latest));
     k.extend_from_slice(&day(e.reported));
     k.extend_from_slice(key.as_bytes());
-    let mut v = event_day(e).to_vec();
-    v.extend_from_slice(stage.as_bytes());
-    Some((k, v))
+    Some((k, event_day(e).to_vec()))
+}
+
+/// `e | topic | 0x00 | stage | 0x00`: where one stage's expected statements sit.
+pub(crate) fn stage_expected_prefix(topic: &str, stage: &str) -> Vec<u8> {
+    let mut k = name_prefix(STAGE_EXPECTED, topic);
+    k.extend_from_slice(stage.as_bytes());
+    k.push(0);
+    k
 }
 
 #[cfg(test)]

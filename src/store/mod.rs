@@ -17,8 +17,8 @@
 //!     postcard list of the article's event-key suffixes (`":0003:00"`) holding the term;
 //!   - `p | published UTC ms | article id`: articles by publication time;
 //!   - `s | topic | 0x00 | before? | day | stage | 0x00 | reported | event key`: dated facts
-//!     with a stage, and `e | topic | 0x00 | max(day, reported) | reported | event key` →
-//!     `day | stage`: other statements with a stage (both for `/status`, see `stages.rs`).
+//!     with a stage, and `e | topic | 0x00 | stage | 0x00 | max(day, reported) | reported |
+//!     event key` → `day`: other statements with a stage (both for `/status`, see `stages.rs`).
 //!
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
 //!   date order and every query is a prefix or range scan. Values are empty except for postings.
@@ -60,7 +60,7 @@ use crate::event::Event;
 
 /// Bump when the key layout or value encoding changes; older stores are then refused with
 /// [`StoreError::Schema`] instead of being misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// sled's page cache. The default (1 GiB) is far more than a news bot needs.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -207,9 +207,9 @@ impl Store {
                     StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
                 })?;
                 let found = u32::from_be_bytes(bytes);
-                if found == 1 {
-                    // Version 2 only adds the stage index entries (`stages.rs`): add them once.
-                    self.migrate_v1()?;
+                if found == 1 || found == 2 {
+                    // Versions 2 and 3 only add or re-lay the stage index entries (`stages.rs`).
+                    self.rebuild_stage_entries()?;
                     self.meta
                         .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
                         .map_err(|e| self.err(e))?;

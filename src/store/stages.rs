@@ -5,10 +5,11 @@
 //!
 //! Two index kinds (layout in `keys.rs`), written with every event in `add_event_entries`:
 //! - `s`: facts with a date and a stage, in the order the status history walks them;
-//! - `e`: hedged, conditional and future statements with a stage, by the later of their date
-//!   and report day, which is what the "expected" filter compares.
+//! - `e`: hedged, conditional and future statements with a stage, by stage and then by the
+//!   later of their date and report day, which is what the "expected" filter compares.
 //!
-//! Stores of schema version 1 lack both; [`Store::open`] adds them once (`migrate_v1`).
+//! Stores of schema versions 1 and 2 lack them or hold `e` in an older layout; [`Store::open`]
+//! rebuilds both once (`rebuild_stage_entries`).
 
 use chrono::NaiveDate;
 
@@ -22,15 +23,17 @@ pub struct StageCell {
     pub before: bool,
     pub day: NaiveDate,
     pub stage: String,
-    /// The cell's first event, then the first events of other articles, at most `per_cell`,
-    /// in (reported, key) order.
-    pub events: Vec<Event>,
+    /// The keys of the cell's first event, then of the first events of other articles, at most
+    /// `per_cell`, in (reported, key) order. Keys, not events: a status walks many cells but
+    /// shows the evidence of few (decode them with [`Store::event`]).
+    pub keys: Vec<String>,
 }
 
 impl Store {
     /// The stage-bearing facts of `topic` as cells in key order (before-dates first, then by
     /// day, then by stage id), counting only facts dated and reported on or before `as_of`.
-    /// Each cell holds its first event and further events from other articles, up to `per_cell`.
+    /// Each cell holds its first event's key and further keys from other articles, up to
+    /// `per_cell`.
     pub fn stage_fact_cells(
         &self,
         topic: &str,
@@ -74,12 +77,12 @@ impl Store {
                 .to_string();
             let date = keys::day_from(day).ok_or_else(|| bad_entry(&k))?;
             let head = cell_prefix.len() + 4;
-            let mut events: Vec<Event> = Vec::new();
+            let mut found: Vec<String> = Vec::new();
             let mut articles: Vec<String> = Vec::new();
             let mut entry = Some((k, ()));
             loop {
                 let Some((k, _)) = entry.take() else { break };
-                if !k.starts_with(&cell_prefix) || events.len() >= per_cell.max(1) {
+                if !k.starts_with(&cell_prefix) || found.len() >= per_cell.max(1) {
                     break;
                 }
                 let reported: [u8; 4] = k
@@ -94,19 +97,19 @@ impl Store {
                 let article = key.split(':').next().unwrap_or(key);
                 if !articles.iter().any(|a| a == article) {
                     articles.push(article.to_string());
-                    events.push(self.indexed_event(key)?);
+                    found.push(key.to_string());
                 }
                 entry = match iter.next() {
                     Some(item) => Some((item.map_err(|e| self.err(e))?.0, ())),
                     None => None,
                 };
             }
-            if !events.is_empty() {
+            if !found.is_empty() {
                 cells.push(StageCell {
                     before: block == 0,
                     day: date,
                     stage,
-                    events,
+                    keys: found,
                 });
             }
             // Skip the rest of the cell: the next key after every `cell_prefix…` key.
@@ -116,59 +119,57 @@ impl Store {
         Ok(cells)
     }
 
-    /// Statements that are not facts about a stage of `topic`, whose later of date and report
-    /// day lies in `[from, to]` (either bound open when `None`) and whose stage `keep` accepts:
-    /// the `limit` latest reported (ties in key order), with their stage.
+    /// Statements that are not facts about one of `stages` of `topic`, whose later of date and
+    /// report day lies in `[from, to]` (either bound open when `None`): the `limit` latest
+    /// reported (ties in key order), with their stage.
     pub fn stage_expectations(
         &self,
         topic: &str,
+        stages: &[&str],
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
-        keep: impl Fn(&str) -> bool,
         limit: usize,
     ) -> Result<Vec<(String, Event)>, StoreError> {
-        let prefix = keys::name_prefix(keys::STAGE_EXPECTED, topic);
-        let p = prefix.len();
-        let mut start = prefix.clone();
-        if let Some(d) = from {
-            start.extend_from_slice(&keys::day(d));
-        }
-        let mut end = prefix.clone();
-        match to {
-            Some(d) => end.extend_from_slice(&keys::day(d + chrono::Duration::days(1))),
-            None => end.extend_from_slice(&keys::UNDATED),
-        }
-        // (reported, key, stage), collected newest "later day" first. A statement's report day
-        // is never after its later day, so once the later day drops below the `limit`-th best
-        // report day found, nothing further can make the list.
+        // (reported, key, stage). A statement's report day is never after its later day, so
+        // once the later day drops below the `limit`-th best report day found, nothing further
+        // in that stage can make the list.
         let mut found: Vec<([u8; 4], String, String)> = Vec::new();
         // The best `limit` report days so far, latest first.
         let mut best: Vec<[u8; 4]> = Vec::with_capacity(limit + 1);
-        for item in self.index.range(start..end).rev() {
-            let (k, v) = item.map_err(|e| self.err(e))?;
-            let latest: [u8; 4] = k
-                .get(p..p + 4)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| bad_entry(&k))?;
-            if limit == 0 || (best.len() >= limit && latest < best[limit - 1]) {
-                break;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        for stage in stages {
+            let prefix = keys::stage_expected_prefix(topic, stage);
+            let p = prefix.len();
+            let mut start = prefix.clone();
+            if let Some(d) = from {
+                start.extend_from_slice(&keys::day(d));
             }
-            let stage = v
-                .get(4..)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .ok_or_else(|| bad_entry(&k))?;
-            if !keep(stage) {
-                continue;
+            let mut end = prefix.clone();
+            match to {
+                Some(d) => end.extend_from_slice(&keys::day(d + chrono::Duration::days(1))),
+                None => end.extend_from_slice(&keys::UNDATED),
             }
-            let reported: [u8; 4] = k
-                .get(p + 4..p + 8)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| bad_entry(&k))?;
-            let key = keys::key_after(&k, p + 8).ok_or_else(|| bad_entry(&k))?;
-            found.push((reported, key.to_string(), stage.to_string()));
-            let at = best.partition_point(|b| *b >= reported);
-            best.insert(at, reported);
-            best.truncate(limit);
+            for item in self.index.range(start..end).rev() {
+                let (k, _) = item.map_err(|e| self.err(e))?;
+                let latest: [u8; 4] = k
+                    .get(p..p + 4)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| bad_entry(&k))?;
+                if best.len() >= limit && latest < best[limit - 1] {
+                    break;
+                }
+                let reported: [u8; 4] = k
+                    .get(p + 4..p + 8)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| bad_entry(&k))?;
+                let key = keys::key_after(&k, p + 8).ok_or_else(|| bad_entry(&k))?;
+                found.push((reported, key.to_string(), stage.to_string()));
+                let at = best.partition_point(|b| *b >= reported);
+                best.insert(at, reported);
+                best.truncate(limit);
+            }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         found.truncate(limit);
@@ -186,14 +187,11 @@ impl Store {
         stage: &str,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
-        let prefix = keys::name_prefix(keys::STAGE_EXPECTED, topic);
+        let prefix = keys::stage_expected_prefix(topic, stage);
         let p = prefix.len();
         let mut found: Vec<([u8; 4], [u8; 4], String)> = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
             let (k, v) = item.map_err(|e| self.err(e))?;
-            if v.get(4..) != Some(stage.as_bytes()) {
-                continue;
-            }
             let day: [u8; 4] = v
                 .get(..4)
                 .and_then(|b| b.try_into().ok())
@@ -218,9 +216,16 @@ impl Store {
             .collect()
     }
 
-    /// Adds the stage entries a schema-1 store lacks. Plain inserts, idempotent: a crash midway
-    /// leaves version 1, and the next open does it again.
-    pub(super) fn migrate_v1(&self) -> Result<(), StoreError> {
+    /// (Re)builds the stage entries of a store of an older schema: version 1 had none, version 2
+    /// had the expected ones in another layout. Idempotent: a crash midway leaves the old version
+    /// number, and the next open does it again.
+    pub(super) fn rebuild_stage_entries(&self) -> Result<(), StoreError> {
+        for kind in [keys::STAGE_FACT, keys::STAGE_EXPECTED] {
+            for item in self.index.scan_prefix([kind]) {
+                let (k, _) = item.map_err(|e| self.err(e))?;
+                self.index.remove(k).map_err(|e| self.err(e))?;
+            }
+        }
         for item in self.events.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let key = std::str::from_utf8(&k).map_err(|_| bad_entry(&k))?;
@@ -310,8 +315,7 @@ mod tests {
                 (false, day("2025-03-03"), "paused")
             );
             // The first event, then one per other article.
-            let keys: Vec<String> = cells[0].events.iter().map(Event::key).collect();
-            assert_eq!(keys, ["a1:0000:00", "a2:0000:00"]);
+            assert_eq!(cells[0].keys, ["a1:0000:00", "a2:0000:00"]);
             assert!(store
                 .stage_fact_cells("aid", Some(day("2025-03-02")), 10)
                 .unwrap()
@@ -320,10 +324,16 @@ mod tests {
             let early = store
                 .stage_fact_cells("aid", Some(day("2025-03-05")), 10)
                 .unwrap();
-            assert_eq!(early[0].events.len(), 1);
+            assert_eq!(early[0].keys.len(), 1);
 
             let expected = store
-                .stage_expectations("aid", Some(day("2025-03-03")), None, |_| true, 4)
+                .stage_expectations(
+                    "aid",
+                    &["paused", "resumed"],
+                    Some(day("2025-03-03")),
+                    None,
+                    4,
+                )
                 .unwrap();
             let keys: Vec<String> = expected.iter().map(|(_, e)| e.key()).collect();
             assert_eq!(keys, ["a2:0001:00", "a1:0002:00"], "newest report first");
@@ -353,7 +363,7 @@ mod tests {
         assert_eq!(store.stage_fact_cells("aid", None, 10).unwrap().len(), 1);
         assert_eq!(
             store
-                .stage_expectations("aid", None, None, |_| true, 4)
+                .stage_expectations("aid", &["resumed"], None, None, 4)
                 .unwrap()
                 .len(),
             2
