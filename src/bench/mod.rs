@@ -34,7 +34,7 @@ use crate::config::Config;
 pub const DEFAULT_SEED: u64 = 20250304;
 
 /// Bump when the generator's output changes, so cached corpora are not reused.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 
 /// The metrics every size reports, in table order (latency ones once per request kind).
 pub const METRICS: &[&str] = &[
