@@ -128,10 +128,9 @@ impl Store {
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
         expected_counts.insert(keys::COUNT_ARTICLES.to_vec(), report.articles);
         expected_counts.insert(keys::COUNT_EVENTS.to_vec(), expected_events);
-        for (topic, n) in topic_counts {
-            let mut k = vec![keys::COUNT_TOPIC];
-            k.extend_from_slice(topic.as_bytes());
-            expected_counts.insert(k, n);
+        // Topic and actor counters, already keyed by their counter key.
+        for (counter, n) in topic_counts {
+            expected_counts.insert(counter.into_bytes(), n);
         }
         for (term, n) in term_counts {
             expected_counts.insert(keys::term_count(&term), n);
@@ -246,7 +245,12 @@ impl Store {
                 postings.entry(term).or_default().push(suffix.to_string());
             }
             for t in event.topics.iter().collect::<BTreeSet<_>>() {
-                *topic_counts.entry(t.clone()).or_default() += 1;
+                let counter = format!("{}{t}", keys::COUNT_TOPIC as char);
+                *topic_counts.entry(counter).or_default() += 1;
+            }
+            for a in event.actors.iter().collect::<BTreeSet<_>>() {
+                let counter = format!("{}{a}", keys::COUNT_ACTOR as char);
+                *topic_counts.entry(counter).or_default() += 1;
             }
         }
         for (term, suffixes) in &mut postings {

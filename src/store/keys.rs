@@ -24,6 +24,8 @@ pub(crate) const COUNT_ARTICLES: &[u8] = b"A";
 pub(crate) const COUNT_EVENTS: &[u8] = b"E";
 /// Followed by the topic id (no terminator: the rest of the key is the name).
 pub(crate) const COUNT_TOPIC: u8 = b't';
+/// Followed by the actor's canonical name: how many events name it (question weights).
+pub(crate) const COUNT_ACTOR: u8 = b'a';
 /// Followed by the term: its document frequency (number of events holding it).
 pub(crate) const COUNT_TERM: u8 = b'f';
 

@@ -23,7 +23,8 @@
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
 //!   date order and every query is a prefix or range scan. Values are empty except for postings.
 //! - `counts`: u64 big-endian counters kept in step with the index inside the same transaction:
-//!   `A` articles, `E` events, `t<topic>` events per topic, `f<term>` events per term.
+//!   `A` articles, `E` events, `t<topic>` events per topic, `a<actor>` events per actor,
+//!   `f<term>` events per term.
 //! - `meta`: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
 //!
 //! Atomicity and durability: `put_article` and `remove_article` apply all their writes (article,
@@ -60,7 +61,7 @@ use crate::event::Event;
 
 /// Bump when the key layout or value encoding changes; older stores are then refused with
 /// [`StoreError::Schema`] instead of being misread.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// sled's page cache. The default (1 GiB) is far more than a news bot needs.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -207,9 +208,13 @@ impl Store {
                     StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
                 })?;
                 let found = u32::from_be_bytes(bytes);
-                if found == 1 || found == 2 {
-                    // Versions 2 and 3 only add or re-lay the stage index entries (`stages.rs`).
-                    self.rebuild_stage_entries()?;
+                if (1..SCHEMA_VERSION).contains(&found) {
+                    // Versions 2 and 3 only add or re-lay the stage index entries (`stages.rs`),
+                    // version 4 adds the actor counters.
+                    if found < 3 {
+                        self.rebuild_stage_entries()?;
+                    }
+                    self.count_actors()?;
                     self.meta
                         .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
                         .map_err(|e| self.err(e))?;
@@ -591,6 +596,13 @@ impl Store {
         Ok(out)
     }
 
+    /// How many events name `actor` (canonical name), from a counter.
+    pub fn actor_frequency(&self, actor: &str) -> Result<u64, StoreError> {
+        let mut key = vec![keys::COUNT_ACTOR];
+        key.extend_from_slice(actor.as_bytes());
+        self.counter(&key)
+    }
+
     /// How many events hold `term` (for weighting rare terms above common ones).
     pub fn term_frequency(&self, term: &str) -> Result<u64, StoreError> {
         self.counter(&keys::term_count(term))
@@ -693,15 +705,18 @@ impl Plan {
 
 /// Topic entries count events per topic.
 fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i64) {
-    if entry.first() != Some(&keys::TOPIC) {
-        return;
-    }
+    // Actor entries are counted too: a question weighs an actor by how many events name it.
+    let counter = match entry.first() {
+        Some(&keys::TOPIC) => keys::COUNT_TOPIC,
+        Some(&keys::ACTOR) => keys::COUNT_ACTOR,
+        _ => return,
+    };
     let rest = &entry[1..];
     let Some(end) = rest.iter().position(|b| *b == 0) else {
         return;
     };
     let mut key = Vec::with_capacity(1 + end);
-    key.push(keys::COUNT_TOPIC);
+    key.push(counter);
     key.extend_from_slice(&rest[..end]);
     *counts.entry(key).or_default() += delta;
 }

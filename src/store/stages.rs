@@ -216,6 +216,29 @@ impl Store {
             .collect()
     }
 
+    /// Writes the actor counters a store older than version 4 lacks, from the actor index
+    /// (idempotent: counters are set, not added to).
+    pub(super) fn count_actors(&self) -> Result<(), StoreError> {
+        let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
+        for item in self.index.scan_prefix([keys::ACTOR]) {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let end = k[1..]
+                .iter()
+                .position(|b| *b == 0)
+                .ok_or_else(|| bad_entry(&k))?
+                + 1;
+            let mut counter = vec![keys::COUNT_ACTOR];
+            counter.extend_from_slice(&k[1..end]);
+            *counts.entry(counter).or_default() += 1;
+        }
+        for (counter, n) in counts {
+            self.counts
+                .insert(counter, &n.to_be_bytes())
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
     /// (Re)builds the stage entries of a store of an older schema: version 1 had none, version 2
     /// had the expected ones in another layout. Idempotent: a crash midway leaves the old version
     /// number, and the next open does it again.
