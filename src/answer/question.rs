@@ -200,21 +200,15 @@ pub fn retrieve(
     }
     let total_events = store.event_count()?.max(1) as f32;
     let n = concepts.len();
-    // Each concept's frequency first, cheaply: the sum of its term forms' counters (an upper
-    // bound of their union), and an actor form's keys counted up to the read budget.
+    // Each concept's frequency first, from counters: the sum of its forms' frequencies (an
+    // upper bound of their union).
     let mut estimates: Vec<usize> = Vec::with_capacity(n);
-    let mut actor_keys: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
     for concept in &concepts {
         let mut sum = 0usize;
         for (alt, _) in &concept.alternatives {
             sum += match alt {
                 Alternative::Term(t) => store.term_frequency(t)? as usize,
-                Alternative::Actor(a) => {
-                    let got = store.actor_event_keys_capped(a, READ_MAX + 1)?;
-                    let len = got.0.len();
-                    actor_keys.insert(a.as_str(), got);
-                    len
-                }
+                Alternative::Actor(a) => store.actor_frequency(a)? as usize,
             };
         }
         estimates.push(sum);
@@ -241,13 +235,7 @@ pub fn retrieve(
         for (alt, factor) in &concepts[ci].alternatives {
             let (keys, all) = match alt {
                 Alternative::Term(t) => store.term_postings_capped(t, READ_MAX)?,
-                Alternative::Actor(a) => {
-                    let (keys, all) = &actor_keys[a.as_str()];
-                    (
-                        keys.iter().take(READ_MAX).cloned().collect(),
-                        *all && keys.len() <= READ_MAX,
-                    )
-                }
+                Alternative::Actor(a) => store.actor_event_keys_capped(a, READ_MAX)?,
             };
             complete &= all;
             for key in keys {
@@ -405,7 +393,7 @@ impl std::hash::Hasher for FnvHasher {
 
 /// Postings read in full per question; commoner concepts are checked per candidate (see
 /// `retrieve`).
-const READ_MAX: usize = 2_500;
+const READ_MAX: usize = 1_000;
 
 /// What checking candidates has read: (term, article) postings, and events (kept for the
 /// answer).
