@@ -160,23 +160,30 @@ pub fn ingest_paths(
                 Ok(r) => Some(r?),
                 Err(_) => None,
             };
-            let last = first.is_none();
+            let mut last = first.is_none();
             if let Some(r) = first {
                 to_store += usize::from(matches!(r, Ready::Store { .. }));
                 pending.push(r);
+                let deadline = Instant::now() + BATCH_WAIT;
                 while to_store < WRITE_BATCH {
-                    match rx.try_recv() {
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(wait) {
                         Ok(r) => {
                             let r = r?;
                             to_store += usize::from(matches!(r, Ready::Store { .. }));
                             pending.push(r);
                         }
-                        Err(_) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            last = true;
+                            break;
+                        }
                     }
                 }
             }
-            // A batch is what has piled up while the last one was written: full when the store
-            // is the bottleneck, a single article when reading is.
+            // A batch is a full one, or what arrived within BATCH_WAIT of its first article:
+            // waiting for a full batch even when reading is the slower side keeps the
+            // postings shared (one key per term and batch), which is what keeps writing cheap.
             if !pending.is_empty() {
                 for ready in write_batch(store, std::mem::take(&mut pending))? {
                     done += 1;
@@ -208,8 +215,11 @@ pub fn ingest_paths(
     Ok(report)
 }
 
-/// Articles written to the store in one transaction during a file ingest.
-const WRITE_BATCH: usize = 64;
+/// Articles written to the store in one batch during a file ingest.
+const WRITE_BATCH: usize = 256;
+/// How long a batch waits for more articles after its first: short enough that a file dropped
+/// into a watched folder is answerable at once, long enough to fill batches in a backfill.
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// One planned item, read and extracted, waiting to be written (in file order).
 enum Ready {

@@ -395,24 +395,34 @@ impl std::hash::Hasher for FnvHasher {
 /// `retrieve`).
 const READ_MAX: usize = 1_000;
 
-/// What checking candidates has read: (term, article) postings, and events (kept for the
-/// answer).
+/// What checking candidates has read: events (kept for the answer) and their index terms.
 #[derive(Default)]
 struct Lookups {
-    postings: HashMap<(String, String), Option<Vec<String>>, Fnv>,
     events: HashMap<String, Event, Fnv>,
+    terms: HashMap<String, Vec<String>, Fnv>,
+}
+
+impl Lookups {
+    /// The event `key`, decoded once (`None` if the store lost it).
+    fn event(&mut self, store: &Store, key: &str) -> Result<Option<&Event>, StoreError> {
+        if !self.events.contains_key(key) {
+            if let Some(e) = store.event(key)? {
+                self.events.insert(key.to_string(), e);
+            }
+        }
+        Ok(self.events.get(key))
+    }
 }
 
 /// How well the event `key` says `concept`: the best factor among the forms it holds (0 for
-/// none). Terms are looked up in the event's article's posting; actors in the event itself
-/// (decoded once, kept in `events` for the answer).
+/// none). Both terms and actors are read off the event itself (decoded once, kept for the
+/// answer): its index terms are what the postings list, so this agrees with reading them.
 fn concept_factor(
     store: &Store,
     concept: &Concept,
     key: &str,
     lookups: &mut Lookups,
 ) -> Result<f32, StoreError> {
-    let (article, suffix) = key.split_at(key.find(':').unwrap_or(key.len()));
     let mut best = 0.0f32;
     for (alt, factor) in &concept.alternatives {
         if *factor <= best {
@@ -420,27 +430,18 @@ fn concept_factor(
         }
         let holds = match alt {
             Alternative::Term(t) => {
-                // An article's events are often candidates together: read its posting once.
-                let posting_key = (t.clone(), article.to_string());
-                if !lookups.postings.contains_key(&posting_key) {
-                    let posting = store.term_posting(t, article)?;
-                    lookups.postings.insert(posting_key.clone(), posting);
+                if !lookups.terms.contains_key(key) {
+                    let terms = lookups
+                        .event(store, key)?
+                        .map(crate::store::event_terms)
+                        .unwrap_or_default();
+                    lookups.terms.insert(key.to_string(), terms);
                 }
-                lookups.postings[&posting_key]
-                    .as_ref()
-                    .is_some_and(|s| s.iter().any(|x| x == suffix))
+                lookups.terms[key].iter().any(|x| x == t)
             }
-            Alternative::Actor(a) => {
-                if !lookups.events.contains_key(key) {
-                    if let Some(e) = store.event(key)? {
-                        lookups.events.insert(key.to_string(), e);
-                    }
-                }
-                lookups
-                    .events
-                    .get(key)
-                    .is_some_and(|e| e.actors.iter().any(|x| x == a))
-            }
+            Alternative::Actor(a) => lookups
+                .event(store, key)?
+                .is_some_and(|e| e.actors.iter().any(|x| x == a)),
         };
         if holds {
             best = *factor;

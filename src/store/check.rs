@@ -17,7 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    add_event_entries, decode, event_terms, keys, read_u64, ArticleRecord, Store, StoreError,
+    add_event_entries, decode, event_terms, keys, read_u64, ArticleRecord, Posting, Store,
+    StoreError,
 };
 use crate::article::Article;
 use crate::event::Event;
@@ -83,7 +84,11 @@ impl Store {
                 continue;
             };
             expected_events += entries.events;
-            for (key, value) in &entries.index {
+            for (key, value) in entries
+                .index
+                .iter()
+                .chain(entries.posting_entries.iter().map(|(k, v)| (k, v)))
+            {
                 index.add(key, value);
             }
         }
@@ -93,13 +98,27 @@ impl Store {
         let mut found = Digest::default();
         for item in self.index.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
-            found.add(&k, &v);
+            report.index_entries += 1;
+            if k.first() != Some(&keys::TERM) {
+                found.add(&k, &v);
+                continue;
+            }
+            // A segment's posting counts as one entry per article it lists, so that it is
+            // compared with what each article calls for.
+            match decode::<Posting>(&v, "posting") {
+                Ok(posting) if !posting.is_empty() => {
+                    for (article, suffixes) in &posting {
+                        found.add(&posting_entry(&k, article), &encode_suffixes(suffixes));
+                    }
+                }
+                Ok(_) => report.problem(format!("empty posting {}", String::from_utf8_lossy(&k))),
+                Err(e) => report.problem(format!("{}: {e}", String::from_utf8_lossy(&k))),
+            }
         }
-        report.index_entries = found.count;
         if found != index {
             self.name_index_differences(&mut report)?;
             report.problem(format!(
-                "{} index entries stored where the articles call for {} (orphans, losses or wrong values)",
+                "{} index entries (postings per article) stored where the articles call for {} (orphans, losses or wrong values)",
                 found.count, index.count
             ));
         }
@@ -236,6 +255,7 @@ impl Store {
         }
 
         let mut index: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut posting_entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         index.insert(keys::published_entry(&article.published, id), Vec::new());
         let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, event) in &events {
@@ -256,15 +276,15 @@ impl Store {
         for (term, suffixes) in &mut postings {
             suffixes.sort();
             *term_counts.entry(term.clone()).or_default() += suffixes.len() as u64;
-            match postcard::to_stdvec(suffixes) {
-                Ok(v) => {
-                    index.insert(keys::term_entry(term, id), v);
-                }
-                Err(e) => report.problem(format!("cannot encode a posting: {e}")),
-            }
+            let stored_at = keys::term_entry(term, record.segment);
+            posting_entries.push((posting_entry(&stored_at, id), encode_suffixes(suffixes)));
         }
-        let recorded_terms: BTreeSet<&String> = record.terms.iter().collect();
-        let derived_terms: BTreeSet<&String> = postings.keys().collect();
+        let recorded_terms: BTreeSet<(&str, u32)> =
+            record.terms.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+        let derived_terms: BTreeSet<(&str, u32)> = postings
+            .iter()
+            .map(|(t, s)| (t.as_str(), s.len() as u32))
+            .collect();
         if recorded_terms != derived_terms {
             report.problem(format!(
                 "article {id}: recorded terms differ from its events' terms ({} recorded, {} derived)",
@@ -275,6 +295,11 @@ impl Store {
         Ok(Some(ArticleEntries {
             events: record.event_keys.len() as u64,
             index,
+            postings: postings
+                .into_iter()
+                .map(|(term, suffixes)| (keys::term_entry(&term, record.segment), suffixes))
+                .collect(),
+            posting_entries,
         }))
     }
 
@@ -304,6 +329,26 @@ impl Store {
                     Some(_) => {}
                 }
             }
+            for (key, suffixes) in &entries.postings {
+                let stored: Option<Posting> = match self.index.get(key).map_err(|e| self.err(e))? {
+                    Some(v) => decode(&v, "posting").ok(),
+                    None => None,
+                };
+                let listed = stored
+                    .as_ref()
+                    .and_then(|p| p.iter().find(|(a, _)| *a == id));
+                match listed {
+                    None => report.problem(format!(
+                        "article {id}: index entry missing: posting {}",
+                        String::from_utf8_lossy(key)
+                    )),
+                    Some((_, s)) if s != suffixes => report.problem(format!(
+                        "article {id}: index entry has the wrong value: posting {}",
+                        String::from_utf8_lossy(key)
+                    )),
+                    Some(_) => {}
+                }
+            }
         }
         Ok(())
     }
@@ -313,7 +358,26 @@ impl Store {
 struct ArticleEntries {
     /// Events its record lists.
     events: u64,
+    /// Index entries other than postings.
     index: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Its part of each posting: (posting key, event-key suffixes).
+    postings: Vec<(Vec<u8>, Vec<String>)>,
+    /// The same as digest entries (`posting_entry`).
+    posting_entries: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// One article's part of a segment posting, as a digest entry: the posting key, a 0x00 and
+/// the article id (keys cannot hold 0x00 after the segment, so this is unambiguous).
+fn posting_entry(posting_key: &[u8], article: &str) -> Vec<u8> {
+    let mut k = posting_key.to_vec();
+    k.push(0);
+    k.extend_from_slice(article.as_bytes());
+    k
+}
+
+fn encode_suffixes(suffixes: &[String]) -> Vec<u8> {
+    // Suffixes are `":0003:00"` strings; joined by a byte they cannot hold.
+    suffixes.join("\n").into_bytes()
 }
 
 /// An order-independent summary of a set of (key, value) entries: their number and the
@@ -392,7 +456,7 @@ mod tests {
         // Each line removes or adds one thing a crash could lose or leave behind, and names a
         // word the report must use.
         type Harm = fn(&Store, &Article);
-        let damage: [(&str, Harm, &str); 7] = [
+        let damage: [(&str, Harm, &str); 9] = [
             (
                 "lost event",
                 |s, a| {
@@ -428,12 +492,34 @@ mod tests {
             ),
             (
                 "stray index entry",
-                |s, _| {
+                |s, a| {
                     s.index
-                        .insert(keys::term_entry("zzz", "0000000000000000"), vec![0])
+                        .insert(keys::published_entry(&a.published, "nosuch"), [])
                         .unwrap();
                 },
-                "index entries stored",
+                "index entries",
+            ),
+            (
+                "stray posting",
+                |s, _| {
+                    let posting: Posting = vec![("nosuch".into(), vec![":0000:00".into()])];
+                    let v = postcard::to_stdvec(&posting).unwrap();
+                    s.index.insert(keys::term_entry("zzz", 0), v).unwrap();
+                },
+                "index entries",
+            ),
+            (
+                "posting lost an article",
+                |s, a| {
+                    let k = s.index.scan_prefix([keys::TERM]).next().unwrap().unwrap().0;
+                    let mut p: Posting = decode(&s.index.get(&k).unwrap().unwrap(), "p").unwrap();
+                    p.retain(|(id, _)| *id != a.id);
+                    p.push(("other".into(), vec![":0000:00".into()]));
+                    s.index
+                        .insert(&k, postcard::to_stdvec(&p).unwrap())
+                        .unwrap();
+                },
+                "index entry missing: posting",
             ),
             (
                 "lost hash",

@@ -72,12 +72,14 @@ pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Ve
     k
 }
 
-/// `x | term | 0x00 | article id`: one posting per term and article (not per event), whose
-/// value lists the article's events holding the term. Writing one key per distinct term of an
-/// article instead of one per term occurrence is what keeps bulk ingest affordable on sled.
-pub(crate) fn term_entry(term: &str, article: &str) -> Vec<u8> {
+/// `x | term | 0x00 | segment`: the term postings of one ingest batch (a segment: every
+/// article a `put_articles` call stores). The value lists, by article id, the event-key
+/// suffixes (`":0003:00"`) of the events holding the term. One key per term and batch instead
+/// of one per term and article: a batch of 64 articles shares most of its terms, and the
+/// number of keys written is what bulk ingest on sled pays for.
+pub(crate) fn term_entry(term: &str, segment: u64) -> Vec<u8> {
     let mut k = name_prefix(TERM, term);
-    k.extend_from_slice(article.as_bytes());
+    k.extend_from_slice(&segment.to_be_bytes());
     k
 }
 

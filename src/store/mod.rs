@@ -2,38 +2,50 @@
 //! (by event date, by topic, by actor, by term), plus a schema version key. Nothing outside this
 //! module knows sled's trees or key layout.
 //!
-//! Trees (values are postcard unless noted):
+//! Everything the ingest writes lives in one tree, `store`, in key spaces tagged by a first
+//! byte (`space.rs`: one tree so that a batch is atomic without a transaction). Values are
+//! postcard unless noted:
 //!
-//! - `articles`: article id → [`Article`].
-//! - `hashes`: article id → content hash (UTF-8), so the "unchanged?" check decodes nothing.
-//! - `events`: event key (`"articleid:0003:00"`) → [`Event`]; sorts by article, then sentence.
-//! - `article_events`: article id → the article's event keys and index terms, so that a replaced
-//!   or removed article's entries are found exactly even if the term extraction changed since.
-//! - `index`: every secondary index in one tree, keyed by a one-byte kind (see `keys.rs`):
+//! - `A` articles: article id → [`Article`].
+//! - `H` hashes: article id → content hash (UTF-8), so the "unchanged?" check decodes nothing.
+//! - `E` events: event key (`"articleid:0003:00"`) → [`Event`]; sorts by article, then sentence.
+//! - `R` article records: article id → the article's event keys, its index terms (with how many
+//!   of its events hold each) and the segment its postings are in, so that a replaced or
+//!   removed article's entries are found exactly even if the term extraction changed since.
+//! - `I` index: every secondary index, keyed by a one-byte kind (see `keys.rs`):
 //!   - `d | day | reported | event key`: dated events by event date (for `latest_events`);
 //!   - `t | topic | 0x00 | day or FFFFFFFF | reported | event key`: by topic, undated last;
 //!   - `a | actor | 0x00 | day or FFFFFFFF | reported | event key`: by actor, same shape;
-//!   - `x | term | 0x00 | article id`: term postings, one per term and article; the value is the
-//!     postcard list of the article's event-key suffixes (`":0003:00"`) holding the term;
+//!   - `x | term | 0x00 | segment`: term postings of one ingest batch; the value is the
+//!     postcard list of (article id, event-key suffixes like `":0003:00"`) holding the term;
 //!   - `p | published UTC ms | article id`: articles by publication time;
 //!   - `s | topic | 0x00 | before? | day | stage | 0x00 | reported | event key`: dated facts
 //!     with a stage, and `e | topic | 0x00 | stage | 0x00 | max(day, reported) | reported |
 //!     event key` → `day`: other statements with a stage (both for `/status`, see `stages.rs`).
 //!
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
-//!   date order and every query is a prefix or range scan. Values are empty except for postings.
-//! - `counts`: u64 big-endian counters kept in step with the index inside the same transaction:
-//!   `A` articles, `E` events, `t<topic>` events per topic, `a<actor>` events per actor,
-//!   `f<term>` events per term.
-//! - `meta`: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
+//!   date order and every query is a prefix or range scan. Values are empty except for postings
+//!   and expected-stage entries.
+//! - `C` counts: u64 big-endian counters kept in step with the index in the same batch: `A`
+//!   articles, `E` events, `t<topic>` events per topic, `a<actor>` events per actor, `f<term>`
+//!   events per term.
+//! - `M` meta: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
 //!
-//! Atomicity and durability: `put_article` and `remove_article` apply all their writes (article,
-//! events, index entries, counters, removal of a replaced version's entries) in one sled
-//! multi-tree transaction, so a crash leaves either the old or the new version, never a mix.
-//! They do not flush: sled writes dirty pages in the background every `FLUSH_EVERY_MS`, and when
-//! the last handle is dropped. A flush per article would make a 100k-article ingest crawl, so
-//! the caller calls [`Store::flush`] at the end of each batch; a crash before that may lose the
-//! most recent (whole) articles, which the next ingest re-adds since they are idempotent.
+//! Subscriptions, the outbox and feed state are trees of their own (`subscriptions.rs`,
+//! `feeds.rs`): they are written by other tasks and never together with an article.
+//!
+//! Atomicity and durability: `put_articles` and `remove_article` apply all their writes
+//! (articles, events, index entries, counters, removal of a replaced version's entries) as one
+//! sled batch on the one tree, so a crash leaves either the old or the new version, never a
+//! mix. Counters and shared postings are read before the batch is built; a writer lock makes
+//! that safe (sled's file lock already keeps other processes out). Writes do not flush: sled
+//! writes dirty pages in the background every `FLUSH_EVERY_MS`, and when the last handle is
+//! dropped. A flush per article would make a 100k-article ingest crawl, so the caller calls
+//! [`Store::flush`] at the end of each run; a crash before that may lose the most recent (whole)
+//! articles, which the next ingest re-adds since they are idempotent.
+//!
+//! Stores of schema 1–4 kept each space in a tree of its own; [`Store::open`] moves them into
+//! this layout once (`upgrade.rs`).
 
 pub mod check;
 mod days;
@@ -41,32 +53,43 @@ mod feeds;
 mod keys;
 mod postings;
 mod recent;
+mod space;
 mod stages;
 mod subscriptions;
+mod upgrade;
 
 pub use recent::RecentDays;
 pub use stages::StageCell;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
 use crate::article::Article;
 use crate::event::Event;
+use space::Space;
 
-/// Bump when the key layout or value encoding changes; older stores are then refused with
-/// [`StoreError::Schema`] instead of being misread.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bump when the key layout or value encoding changes; older stores are then upgraded (see
+/// `upgrade.rs`) or refused with [`StoreError::Schema`] instead of being misread.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// sled's page cache. The default (1 GiB) is far more than a news bot needs.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 /// How often sled flushes in the background: bounds what a crash can lose between batch flushes.
 const FLUSH_EVERY_MS: u64 = 1000;
+
+/// The tree holding every space, and the spaces' tags.
+const TREE: &str = "store";
+const TAG_ARTICLES: u8 = b'A';
+const TAG_HASHES: u8 = b'H';
+const TAG_EVENTS: u8 = b'E';
+const TAG_RECORDS: u8 = b'R';
+const TAG_INDEX: u8 = b'I';
+const TAG_COUNTS: u8 = b'C';
+const TAG_META: u8 = b'M';
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_LAST_INGEST: &[u8] = b"last_ingest";
@@ -116,43 +139,58 @@ pub struct Store {
     /// The database itself; other parts of the store module (subscriptions, outbox) open their
     /// own trees on it.
     db: sled::Db,
+    /// The tree every space below lives in (batches are applied to it).
+    tree: sled::Tree,
     /// The directory, for error messages.
     path: PathBuf,
-    articles: sled::Tree,
-    hashes: sled::Tree,
-    events: sled::Tree,
-    article_events: sled::Tree,
-    index: sled::Tree,
-    counts: sled::Tree,
-    meta: sled::Tree,
+    articles: Space,
+    hashes: Space,
+    events: Space,
+    article_events: Space,
+    index: Space,
+    counts: Space,
+    meta: Space,
+    /// Held from reading what a write depends on (old entries, counters, shared postings) to
+    /// applying its batch, so two writers in this process cannot interleave.
+    writer: Mutex<()>,
 }
 
 /// Per article: what to delete when it is replaced or removed.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ArticleRecord {
     event_keys: Vec<String>,
-    /// The distinct index terms of all its events.
-    terms: Vec<String>,
+    /// The distinct index terms of all its events, each with how many events hold it.
+    terms: Vec<(String, u32)>,
+    /// The ingest batch whose postings list the article (`keys::term_entry`).
+    segment: u64,
 }
 
-/// One write to a tree: `Some(value)` inserts, `None` removes.
+/// One write to a space: `Some(value)` inserts, `None` removes.
 type Op = (Vec<u8>, Option<Vec<u8>>);
 
-/// Everything one `put_article`/`remove_article` writes, computed before the transaction so that
-/// the transaction body only replays inserts/removes and counter updates (and so stays cheap if
-/// sled re-runs it).
+/// One term's posting in a segment: (article id, sorted event-key suffixes), by article id.
+type Posting = Vec<(String, Vec<String>)>;
+
+/// Everything one `put_articles`/`remove_article` writes, computed before the batch is applied.
 #[derive(Default)]
 struct Plan {
+    /// The segment the new postings go to (fresh for every plan, see `put_articles`).
+    segment: u64,
     articles: Vec<Op>,
     hashes: Vec<Op>,
     events: Vec<Op>,
     article_events: Vec<Op>,
     index: Vec<Op>,
+    /// Term → the plan's articles holding it, for this plan's segment.
+    postings: BTreeMap<String, Posting>,
+    /// (term, segment) → articles to take out of that stored posting (replaced or removed).
+    stale: BTreeMap<(String, u64), BTreeSet<String>>,
     /// Counter key → change.
     counts: BTreeMap<Vec<u8>, i64>,
 }
 
-/// An article's index entries (key → value) and event keys, old or new version.
+/// An article's index entries (key → value), event keys and terms, old or new version.
+/// Postings are not among the entries: they are shared by a segment's articles.
 #[derive(Default)]
 struct Entries {
     index: BTreeMap<Vec<u8>, Vec<u8>>,
@@ -184,18 +222,22 @@ impl Store {
             opened = config.open().map_err(|e| map_sled_error(e, &shown));
         }
         let db = opened?;
-        let tree = |name: &str| db.open_tree(name).map_err(|e| map_sled_error(e, &shown));
+        let tree = db.open_tree(TREE).map_err(|e| map_sled_error(e, &shown))?;
+        let space = |tag| Space::new(tree.clone(), tag);
         let store = Store {
-            articles: tree("articles")?,
-            hashes: tree("hashes")?,
-            events: tree("events")?,
-            article_events: tree("article_events")?,
-            index: tree("index")?,
-            counts: tree("counts")?,
-            meta: tree("meta")?,
+            articles: space(TAG_ARTICLES),
+            hashes: space(TAG_HASHES),
+            events: space(TAG_EVENTS),
+            article_events: space(TAG_RECORDS),
+            index: space(TAG_INDEX),
+            counts: space(TAG_COUNTS),
+            meta: space(TAG_META),
+            tree,
             path: dir.to_path_buf(),
+            writer: Mutex::new(()),
             db,
         };
+        store.upgrade_legacy()?;
         store.check_schema()?;
         Ok(store)
     }
@@ -204,22 +246,9 @@ impl Store {
     fn check_schema(&self) -> Result<(), StoreError> {
         match self.meta.get(META_SCHEMA).map_err(|e| self.err(e))? {
             Some(v) => {
-                let bytes: [u8; 4] = v.as_ref().try_into().map_err(|_| {
+                let found = read_schema(&v).ok_or_else(|| {
                     StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
                 })?;
-                let found = u32::from_be_bytes(bytes);
-                if (1..SCHEMA_VERSION).contains(&found) {
-                    // Versions 2 and 3 only add or re-lay the stage index entries (`stages.rs`),
-                    // version 4 adds the actor counters.
-                    if found < 3 {
-                        self.rebuild_stage_entries()?;
-                    }
-                    self.count_actors()?;
-                    self.meta
-                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                        .map_err(|e| self.err(e))?;
-                    return self.flush();
-                }
                 if found != SCHEMA_VERSION {
                     return Err(StoreError::Schema {
                         path: self.shown(),
@@ -230,7 +259,7 @@ impl Store {
                 Ok(())
             }
             None => {
-                // A store with data but no version is not one of ours (or lost its meta tree).
+                // A store with data but no version is not one of ours (or lost its meta).
                 if !self.articles.is_empty() || !self.events.is_empty() {
                     return Err(StoreError::Corrupt(format!(
                         "{}: data without a schema version",
@@ -238,7 +267,7 @@ impl Store {
                     )));
                 }
                 self.meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| self.err(e))?;
                 self.flush()
             }
@@ -269,15 +298,16 @@ impl Store {
         Ok(self.put_articles(&[(article, events)])?[0])
     }
 
-    /// Stores several articles as [`Store::put_article`] does, in one transaction: each article
-    /// is all-or-nothing, and so is the batch. For bulk ingest: one commit instead of one per
-    /// article, and a counter many articles touch (a common term's frequency) is read and
-    /// written once per batch. An invalid article fails the whole batch.
+    /// Stores several articles as [`Store::put_article`] does, in one batch: each article is
+    /// all-or-nothing, and so is the batch. For bulk ingest: one write instead of one per
+    /// article, one posting key per term for all of them, and a counter many articles touch (a
+    /// common term's frequency) read and written once. An invalid article fails the whole batch.
     pub fn put_articles(
         &self,
         items: &[(&Article, &[Event])],
     ) -> Result<Vec<PutOutcome>, StoreError> {
-        let mut plan = Plan::default();
+        let _writer = self.lock_writer();
+        let mut plan = self.new_plan()?;
         let mut planned: BTreeSet<&str> = BTreeSet::new();
         let mut pending = false;
         let mut outcomes = Vec::with_capacity(items.len());
@@ -285,9 +315,9 @@ impl Store {
             if !planned.insert(article.id.as_str()) {
                 // The same article again: its old entries must be read after the first is applied.
                 if pending {
-                    self.apply(&plan)?;
+                    self.apply(plan)?;
                 }
-                plan = Plan::default();
+                plan = self.new_plan()?;
                 planned.clear();
                 planned.insert(article.id.as_str());
                 pending = false;
@@ -297,9 +327,23 @@ impl Store {
             outcomes.push(outcome);
         }
         if pending {
-            self.apply(&plan)?;
+            self.apply(plan)?;
         }
         Ok(outcomes)
+    }
+
+    /// A plan with a segment no earlier plan used (sled's ids are unique across restarts).
+    fn new_plan(&self) -> Result<Plan, StoreError> {
+        Ok(Plan {
+            segment: self.db.generate_id().map_err(|e| self.err(e))?,
+            ..Plan::default()
+        })
+    }
+
+    /// The writer lock (a panic elsewhere while holding it leaves nothing half-written: the
+    /// batch was either applied or not, so a poisoned lock is still usable).
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Checks one article and adds its writes to `plan` (nothing when unchanged).
@@ -337,7 +381,7 @@ impl Store {
             return Ok(PutOutcome::Unchanged);
         }
         let old = match old_hash {
-            Some(_) => Some(self.old_entries(&article.id)?),
+            Some(_) => Some(self.old_entries(&article.id, plan)?),
             None => None,
         };
 
@@ -357,26 +401,31 @@ impl Store {
             new.event_keys.insert(key.clone());
             event_keys.push(key);
         }
-        for (term, suffixes) in &mut postings {
+        let mut terms = Vec::with_capacity(postings.len());
+        for (term, mut suffixes) in postings {
             suffixes.sort();
             new.term_counts.insert(term.clone(), suffixes.len() as i64);
-            new.index.insert(
-                keys::term_entry(term, &article.id),
-                encode(suffixes, "posting")?,
-            );
+            terms.push((term.clone(), suffixes.len() as u32));
+            plan.postings
+                .entry(term)
+                .or_default()
+                .push((article.id.clone(), suffixes));
         }
         new.index.insert(
             keys::published_entry(&article.published, &article.id),
             Vec::new(),
         );
-        let terms: Vec<String> = postings.into_keys().collect();
 
         let id = article.id.as_bytes().to_vec();
         plan.articles
             .push((id.clone(), Some(encode(article, "article")?)));
         plan.hashes
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
-        let record = ArticleRecord { event_keys, terms };
+        let record = ArticleRecord {
+            event_keys,
+            terms,
+            segment: plan.segment,
+        };
         plan.article_events
             .push((id, Some(encode(&record, "article record")?)));
 
@@ -399,24 +448,27 @@ impl Store {
     /// Removes an article, its events and all their index entries atomically. `false` when the
     /// article was not stored.
     pub fn remove_article(&self, id: &str) -> Result<bool, StoreError> {
+        let _writer = self.lock_writer();
         if self.article_hash(id)?.is_none() {
             return Ok(false);
         }
-        let old = self.old_entries(id)?;
-        let mut plan = Plan::default();
+        let mut plan = self.new_plan()?;
+        let old = self.old_entries(id, &mut plan)?;
         let key = id.as_bytes().to_vec();
         plan.articles.push((key.clone(), None));
         plan.hashes.push((key.clone(), None));
         plan.article_events.push((key, None));
         plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
         plan.diff(&old, &Entries::default());
-        self.apply(&plan)?;
+        self.apply(plan)?;
         Ok(true)
     }
 
-    /// The stored version's event keys and index entries, read before the write transaction
-    /// (safe: only one process can open the store, and ingest is the only writer of these trees).
-    fn old_entries(&self, id: &str) -> Result<Entries, StoreError> {
+    /// The stored version's event keys, index entries and term counts, read before the batch
+    /// (under the writer lock); its postings are marked stale in `plan`. Terms come from the
+    /// record, not from re-extracting them, so postings written by an older term extraction
+    /// are still found and removed.
+    fn old_entries(&self, id: &str, plan: &mut Plan) -> Result<Entries, StoreError> {
         let mut old = Entries::default();
         if let Some(a) = self.article(id)? {
             old.index
@@ -432,67 +484,64 @@ impl Store {
             }
             old.event_keys.insert(key.clone());
         }
-        // Postings come from the recorded terms, not from re-extracting them, so entries written
-        // by an older term extraction are still found and removed.
-        for term in &record.terms {
-            let key = keys::term_entry(term, id);
-            if let Some(v) = self.index.get(&key).map_err(|e| self.err(e))? {
-                let suffixes: Vec<String> = decode(&v, "posting")?;
-                old.term_counts.insert(term.clone(), suffixes.len() as i64);
-                old.index.insert(key, v.to_vec());
-            }
+        for (term, n) in record.terms {
+            old.term_counts.insert(term.clone(), i64::from(n));
+            plan.stale
+                .entry((term, record.segment))
+                .or_default()
+                .insert(id.to_string());
         }
         Ok(old)
     }
 
-    /// Runs a plan as one multi-tree transaction.
-    fn apply(&self, plan: &Plan) -> Result<(), StoreError> {
+    /// Applies a plan as one batch: its ops, the new segment's postings, the stale postings
+    /// rewritten without their replaced or removed articles, and the counters.
+    fn apply(&self, plan: Plan) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let result = (
-            &self.articles,
-            &self.hashes,
-            &self.events,
-            &self.article_events,
-            &self.index,
-            &self.counts,
-            &self.meta,
-        )
-            .transaction(
-                |(articles, hashes, events, article_events, index, counts, meta)| {
-                    for (tree, ops) in [
-                        (articles, &plan.articles),
-                        (hashes, &plan.hashes),
-                        (events, &plan.events),
-                        (article_events, &plan.article_events),
-                        (index, &plan.index),
-                    ] {
-                        apply_ops(tree, ops)?;
-                    }
-                    for (key, delta) in &plan.counts {
-                        let current = match counts.get(key)? {
-                            Some(v) => read_u64(&v).ok_or_else(|| {
-                                ConflictableTransactionError::Abort(StoreError::Corrupt(format!(
-                                    "unreadable counter {}",
-                                    String::from_utf8_lossy(key)
-                                )))
-                            })?,
-                            None => 0,
-                        };
-                        let next = current as i128 + *delta as i128;
-                        if next <= 0 {
-                            counts.remove(key.as_slice())?;
-                        } else {
-                            counts.insert(key.as_slice(), &(next as u64).to_be_bytes())?;
-                        }
-                    }
-                    meta.insert(META_LAST_INGEST, now.as_bytes())?;
-                    Ok(())
-                },
-            );
-        result.map_err(|e| match e {
-            TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => self.err(e),
-        })
+        let mut batch = sled::Batch::default();
+        for (space, ops) in [
+            (&self.articles, &plan.articles),
+            (&self.hashes, &plan.hashes),
+            (&self.events, &plan.events),
+            (&self.article_events, &plan.article_events),
+            (&self.index, &plan.index),
+        ] {
+            for (k, v) in ops {
+                space.stage(&mut batch, k, v.as_deref());
+            }
+        }
+        for (term, posting) in &plan.postings {
+            let key = keys::term_entry(term, plan.segment);
+            self.index
+                .stage(&mut batch, &key, Some(&encode(posting, "posting")?));
+        }
+        for ((term, segment), gone) in &plan.stale {
+            let key = keys::term_entry(term, *segment);
+            let Some(v) = self.index.get(&key).map_err(|e| self.err(e))? else {
+                continue;
+            };
+            let mut posting: Posting = decode(&v, "posting")?;
+            posting.retain(|(article, _)| !gone.contains(article));
+            if posting.is_empty() {
+                self.index.stage(&mut batch, &key, None);
+            } else {
+                self.index
+                    .stage(&mut batch, &key, Some(&encode(&posting, "posting")?));
+            }
+        }
+        for (key, delta) in &plan.counts {
+            let current = self.counter(key)?;
+            let next = current as i128 + *delta as i128;
+            if next <= 0 {
+                self.counts.stage(&mut batch, key, None);
+            } else {
+                self.counts
+                    .stage(&mut batch, key, Some(&(next as u64).to_be_bytes()));
+            }
+        }
+        self.meta
+            .stage(&mut batch, META_LAST_INGEST, Some(now.as_bytes()));
+        self.tree.apply_batch(batch).map_err(|e| self.err(e))
     }
 
     pub fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
@@ -585,14 +634,8 @@ impl Store {
     /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`), in key
     /// order.
     pub fn term_postings(&self, term: &str) -> Result<Vec<String>, StoreError> {
-        let prefix = keys::name_prefix(keys::TERM, term);
-        let mut out = Vec::new();
-        for item in self.index.scan_prefix(&prefix) {
-            let (k, v) = item.map_err(|e| self.err(e))?;
-            let article = keys::key_after(&k, prefix.len()).ok_or_else(|| bad_entry(&k))?;
-            let suffixes: Vec<String> = decode(&v, "posting")?;
-            out.extend(suffixes.into_iter().map(|s| format!("{article}{s}")));
-        }
+        let (mut out, _) = self.term_postings_capped(term, usize::MAX)?;
+        out.sort();
         Ok(out)
     }
 
@@ -721,8 +764,9 @@ fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i
     *counts.entry(key).or_default() += delta;
 }
 
-/// The index terms of an event: its clause, actors and attribution.
-fn event_terms(e: &Event) -> Vec<String> {
+/// The index terms of an event: its clause, actors and attribution. The term postings list
+/// exactly these, so a reader holding the event can test a term without reading postings.
+pub fn event_terms(e: &Event) -> Vec<String> {
     let mut text = e.clause.clone();
     for a in &e.actors {
         text.push(' ');
@@ -763,25 +807,12 @@ fn stage_entries(e: &Event, key: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     out
 }
 
-fn apply_ops(
-    tree: &TransactionalTree,
-    ops: &[Op],
-) -> Result<(), ConflictableTransactionError<StoreError>> {
-    for (k, v) in ops {
-        match v {
-            Some(v) => {
-                tree.insert(k.as_slice(), v.as_slice())?;
-            }
-            None => {
-                tree.remove(k.as_slice())?;
-            }
-        }
-    }
-    Ok(())
-}
-
 fn read_u64(v: &[u8]) -> Option<u64> {
     v.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn read_schema(v: &[u8]) -> Option<u32> {
+    v.try_into().ok().map(u32::from_be_bytes)
 }
 
 fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>, StoreError> {
@@ -842,15 +873,10 @@ fn map_sled_error(e: sled::Error, path: &str) -> StoreError {
     }
 }
 
-#[allow(dead_code)]
-fn _date_key(d: NaiveDate) -> i32 {
-    chrono::Datelike::num_days_from_ce(&d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, FixedOffset};
+    use chrono::{DateTime, FixedOffset, NaiveDate};
 
     #[test]
     fn chrono_types_round_trip_through_postcard() {
@@ -892,7 +918,7 @@ mod tests {
     #[test]
     fn counters_follow_topic_entries() {
         let mut counts = BTreeMap::new();
-        count_topic_entry(&mut counts, &keys::term_entry("sign", "a"), 1);
+        count_topic_entry(&mut counts, &keys::term_entry("sign", 7), 1);
         count_topic_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
         let now = chrono::Utc::now().fixed_offset();
         count_topic_entry(&mut counts, &keys::published_entry(&now, "a"), 1);

@@ -1,11 +1,12 @@
 //! Bounded posting reads for question retrieval on large stores: the first `max` event keys of
-//! a term or an actor (saying whether that was all), and one article's posting of a term (to
-//! test whether a candidate event holds a common term without reading the term's whole list).
+//! a term or an actor, saying whether that was all. (Whether one candidate event holds a
+//! common term is answered from the event itself, `event_terms`, not from postings.)
 
-use super::{bad_entry, decode, keys, Store, StoreError};
+use super::{bad_entry, decode, keys, Posting, Store, StoreError};
 
 impl Store {
-    /// The first `max` keys of [`Store::term_postings`] (key order), and whether they are all.
+    /// Up to `max` keys of events holding `term` (at least `max` when there are more, since
+    /// a segment is read whole), in ingest order (segment by segment), and whether they are all.
     pub fn term_postings_capped(
         &self,
         term: &str,
@@ -17,28 +18,13 @@ impl Store {
             if out.len() >= max {
                 return Ok((out, false));
             }
-            let (k, v) = item.map_err(|e| self.err(e))?;
-            let article = keys::key_after(&k, prefix.len()).ok_or_else(|| bad_entry(&k))?;
-            let suffixes: Vec<String> = decode(&v, "posting")?;
-            out.extend(suffixes.into_iter().map(|s| format!("{article}{s}")));
+            let (_, v) = item.map_err(|e| self.err(e))?;
+            let posting: Posting = decode(&v, "posting")?;
+            for (article, suffixes) in posting {
+                out.extend(suffixes.into_iter().map(|s| format!("{article}{s}")));
+            }
         }
         Ok((out, true))
-    }
-
-    /// The event-key suffixes (`":0003:00"`) of `article`'s events holding `term`, if any.
-    pub fn term_posting(
-        &self,
-        term: &str,
-        article: &str,
-    ) -> Result<Option<Vec<String>>, StoreError> {
-        match self
-            .index
-            .get(keys::term_entry(term, article))
-            .map_err(|e| self.err(e))?
-        {
-            Some(v) => decode(&v, "posting").map(Some),
-            None => Ok(None),
-        }
     }
 
     /// The first `max` keys of [`Store::actor_event_keys`], and whether they are all.

@@ -8,8 +8,8 @@
 //! - `e`: hedged, conditional and future statements with a stage, by stage and then by the
 //!   later of their date and report day, which is what the "expected" filter compares.
 //!
-//! Stores of schema versions 1 and 2 lack them or hold `e` in an older layout; [`Store::open`]
-//! rebuilds both once (`rebuild_stage_entries`).
+//! Stores of schema versions 1 and 2 lacked them or held `e` in an older layout; the upgrade to
+//! the current layout (`upgrade.rs`) writes them from the stored events.
 
 use chrono::NaiveDate;
 
@@ -215,50 +215,6 @@ impl Store {
             .map(|(_, _, key)| self.indexed_event(key))
             .collect()
     }
-
-    /// Writes the actor counters a store older than version 4 lacks, from the actor index
-    /// (idempotent: counters are set, not added to).
-    pub(super) fn count_actors(&self) -> Result<(), StoreError> {
-        let mut counts: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
-        for item in self.index.scan_prefix([keys::ACTOR]) {
-            let (k, _) = item.map_err(|e| self.err(e))?;
-            let end = k[1..]
-                .iter()
-                .position(|b| *b == 0)
-                .ok_or_else(|| bad_entry(&k))?
-                + 1;
-            let mut counter = vec![keys::COUNT_ACTOR];
-            counter.extend_from_slice(&k[1..end]);
-            *counts.entry(counter).or_default() += 1;
-        }
-        for (counter, n) in counts {
-            self.counts
-                .insert(counter, &n.to_be_bytes())
-                .map_err(|e| self.err(e))?;
-        }
-        Ok(())
-    }
-
-    /// (Re)builds the stage entries of a store of an older schema: version 1 had none, version 2
-    /// had the expected ones in another layout. Idempotent: a crash midway leaves the old version
-    /// number, and the next open does it again.
-    pub(super) fn rebuild_stage_entries(&self) -> Result<(), StoreError> {
-        for kind in [keys::STAGE_FACT, keys::STAGE_EXPECTED] {
-            for item in self.index.scan_prefix([kind]) {
-                let (k, _) = item.map_err(|e| self.err(e))?;
-                self.index.remove(k).map_err(|e| self.err(e))?;
-            }
-        }
-        for item in self.events.iter() {
-            let (k, v) = item.map_err(|e| self.err(e))?;
-            let key = std::str::from_utf8(&k).map_err(|_| bad_entry(&k))?;
-            let event: Event = super::decode(&v, "event")?;
-            for (k, v) in super::stage_entries(&event, key) {
-                self.index.insert(k, v).map_err(|e| self.err(e))?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -369,28 +325,8 @@ mod tests {
                 ["a2:0001:00", "a1:0002:00"],
                 "dated first, undated last"
             );
-
-            // Make it a version-1 store: no stage entries.
-            for kind in [keys::STAGE_FACT, keys::STAGE_EXPECTED] {
-                for item in store.index.scan_prefix([kind]) {
-                    store.index.remove(item.unwrap().0).unwrap();
-                }
-            }
-            store
-                .meta
-                .insert(super::super::META_SCHEMA, &1u32.to_be_bytes())
-                .unwrap();
-            store.flush().unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.stage_fact_cells("aid", None, 10).unwrap().len(), 1);
-        assert_eq!(
-            store
-                .stage_expectations("aid", &["resumed"], None, None, 4)
-                .unwrap()
-                .len(),
-            2
-        );
         assert!(store.check().unwrap().is_consistent());
     }
 }
