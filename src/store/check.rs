@@ -3,13 +3,14 @@
 //! a whole store from one holding a half-ingested article.
 //!
 //! What "consistent" means here is exactly what `put_article`/`remove_article` promise to write
-//! in one transaction: for every stored article, its content hash, its record of event keys and
-//! terms, its events, the date/topic/actor entries of each event, one term posting per term
-//! listing the events holding it, the publication entry, and counters in step with all of it;
-//! and nothing else (no orphan event, entry or counter). The check recomputes the expected
-//! entries from the stored events with the same functions the writer uses (`add_event_entries`,
-//! `event_terms`, `keys::*`), one article at a time, and compares them with the index tree by
-//! an order-independent digest (count and sum of entry hashes) built in one sequential scan, so
+//! in one batch: for every stored article, its content hash, its record of event keys, terms
+//! and actors, its events, the date/topic/stage entries of each event, its part of one posting
+//! per term and actor in its segment listing the events holding it, the publication entry, and
+//! counters in step with all of it; and nothing else (no orphan event, entry or counter). The
+//! check recomputes the expected entries from the stored events with the same functions the
+//! writer uses (`add_event_entries`, `article_postings`, `keys::*`), one article at a time, and
+//! compares them with the index by an order-independent digest (count and sum of entry
+//! hashes; a segment's posting counts as one entry per article) built in one sequential scan, so
 //! it needs memory for one article plus the counters, not for the whole index, and reads the
 //! index once instead of once per entry. Events are found by a prefix scan under their article
 //! id; trees with one entry per article or event are compared by size.
@@ -17,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    add_event_entries, decode, event_terms, keys, read_u64, ArticleRecord, Posting, Store,
+    add_event_entries, article_postings, decode, keys, read_u64, ArticleRecord, Posting, Store,
     StoreError,
 };
 use crate::article::Article;
@@ -71,15 +72,14 @@ impl Store {
         let mut report = CheckReport::default();
         let mut expected_events = 0u64;
         let mut index = Digest::default();
-        let mut topic_counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut term_counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut counters: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
 
         for item in self.articles.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.articles += 1;
             let id = String::from_utf8_lossy(&k).into_owned();
             let Some(entries) =
-                self.article_entries(&id, &v, &mut report, &mut topic_counts, &mut term_counts)?
+                self.article_entries(&id, &v, &mut report, &mut counters)?
             else {
                 continue;
             };
@@ -99,7 +99,7 @@ impl Store {
         for item in self.index.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.index_entries += 1;
-            if k.first() != Some(&keys::TERM) {
+            if !matches!(k.first(), Some(&keys::TERM | &keys::ACTOR)) {
                 found.add(&k, &v);
                 continue;
             }
@@ -147,13 +147,8 @@ impl Store {
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
         expected_counts.insert(keys::COUNT_ARTICLES.to_vec(), report.articles);
         expected_counts.insert(keys::COUNT_EVENTS.to_vec(), expected_events);
-        // Topic and actor counters, already keyed by their counter key.
-        for (counter, n) in topic_counts {
-            expected_counts.insert(counter.into_bytes(), n);
-        }
-        for (term, n) in term_counts {
-            expected_counts.insert(keys::term_count(&term), n);
-        }
+        // Topic, term and actor counters, already keyed by their counter key.
+        expected_counts.extend(counters);
         expected_counts.retain(|_, n| *n != 0);
         for item in self.counts.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
@@ -184,8 +179,7 @@ impl Store {
         id: &str,
         value: &[u8],
         report: &mut CheckReport,
-        topic_counts: &mut BTreeMap<String, u64>,
-        term_counts: &mut BTreeMap<String, u64>,
+        counters: &mut BTreeMap<Vec<u8>, u64>,
     ) -> Result<Option<ArticleEntries>, StoreError> {
         let article: Article = match decode(value, "article") {
             Ok(a) => a,
@@ -257,39 +251,35 @@ impl Store {
         let mut index: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         let mut posting_entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         index.insert(keys::published_entry(&article.published, id), Vec::new());
-        let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, event) in &events {
             add_event_entries(&mut index, event, key);
-            let suffix = key.get(id.len()..).unwrap_or_default();
-            for term in event_terms(event) {
-                postings.entry(term).or_default().push(suffix.to_string());
-            }
             for t in event.topics.iter().collect::<BTreeSet<_>>() {
-                let counter = format!("{}{t}", keys::COUNT_TOPIC as char);
-                *topic_counts.entry(counter).or_default() += 1;
-            }
-            for a in event.actors.iter().collect::<BTreeSet<_>>() {
-                let counter = format!("{}{a}", keys::COUNT_ACTOR as char);
-                *topic_counts.entry(counter).or_default() += 1;
+                let mut counter = vec![keys::COUNT_TOPIC];
+                counter.extend_from_slice(t.as_bytes());
+                *counters.entry(counter).or_default() += 1;
             }
         }
-        for (term, suffixes) in &mut postings {
-            suffixes.sort();
-            *term_counts.entry(term.clone()).or_default() += suffixes.len() as u64;
-            let stored_at = keys::term_entry(term, record.segment);
+        let events: Vec<Event> = events.into_values().collect();
+        let postings = article_postings(id, &events);
+        for ((kind, name), suffixes) in &postings {
+            *counters.entry(keys::posting_count(*kind, name)).or_default() += suffixes.len() as u64;
+            let stored_at = keys::posting_entry(*kind, name, record.segment);
             posting_entries.push((posting_entry(&stored_at, id), encode_suffixes(suffixes)));
         }
-        let recorded_terms: BTreeSet<(&str, u32)> =
-            record.terms.iter().map(|(t, n)| (t.as_str(), *n)).collect();
-        let derived_terms: BTreeSet<(&str, u32)> = postings
+        let recorded: BTreeSet<(u8, &str, u32)> = record
+            .postings
             .iter()
-            .map(|(t, s)| (t.as_str(), s.len() as u32))
+            .map(|(k, n, c)| (*k, n.as_str(), *c))
             .collect();
-        if recorded_terms != derived_terms {
+        let derived: BTreeSet<(u8, &str, u32)> = postings
+            .iter()
+            .map(|((k, n), s)| (*k, n.as_str(), s.len() as u32))
+            .collect();
+        if recorded != derived {
             report.problem(format!(
-                "article {id}: recorded terms differ from its events' terms ({} recorded, {} derived)",
-                recorded_terms.len(),
-                derived_terms.len()
+                "article {id}: recorded terms and actors differ from its events' ({} recorded, {} derived)",
+                recorded.len(),
+                derived.len()
             ));
         }
         Ok(Some(ArticleEntries {
@@ -297,7 +287,9 @@ impl Store {
             index,
             postings: postings
                 .into_iter()
-                .map(|(term, suffixes)| (keys::term_entry(&term, record.segment), suffixes))
+                .map(|((kind, name), suffixes)| {
+                    (keys::posting_entry(kind, &name, record.segment), suffixes)
+                })
                 .collect(),
             posting_entries,
         }))
@@ -307,12 +299,12 @@ impl Store {
     /// and wrong ones (strays show in the count).
     fn name_index_differences(&self, report: &mut CheckReport) -> Result<(), StoreError> {
         let mut scratch = CheckReport::default();
-        let (mut topics, mut terms) = (BTreeMap::new(), BTreeMap::new());
+        let mut counters = BTreeMap::new();
         for item in self.articles.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let id = String::from_utf8_lossy(&k).into_owned();
             let Some(entries) =
-                self.article_entries(&id, &v, &mut scratch, &mut topics, &mut terms)?
+                self.article_entries(&id, &v, &mut scratch, &mut counters)?
             else {
                 continue;
             };
@@ -504,7 +496,9 @@ mod tests {
                 |s, _| {
                     let posting: Posting = vec![("nosuch".into(), vec![":0000:00".into()])];
                     let v = postcard::to_stdvec(&posting).unwrap();
-                    s.index.insert(keys::term_entry("zzz", 0), v).unwrap();
+                    s.index
+                        .insert(keys::posting_entry(keys::TERM, "zzz", 0), v)
+                        .unwrap();
                 },
                 "index entries",
             ),

@@ -63,7 +63,7 @@ pub(crate) fn name_prefix(kind: u8, name: &str) -> Vec<u8> {
     k
 }
 
-/// `kind | name | 0x00 | day-or-UNDATED | reported | event key` (topic and actor indexes).
+/// `kind | name | 0x00 | day-or-UNDATED | reported | event key` (the topic index).
 pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Vec<u8> {
     let mut k = name_prefix(kind, name);
     k.extend_from_slice(&event_day(e));
@@ -72,14 +72,22 @@ pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Ve
     k
 }
 
-/// `x | term | 0x00 | segment`: the term postings of one ingest batch (a segment: every
-/// article a `put_articles` call stores). The value lists, by article id, the event-key
-/// suffixes (`":0003:00"`) of the events holding the term. One key per term and batch instead
-/// of one per term and article: a batch of 64 articles shares most of its terms, and the
-/// number of keys written is what bulk ingest on sled pays for.
-pub(crate) fn term_entry(term: &str, segment: u64) -> Vec<u8> {
-    let mut k = name_prefix(TERM, term);
+/// `x | term | 0x00 | segment` and `a | actor | 0x00 | segment`: the postings of one ingest
+/// batch (a segment: every article one `put_articles` call stores). The value lists, by article
+/// id, the event-key suffixes (`":0003:00"`) of the events holding the term or naming the
+/// actor. One key per name and batch instead of one per name and article (or event): a batch
+/// of 256 articles shares most of its words and actors, and the number of keys written is what
+/// bulk ingest on sled pays for. Retrieval reads these as sets; nothing needs them by date.
+pub(crate) fn posting_entry(kind: u8, name: &str, segment: u64) -> Vec<u8> {
+    let mut k = name_prefix(kind, name);
     k.extend_from_slice(&segment.to_be_bytes());
+    k
+}
+
+/// The counter of a posting's name: events holding a term, or naming an actor.
+pub(crate) fn posting_count(kind: u8, name: &str) -> Vec<u8> {
+    let mut k = vec![if kind == ACTOR { COUNT_ACTOR } else { COUNT_TERM }];
+    k.extend_from_slice(name.as_bytes());
     k
 }
 
@@ -157,12 +165,6 @@ pub(crate) fn stage_expected_prefix(topic: &str, stage: &str) -> Vec<u8> {
 pub(crate) fn topic_count(topic: &str) -> Vec<u8> {
     let mut k = vec![COUNT_TOPIC];
     k.extend_from_slice(topic.as_bytes());
-    k
-}
-
-pub(crate) fn term_count(term: &str) -> Vec<u8> {
-    let mut k = vec![COUNT_TERM];
-    k.extend_from_slice(term.as_bytes());
     k
 }
 

@@ -9,15 +9,16 @@
 //! - `A` articles: article id → [`Article`].
 //! - `H` hashes: article id → content hash (UTF-8), so the "unchanged?" check decodes nothing.
 //! - `E` events: event key (`"articleid:0003:00"`) → [`Event`]; sorts by article, then sentence.
-//! - `R` article records: article id → the article's event keys, its index terms (with how many
-//!   of its events hold each) and the segment its postings are in, so that a replaced or
-//!   removed article's entries are found exactly even if the term extraction changed since.
+//! - `R` article records: article id → the article's event keys, its posting names (terms and
+//!   actors, with how many of its events hold each) and the segment its postings are in, so
+//!   that a replaced or removed article's entries are found exactly even if the term
+//!   extraction changed since.
 //! - `I` index: every secondary index, keyed by a one-byte kind (see `keys.rs`):
 //!   - `d | day | reported | event key`: dated events by event date (for `latest_events`);
 //!   - `t | topic | 0x00 | day or FFFFFFFF | reported | event key`: by topic, undated last;
-//!   - `a | actor | 0x00 | day or FFFFFFFF | reported | event key`: by actor, same shape;
-//!   - `x | term | 0x00 | segment`: term postings of one ingest batch; the value is the
-//!     postcard list of (article id, event-key suffixes like `":0003:00"`) holding the term;
+//!   - `x | term | 0x00 | segment` and `a | actor | 0x00 | segment`: postings of one ingest
+//!     batch; the value is the postcard list of (article id, event-key suffixes like
+//!     `":0003:00"`) of the events holding the term or naming the actor;
 //!   - `p | published UTC ms | article id`: articles by publication time;
 //!   - `s | topic | 0x00 | before? | day | stage | 0x00 | reported | event key`: dated facts
 //!     with a stage, and `e | topic | 0x00 | stage | 0x00 | max(day, reported) | reported |
@@ -159,9 +160,9 @@ pub struct Store {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ArticleRecord {
     event_keys: Vec<String>,
-    /// The distinct index terms of all its events, each with how many events hold it.
-    terms: Vec<(String, u32)>,
-    /// The ingest batch whose postings list the article (`keys::term_entry`).
+    /// Its postings' (kind, name), each with how many of its events it lists.
+    postings: Vec<(u8, String, u32)>,
+    /// The ingest batch whose postings list the article (`keys::posting_entry`).
     segment: u64,
 }
 
@@ -181,10 +182,11 @@ struct Plan {
     events: Vec<Op>,
     article_events: Vec<Op>,
     index: Vec<Op>,
-    /// Term → the plan's articles holding it, for this plan's segment.
-    postings: BTreeMap<String, Posting>,
-    /// (term, segment) → articles to take out of that stored posting (replaced or removed).
-    stale: BTreeMap<(String, u64), BTreeSet<String>>,
+    /// (kind, name) → the plan's articles holding it, for this plan's segment.
+    postings: BTreeMap<(u8, String), Posting>,
+    /// (kind, name, segment) → articles to take out of that stored posting (replaced or
+    /// removed).
+    stale: BTreeMap<(u8, String, u64), BTreeSet<String>>,
     /// Counter key → change.
     counts: BTreeMap<Vec<u8>, i64>,
 }
@@ -195,8 +197,9 @@ struct Plan {
 struct Entries {
     index: BTreeMap<Vec<u8>, Vec<u8>>,
     event_keys: BTreeSet<String>,
-    /// Term → how many of the article's events hold it (for the document-frequency counters).
-    term_counts: BTreeMap<String, i64>,
+    /// (kind, name) of a posting → how many of the article's events it lists (for the
+    /// frequency counters).
+    posting_counts: BTreeMap<(u8, String), i64>,
 }
 
 /// How many times (100 ms apart) `open` retries a locked store before reporting `Locked`.
@@ -386,28 +389,22 @@ impl Store {
         };
 
         let mut new = Entries::default();
-        // Term → key suffixes (after the article id) of the events holding it.
-        let mut postings: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut event_keys = Vec::with_capacity(events.len());
         for e in events {
             let key = e.key();
             plan.events
                 .push((key.clone().into_bytes(), Some(encode(e, "event")?)));
             add_event_entries(&mut new.index, e, &key);
-            let suffix = &key[article.id.len()..];
-            for term in event_terms(e) {
-                postings.entry(term).or_default().push(suffix.to_string());
-            }
             new.event_keys.insert(key.clone());
             event_keys.push(key);
         }
-        let mut terms = Vec::with_capacity(postings.len());
-        for (term, mut suffixes) in postings {
-            suffixes.sort();
-            new.term_counts.insert(term.clone(), suffixes.len() as i64);
-            terms.push((term.clone(), suffixes.len() as u32));
+        let mut recorded = Vec::new();
+        for ((kind, name), suffixes) in article_postings(&article.id, events) {
+            new.posting_counts
+                .insert((kind, name.clone()), suffixes.len() as i64);
+            recorded.push((kind, name.clone(), suffixes.len() as u32));
             plan.postings
-                .entry(term)
+                .entry((kind, name))
                 .or_default()
                 .push((article.id.clone(), suffixes));
         }
@@ -423,7 +420,7 @@ impl Store {
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
         let record = ArticleRecord {
             event_keys,
-            terms,
+            postings: recorded,
             segment: plan.segment,
         };
         plan.article_events
@@ -484,10 +481,10 @@ impl Store {
             }
             old.event_keys.insert(key.clone());
         }
-        for (term, n) in record.terms {
-            old.term_counts.insert(term.clone(), i64::from(n));
+        for (kind, name, n) in record.postings {
+            old.posting_counts.insert((kind, name.clone()), i64::from(n));
             plan.stale
-                .entry((term, record.segment))
+                .entry((kind, name, record.segment))
                 .or_default()
                 .insert(id.to_string());
         }
@@ -510,13 +507,13 @@ impl Store {
                 space.stage(&mut batch, k, v.as_deref());
             }
         }
-        for (term, posting) in &plan.postings {
-            let key = keys::term_entry(term, plan.segment);
+        for ((kind, name), posting) in &plan.postings {
+            let key = keys::posting_entry(*kind, name, plan.segment);
             self.index
                 .stage(&mut batch, &key, Some(&encode(posting, "posting")?));
         }
-        for ((term, segment), gone) in &plan.stale {
-            let key = keys::term_entry(term, *segment);
+        for ((kind, name, segment), gone) in &plan.stale {
+            let key = keys::posting_entry(*kind, name, *segment);
             let Some(v) = self.index.get(&key).map_err(|e| self.err(e))? else {
                 continue;
             };
@@ -611,16 +608,7 @@ impl Store {
 
     /// All events of a topic, dated ones in event-date order, then undated ones.
     pub fn topic_events(&self, topic: &str) -> Result<Vec<Event>, StoreError> {
-        self.name_events(keys::TOPIC, topic)
-    }
-
-    /// Events naming an actor (canonical name): dated ones in event-date order, then undated ones.
-    pub fn actor_events(&self, actor: &str) -> Result<Vec<Event>, StoreError> {
-        self.name_events(keys::ACTOR, actor)
-    }
-
-    fn name_events(&self, kind: u8, name: &str) -> Result<Vec<Event>, StoreError> {
-        let prefix = keys::name_prefix(kind, name);
+        let prefix = keys::name_prefix(keys::TOPIC, topic);
         let head = prefix.len() + 8;
         let mut out = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
@@ -628,6 +616,19 @@ impl Store {
             let key = keys::key_after(&k, head).ok_or_else(|| bad_entry(&k))?;
             out.push(self.indexed_event(key)?);
         }
+        Ok(out)
+    }
+
+    /// Events naming an actor (canonical name) in the order of [`Store::topic_events`]: dated
+    /// ones by event date, then undated ones, each by report day and key. Actor postings are
+    /// kept as sets (retrieval reads them so), so this sorts what it reads.
+    pub fn actor_events(&self, actor: &str) -> Result<Vec<Event>, StoreError> {
+        let mut out = self
+            .actor_event_keys(actor)?
+            .iter()
+            .map(|key| self.indexed_event(key))
+            .collect::<Result<Vec<Event>, StoreError>>()?;
+        out.sort_by_cached_key(|e| (keys::event_day(e), keys::day(e.reported), e.key()));
         Ok(out)
     }
 
@@ -641,14 +642,12 @@ impl Store {
 
     /// How many events name `actor` (canonical name), from a counter.
     pub fn actor_frequency(&self, actor: &str) -> Result<u64, StoreError> {
-        let mut key = vec![keys::COUNT_ACTOR];
-        key.extend_from_slice(actor.as_bytes());
-        self.counter(&key)
+        self.counter(&keys::posting_count(keys::ACTOR, actor))
     }
 
     /// How many events hold `term` (for weighting rare terms above common ones).
     pub fn term_frequency(&self, term: &str) -> Result<u64, StoreError> {
-        self.counter(&keys::term_count(term))
+        self.counter(&keys::posting_count(keys::TERM, term))
     }
 
     pub fn event(&self, key: &str) -> Result<Option<Event>, StoreError> {
@@ -729,11 +728,11 @@ impl Plan {
                 }
             }
         }
-        for (term, n) in &old.term_counts {
-            *self.counts.entry(keys::term_count(term)).or_default() -= n;
+        for ((kind, name), n) in &old.posting_counts {
+            *self.counts.entry(keys::posting_count(*kind, name)).or_default() -= n;
         }
-        for (term, n) in &new.term_counts {
-            *self.counts.entry(keys::term_count(term)).or_default() += n;
+        for ((kind, name), n) in &new.posting_counts {
+            *self.counts.entry(keys::posting_count(*kind, name)).or_default() += n;
         }
         for k in old.event_keys.difference(&new.event_keys) {
             self.events.push((k.clone().into_bytes(), None));
@@ -748,18 +747,15 @@ impl Plan {
 
 /// Topic entries count events per topic.
 fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i64) {
-    // Actor entries are counted too: a question weighs an actor by how many events name it.
-    let counter = match entry.first() {
-        Some(&keys::TOPIC) => keys::COUNT_TOPIC,
-        Some(&keys::ACTOR) => keys::COUNT_ACTOR,
-        _ => return,
-    };
+    if entry.first() != Some(&keys::TOPIC) {
+        return;
+    }
     let rest = &entry[1..];
     let Some(end) = rest.iter().position(|b| *b == 0) else {
         return;
     };
     let mut key = Vec::with_capacity(1 + end);
-    key.push(counter);
+    key.push(keys::COUNT_TOPIC);
     key.extend_from_slice(&rest[..end]);
     *counts.entry(key).or_default() += delta;
 }
@@ -779,8 +775,8 @@ pub fn event_terms(e: &Event) -> Vec<String> {
     crate::text::terms(&text)
 }
 
-/// The date, topic and actor entries of one event (postings are per article, built by the
-/// caller). The map dedupes repeated topics/actors.
+/// The date, topic and stage entries of one event (postings are shared by a segment's
+/// articles, see `article_postings`). The map dedupes repeated topics.
 fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &str) {
     if let Some(k) = keys::date_entry(e, key) {
         index.insert(k, Vec::new());
@@ -788,10 +784,30 @@ fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &st
     for t in &e.topics {
         index.insert(keys::dated_name_entry(keys::TOPIC, t, e, key), Vec::new());
     }
-    for a in &e.actors {
-        index.insert(keys::dated_name_entry(keys::ACTOR, a, e, key), Vec::new());
-    }
     index.extend(stage_entries(e, key));
+}
+
+/// An article's part of the postings: (kind, name) → the sorted key suffixes (after the
+/// article id) of its events holding the term ([`keys::TERM`]) or naming the actor
+/// ([`keys::ACTOR`]). The writer and `Store::check` both build them here.
+fn article_postings(article: &str, events: &[Event]) -> BTreeMap<(u8, String), Vec<String>> {
+    let mut out: BTreeMap<(u8, String), Vec<String>> = BTreeMap::new();
+    for e in events {
+        let key = e.key();
+        let suffix = key.get(article.len()..).unwrap_or_default();
+        let actors: BTreeSet<&String> = e.actors.iter().collect();
+        let names = event_terms(e)
+            .into_iter()
+            .map(|t| (keys::TERM, t))
+            .chain(actors.into_iter().map(|a| (keys::ACTOR, a.clone())));
+        for name in names {
+            out.entry(name).or_default().push(suffix.to_string());
+        }
+    }
+    for suffixes in out.values_mut() {
+        suffixes.sort();
+    }
+    out
 }
 
 /// The stage index entries of one event (`stages.rs`): one per (topic, stage) it reports, for
@@ -918,7 +934,7 @@ mod tests {
     #[test]
     fn counters_follow_topic_entries() {
         let mut counts = BTreeMap::new();
-        count_topic_entry(&mut counts, &keys::term_entry("sign", 7), 1);
+        count_topic_entry(&mut counts, &keys::posting_entry(keys::TERM, "sign", 7), 1);
         count_topic_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
         let now = chrono::Utc::now().fixed_offset();
         count_topic_entry(&mut counts, &keys::published_entry(&now, "a"), 1);

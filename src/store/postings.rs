@@ -2,7 +2,7 @@
 //! a term or an actor, saying whether that was all. (Whether one candidate event holds a
 //! common term is answered from the event itself, `event_terms`, not from postings.)
 
-use super::{bad_entry, decode, keys, Posting, Store, StoreError};
+use super::{decode, keys, Posting, Store, StoreError};
 
 impl Store {
     /// Up to `max` keys of events holding `term` (at least `max` when there are more, since
@@ -12,7 +12,25 @@ impl Store {
         term: &str,
         max: usize,
     ) -> Result<(Vec<String>, bool), StoreError> {
-        let prefix = keys::name_prefix(keys::TERM, term);
+        self.postings_capped(keys::TERM, term, max)
+    }
+
+    /// The same for the events naming `actor` (canonical name).
+    pub fn actor_event_keys_capped(
+        &self,
+        actor: &str,
+        max: usize,
+    ) -> Result<(Vec<String>, bool), StoreError> {
+        self.postings_capped(keys::ACTOR, actor, max)
+    }
+
+    fn postings_capped(
+        &self,
+        kind: u8,
+        name: &str,
+        max: usize,
+    ) -> Result<(Vec<String>, bool), StoreError> {
+        let prefix = keys::name_prefix(kind, name);
         let mut out = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
             if out.len() >= max {
@@ -23,29 +41,6 @@ impl Store {
             for (article, suffixes) in posting {
                 out.extend(suffixes.into_iter().map(|s| format!("{article}{s}")));
             }
-        }
-        Ok((out, true))
-    }
-
-    /// The first `max` keys of [`Store::actor_event_keys`], and whether they are all.
-    pub fn actor_event_keys_capped(
-        &self,
-        actor: &str,
-        max: usize,
-    ) -> Result<(Vec<String>, bool), StoreError> {
-        let prefix = keys::name_prefix(keys::ACTOR, actor);
-        let head = prefix.len() + 8;
-        let mut out = Vec::new();
-        for item in self.index.scan_prefix(&prefix) {
-            if out.len() >= max {
-                return Ok((out, false));
-            }
-            let (k, _) = item.map_err(|e| self.err(e))?;
-            out.push(
-                keys::key_after(&k, head)
-                    .ok_or_else(|| bad_entry(&k))?
-                    .to_string(),
-            );
         }
         Ok((out, true))
     }

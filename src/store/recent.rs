@@ -48,20 +48,11 @@ impl Store {
         self.counter(keys::COUNT_ARTICLES)
     }
 
-    /// The keys of the events naming an actor, in the order of [`Store::actor_events`], read
-    /// from the index alone (question retrieval needs the keys, not the events).
+    /// The keys of the events naming an actor, in key order, read from the actor postings
+    /// alone (question retrieval needs the keys, not the events).
     pub fn actor_event_keys(&self, actor: &str) -> Result<Vec<String>, StoreError> {
-        let prefix = keys::name_prefix(keys::ACTOR, actor);
-        let head = prefix.len() + 8;
-        let mut out = Vec::new();
-        for item in self.index.scan_prefix(&prefix) {
-            let (k, _) = item.map_err(|e| self.err(e))?;
-            out.push(
-                keys::key_after(&k, head)
-                    .ok_or_else(|| bad_entry(&k))?
-                    .to_string(),
-            );
-        }
+        let (mut out, _) = self.actor_event_keys_capped(actor, usize::MAX)?;
+        out.sort();
         Ok(out)
     }
 
