@@ -2,8 +2,10 @@
 //! name (Zelensky / Zelenskyy / Zelenskiy are one person), from the config's gazetteer plus a
 //! name heuristic for people introduced by their title.
 
+use std::collections::HashMap;
+
 use crate::config::Config;
-use crate::text::{word_spans, Word};
+use crate::text::{word_spans, FoldedWords, Word};
 
 /// Titles that introduce a person's name ("Prime Minister Denys Shmyhal").
 const TITLES: &[&str] = &[
@@ -100,6 +102,10 @@ pub struct ActorMatcher {
     names: Vec<String>,
     represents: Vec<Option<String>>,
     aliases: Vec<Alias>,
+    /// Indices into `aliases` (ascending, so in matching order) by the alias's first folded
+    /// word: `find` tries only the aliases whose first word occurs in the text, at the places
+    /// it occurs, instead of every alias at every word.
+    by_first_word: HashMap<String, Vec<usize>>,
 }
 
 impl ActorMatcher {
@@ -124,36 +130,61 @@ impl ActorMatcher {
         }
         // Longest aliases first, so "Volodymyr Zelensky" wins over "Zelensky".
         aliases.sort_by_key(|a| std::cmp::Reverse(a.words.len()));
+        let mut by_first_word: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, alias) in aliases.iter().enumerate() {
+            by_first_word
+                .entry(alias.words[0].clone())
+                .or_default()
+                .push(i);
+        }
         ActorMatcher {
             names,
             represents,
             aliases,
+            by_first_word,
         }
     }
 
     /// Canonical names of the actors named in `text`, in order of first mention.
     pub fn find(&self, text: &str) -> Vec<String> {
         let words = word_spans(text);
-        let folded: Vec<String> = words.iter().map(Word::folded).collect();
+        let folded = FoldedWords::new(&words);
+        self.find_in(&words, &folded.as_strs())
+    }
+
+    /// [`ActorMatcher::find`] over words already cut and folded (`folded[i]` is
+    /// `words[i].folded()`), for callers that need the words for other matchers too.
+    pub fn find_in(&self, words: &[Word<'_>], folded: &[&str]) -> Vec<String> {
+        debug_assert_eq!(words.len(), folded.len());
+        // Aliases are tried longest first, each from left to right, and a match takes its
+        // words from later ones. Only (alias, position) pairs whose first word agrees can
+        // match, so visiting just those, in that same order, finds exactly the same names.
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        for (i, w) in folded.iter().enumerate() {
+            if let Some(list) = self.by_first_word.get(*w) {
+                candidates.extend(
+                    list.iter()
+                        .filter(|&&a| i + self.aliases[a].words.len() <= words.len())
+                        .map(|&a| (a, i)),
+                );
+            }
+        }
+        candidates.sort_unstable();
         let mut taken = vec![false; words.len()];
         let mut found: Vec<(usize, String)> = Vec::new();
-        for alias in &self.aliases {
+        for (a, i) in candidates {
+            let alias = &self.aliases[a];
             let n = alias.words.len();
-            if n > words.len() {
+            if taken[i..i + n].iter().any(|t| *t) {
                 continue;
             }
-            for i in 0..=words.len() - n {
-                if taken[i..i + n].iter().any(|t| *t) {
-                    continue;
-                }
-                let matches = (0..n).all(|k| {
-                    folded[i + k] == alias.words[k]
-                        && (!alias.capitals[k] || words[i + k].is_capitalised())
-                });
-                if matches {
-                    taken[i..i + n].iter_mut().for_each(|t| *t = true);
-                    found.push((i, self.names[alias.canonical].clone()));
-                }
+            let matches = (0..n).all(|k| {
+                folded[i + k] == alias.words[k]
+                    && (!alias.capitals[k] || words[i + k].is_capitalised())
+            });
+            if matches {
+                taken[i..i + n].iter_mut().for_each(|t| *t = true);
+                found.push((i, self.names[alias.canonical].clone()));
             }
         }
         // Unknown people introduced by a title: "Prime Minister Denys Shmyhal".

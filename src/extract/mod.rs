@@ -15,7 +15,7 @@ pub mod topics;
 use crate::article::Article;
 use crate::config::Config;
 use crate::event::{DateSource, Event, EventDate, Modality, Precision};
-use crate::text::word_spans;
+use crate::text::{word_spans, FoldedWords, Word};
 use actors::ActorMatcher;
 use time::{TimeContext, TimeMention};
 use topics::TopicMatcher;
@@ -69,7 +69,22 @@ impl Extractor {
             .iter()
             .flat_map(|p| sentences::split_sentences(p))
             .collect();
-        let article_topics = self.article_topics(&article.title, &sentences);
+        // Every matcher below works on words: cut and fold each sentence once, and reuse that
+        // for a clause that is the whole sentence (most of them).
+        let sentence_words: Vec<SentenceWords> = sentences
+            .iter()
+            .map(|s| {
+                let words = word_spans(s);
+                let folded = FoldedWords::new(&words);
+                let keyword_hits = self.topics.keyword_hits(&folded.as_strs());
+                SentenceWords {
+                    words,
+                    folded,
+                    keyword_hits,
+                }
+            })
+            .collect();
+        let article_topics = self.article_topics(&article.title, &sentence_words);
         let ctx = TimeContext {
             published: article.published_date(),
         };
@@ -78,6 +93,7 @@ impl Extractor {
         let mut carried: Option<EventDate> = None;
         for (index, sentence) in sentences.iter().enumerate() {
             let mentions = time::find_dates(sentence, &ctx);
+            let cut = &sentence_words[index];
             let clauses = split_clauses(sentence, &mentions);
             let sentence_attribution =
                 self.source(attribution::find(sentence, &self.actors), &events);
@@ -87,19 +103,37 @@ impl Extractor {
             let single = clauses.len() == 1;
             for (clause_index, (clause, clause_mentions)) in clauses.iter().enumerate() {
                 let clause = *clause;
-                let modality = modality::classify(clause);
+                let whole_sentence = single && clause == *sentence;
+                let own_words;
+                let (words, folded): (&[Word], Vec<&str>) = if whole_sentence {
+                    (&cut.words, cut.folded.as_strs())
+                } else {
+                    let w = word_spans(clause);
+                    own_words = (FoldedWords::new(&w), w);
+                    (&own_words.1, own_words.0.as_strs())
+                };
+                let modality = modality::classify_in(clause, words, &folded);
                 let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
-                let topics = self.topics.topics(clause, &article_topics);
+                let topics = if whole_sentence {
+                    self.topics
+                        .topics_with_hits(&folded, &cut.keyword_hits, &article_topics)
+                } else {
+                    self.topics.topics_in(&folded, &article_topics)
+                };
                 let stages = topics
                     .iter()
-                    .filter_map(|t| self.topics.stage(t, clause).map(|s| (t.clone(), s)))
+                    .filter_map(|t| self.topics.stage_in(t, &folded).map(|s| (t.clone(), s)))
                     .collect();
                 // A sentence's speaker speaks for a clause only when the sentence is one clause:
                 // in "X halted deliveries on March 3, and Y confirmed on March 5", Y is not the
-                // source of the first clause.
-                let attribution = self
-                    .source(attribution::find(clause, &self.actors), &events)
-                    .or_else(|| sentence_attribution.clone().filter(|_| single));
+                // source of the first clause. A clause that is the whole sentence has the
+                // sentence's speaker, found above with the same events before it.
+                let attribution = if whole_sentence {
+                    sentence_attribution.clone()
+                } else {
+                    self.source(attribution::find(clause, &self.actors), &events)
+                        .or_else(|| sentence_attribution.clone().filter(|_| single))
+                };
                 // Carry a day forward only from what happened or was said on it, not from a
                 // prediction about a later day.
                 if let Some(d) = date.as_ref().filter(|d| {
@@ -117,7 +151,7 @@ impl Extractor {
                     clause: clause.to_string(),
                     date,
                     reported: ctx.published,
-                    actors: self.actors.find(clause),
+                    actors: self.actors.find_in(words, &folded),
                     attribution,
                     modality,
                     topics,
@@ -138,11 +172,11 @@ impl Extractor {
     }
 
     /// Topics the article is about: named in its title, or in two or more sentences.
-    fn article_topics(&self, title: &str, sentences: &[&str]) -> Vec<String> {
+    fn article_topics(&self, title: &str, sentences: &[SentenceWords]) -> Vec<String> {
         let mut topics = self.topics.strong_topics(title);
         let mut counts: Vec<(String, usize)> = Vec::new();
         for s in sentences {
-            for t in self.topics.strong_topics(s) {
+            for t in self.topics.hit_topics(&s.keyword_hits) {
                 match counts.iter_mut().find(|(id, _)| *id == t) {
                     Some((_, n)) => *n += 1,
                     None => counts.push((t, 1)),
@@ -225,6 +259,14 @@ impl Extractor {
         }
         None
     }
+}
+
+/// A sentence cut into words once, for every matcher that reads it.
+struct SentenceWords<'s> {
+    words: Vec<Word<'s>>,
+    folded: FoldedWords,
+    /// [`TopicMatcher::keyword_hits`] of the sentence.
+    keyword_hits: Vec<bool>,
 }
 
 /// How a date mention relates to the clause's own event.
@@ -335,5 +377,116 @@ mod tests {
         let second = &clauses[1];
         assert!(second.0[second.1[0].start..second.1[0].end].ends_with("March 5"));
         assert_eq!(second.1[0].date, day(2025, 3, 5));
+    }
+
+    /// Like `extraction_throughput`'s dump, for raw texts that are not articles (the fuzz
+    /// corpora: odd Unicode, stray punctuation): each file becomes the body of one article.
+    /// `STORYLINE_EXTRACT_RAW=dir1:dir2 STORYLINE_EXTRACT_DUMP=out.txt cargo test --release
+    /// --lib extract::tests::extraction_dump_raw -- --ignored`.
+    #[test]
+    #[ignore]
+    fn extraction_dump_raw() {
+        use std::io::Write;
+        let config = Config::builtin();
+        let extractor = Extractor::new(&config);
+        let dirs = std::env::var("STORYLINE_EXTRACT_RAW").unwrap_or_default();
+        let out = std::env::var("STORYLINE_EXTRACT_DUMP").expect("STORYLINE_EXTRACT_DUMP");
+        let mut f = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+        let mut paths = Vec::new();
+        for d in dirs.split(':').filter(|d| !d.is_empty()) {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                paths.push(e.path());
+            }
+        }
+        paths.sort();
+        let published = chrono::DateTime::parse_from_rfc3339("2025-03-12T09:00:00+02:00").unwrap();
+        for p in paths {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            let article = Article {
+                id: crate::article::article_id(&p.display().to_string()),
+                title: text.lines().next().unwrap_or_default().to_string(),
+                outlet: "fuzz".into(),
+                url: p.display().to_string(),
+                published,
+                timezone: None,
+                paragraphs: text.split("\n\n").map(str::to_string).collect(),
+                content_hash: String::new(),
+                source_path: p.display().to_string(),
+            };
+            writeln!(f, "# {}", p.display()).unwrap();
+            match std::panic::catch_unwind(|| extractor.events(&article)) {
+                Ok(events) => {
+                    for e in events {
+                        writeln!(f, "{e:?}").unwrap();
+                    }
+                }
+                Err(_) => writeln!(f, "PANIC").unwrap(),
+            }
+        }
+    }
+
+    /// Throwaway-style harness for extraction speed and output checks, run by hand:
+    /// `STORYLINE_EXTRACT_DIRS=dir1:dir2 STORYLINE_EXTRACT_DUMP=out.txt cargo test --release
+    /// --lib extract::tests::extraction_throughput -- --ignored --nocapture`.
+    /// Reads every article under the folders first, so only `Extractor::events` is timed, then
+    /// writes the `{:?}` of every event (for byte-for-byte comparison across changes).
+    #[test]
+    #[ignore]
+    fn extraction_throughput() {
+        use std::io::Write;
+        use std::path::PathBuf;
+        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if !p.file_name().is_some_and(|n| n == "manifest.toml") {
+                    out.push(p);
+                }
+            }
+        }
+        let config = Config::builtin();
+        let dirs = std::env::var("STORYLINE_EXTRACT_DIRS").unwrap_or_else(|_| "seeds".into());
+        let mut paths = Vec::new();
+        for d in dirs.split(':') {
+            walk(std::path::Path::new(d), &mut paths);
+        }
+        paths.sort();
+        let articles: Vec<Article> = paths
+            .iter()
+            .filter_map(|p| crate::article::read_article(p, &config).ok().flatten())
+            .collect();
+        let extractor = Extractor::new(&config);
+        let rounds: usize = std::env::var("STORYLINE_EXTRACT_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(3);
+        let mut best = f64::MAX;
+        let mut events = 0;
+        for _ in 0..rounds {
+            let start = std::time::Instant::now();
+            events = articles
+                .iter()
+                .map(|a| extractor.events(a).len())
+                .sum::<usize>();
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        eprintln!(
+            "{} articles, {events} events: best of {rounds} {best:.3}s = {:.0} articles/s",
+            articles.len(),
+            articles.len() as f64 / best
+        );
+        if let Ok(out) = std::env::var("STORYLINE_EXTRACT_DUMP") {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+            for a in &articles {
+                writeln!(f, "# {}", a.source_path).unwrap();
+                for e in extractor.events(a) {
+                    writeln!(f, "{e:?}").unwrap();
+                }
+            }
+        }
     }
 }

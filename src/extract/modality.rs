@@ -2,7 +2,7 @@
 //! pause" is not a lifting, and "would be signed next Thursday" is not a signing.
 
 use crate::event::Modality;
-use crate::text::word_spans;
+use crate::text::{word_spans, FoldedWords, Word};
 
 /// Words that hedge: the source is not sure it happened or will.
 const HEDGES: &[&str] = &[
@@ -121,19 +121,28 @@ const REPORTING: &[&str] = &[
 /// pause once talks are arranged" is first of all uncertain.
 pub fn classify(clause: &str) -> Modality {
     let words = word_spans(clause);
-    let folded: Vec<String> = words.iter().map(|w| w.folded()).collect();
+    let folded = FoldedWords::new(&words);
+    classify_in(clause, &words, &folded.as_strs())
+}
+
+/// [`classify`] over the clause's words already cut and folded (`folded[i]` is
+/// `words[i].folded()`), so the extractor cuts each clause once for all its matchers.
+pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modality {
+    debug_assert_eq!(words.len(), folded.len());
     let mut relevant = vec![true; folded.len()];
     // Blank out relative clauses: from "that"/"which" after a noun to the next comma.
     let mut i = 0;
     while i < folded.len() {
-        let w = folded[i].as_str();
+        let w = folded[i];
         // "told Fox News that", "said on Tuesday that": a reporting verb a few words back, with
-        // no comma between, makes "that" open what was said.
-        let after_reporting = (i.saturating_sub(4)..i).any(|j| {
-            REPORTING.contains(&folded[j].as_str())
-                && !clause[words[j].end()..words[i].start].contains(',')
-        });
-        if (w == "which" || (w == "that" && !after_reporting)) && i > 0 {
+        // no comma between, makes "that" open what was said. (Looked at only for "that".)
+        let after_reporting = || {
+            (i.saturating_sub(4)..i).any(|j| {
+                REPORTING.contains(&folded[j])
+                    && !clause[words[j].end()..words[i].start].contains(',')
+            })
+        };
+        if (w == "which" || (w == "that" && !after_reporting())) && i > 0 {
             let comma = clause[words[i].start..]
                 .find(',')
                 .map(|c| c + words[i].start);
@@ -151,11 +160,20 @@ pub fn classify(clause: &str) -> Modality {
         .iter()
         .zip(&relevant)
         .filter(|(_, r)| **r)
-        .map(|(w, _)| w.as_str())
+        .map(|(w, _)| *w)
         .collect();
-    let text = format!(" {} ", kept.join(" "));
     let has_word = |list: &[&str]| kept.iter().any(|w| list.contains(w));
-    let has_phrase = |list: &[&str]| list.iter().any(|p| text.contains(&format!(" {p} ")));
+    // A phrase is a run of kept words. (Folded words hold no spaces, so this is the same as
+    // finding " phrase " in the kept words joined by spaces, without building that text.)
+    let has_phrase = |list: &[&str]| {
+        list.iter().any(|p| {
+            let n = p.split(' ').count();
+            let first = p.split(' ').next().unwrap_or_default();
+            // Most windows fail on their first word: test that alone before the rest.
+            kept.windows(n)
+                .any(|w| w[0] == first && w.iter().copied().eq(p.split(' ')))
+        })
+    };
     // "as soon as Ukraine was" is about readiness, not a condition on the event.
     if has_word(HEDGES) {
         Modality::Hedged

@@ -2,7 +2,7 @@
 //! of a topic's life it speaks of.
 
 use crate::config::{Config, Topic};
-use crate::text::{word_spans, Word};
+use crate::text::{word_spans, FoldedWords, Word};
 
 /// A phrase as folded words, matched on word boundaries.
 struct Phrase(Vec<String>);
@@ -12,23 +12,29 @@ impl Phrase {
         Phrase(word_spans(text).iter().map(Word::folded).collect())
     }
     /// Contiguous match.
-    fn occurs_in(&self, words: &[String]) -> bool {
-        !self.0.is_empty() && words.windows(self.0.len()).any(|w| w == self.0.as_slice())
+    fn occurs_in(&self, words: &[&str]) -> bool {
+        let Some((first, rest)) = self.0.split_first() else {
+            return false;
+        };
+        // Most windows fail on their first word: test that alone before the rest.
+        words
+            .windows(self.0.len())
+            .any(|w| w[0] == *first && w[1..].iter().zip(rest).all(|(a, b)| *a == *b))
     }
     /// In-order match allowing up to `gap` other words between consecutive phrase words, and
     /// a trailing "s"/"ed" on each (so "signed an agreement" meets "signed agreement").
-    fn occurs_loosely_in(&self, words: &[String], gap: usize) -> bool {
+    fn occurs_loosely_in(&self, words: &[&str], gap: usize) -> bool {
         let Some(first) = self.0.first() else {
             return false;
         };
         let same = |w: &str, p: &str| w == p || w.strip_suffix('s') == Some(p);
         'start: for i in 0..words.len() {
-            if !same(&words[i], first) {
+            if !same(words[i], first) {
                 continue;
             }
             let mut at = i;
             for p in &self.0[1..] {
-                match (at + 1..words.len().min(at + 2 + gap)).find(|&j| same(&words[j], p)) {
+                match (at + 1..words.len().min(at + 2 + gap)).find(|&j| same(words[j], p)) {
                     Some(j) => at = j,
                     None => continue 'start,
                 }
@@ -88,31 +94,74 @@ impl TopicMatcher {
 
     /// Topics whose keywords occur in `text` on their own (used for titles and whole articles).
     pub fn strong_topics(&self, text: &str) -> Vec<String> {
-        let words = fold(text);
+        let words = word_spans(text);
+        self.strong_topics_in(&FoldedWords::new(&words).as_strs())
+    }
+
+    /// [`TopicMatcher::strong_topics`] over a text's folded words ([`Word::folded`]).
+    pub fn strong_topics_in(&self, words: &[&str]) -> Vec<String> {
+        self.hit_topics(&self.keyword_hits(words))
+    }
+
+    /// The ids of the topics flagged in [`TopicMatcher::keyword_hits`], in config order.
+    pub fn hit_topics(&self, hits: &[bool]) -> Vec<String> {
         self.topics
             .iter()
-            .filter(|t| t.keywords.iter().any(|k| k.occurs_in(&words)))
-            .map(|t| t.id.clone())
+            .zip(hits)
+            .filter(|(_, hit)| **hit)
+            .map(|(t, _)| t.id.clone())
+            .collect()
+    }
+
+    /// Per topic, in config order: whether its own keywords occur in the folded words. The
+    /// extractor keeps a sentence's hits for the article's topics and for the sentence's
+    /// clause, so the keywords are looked for once.
+    pub fn keyword_hits(&self, words: &[&str]) -> Vec<bool> {
+        self.topics
+            .iter()
+            .map(|t| t.keywords.iter().any(|k| k.occurs_in(words)))
             .collect()
     }
 
     /// Topics of a clause: strong keywords, or weak ones for topics the article is about.
     pub fn topics(&self, clause: &str, article_topics: &[String]) -> Vec<String> {
-        let words = fold(clause);
+        let words = word_spans(clause);
+        self.topics_in(&FoldedWords::new(&words).as_strs(), article_topics)
+    }
+
+    /// [`TopicMatcher::topics`] over a clause's folded words ([`Word::folded`]).
+    pub fn topics_in(&self, words: &[&str], article_topics: &[String]) -> Vec<String> {
+        self.topics_with_hits(words, &self.keyword_hits(words), article_topics)
+    }
+
+    /// [`TopicMatcher::topics_in`] with the clause's [`TopicMatcher::keyword_hits`] known.
+    pub fn topics_with_hits(
+        &self,
+        words: &[&str],
+        hits: &[bool],
+        article_topics: &[String],
+    ) -> Vec<String> {
+        debug_assert_eq!(hits.len(), self.topics.len());
         self.topics
             .iter()
-            .filter(|t| {
-                t.keywords.iter().any(|k| k.occurs_in(&words))
+            .zip(hits)
+            .filter(|(t, hit)| {
+                **hit
                     || (article_topics.contains(&t.id)
-                        && t.context_keywords.iter().any(|k| k.occurs_in(&words)))
+                        && t.context_keywords.iter().any(|k| k.occurs_in(words)))
             })
-            .map(|t| t.id.clone())
+            .map(|(t, _)| t.id.clone())
             .collect()
     }
 
     /// The most advanced stage of `topic` the clause speaks of, if any.
     pub fn stage(&self, topic: &str, clause: &str) -> Option<String> {
-        let words = fold(clause);
+        let words = word_spans(clause);
+        self.stage_in(topic, &FoldedWords::new(&words).as_strs())
+    }
+
+    /// [`TopicMatcher::stage`] over a clause's folded words ([`Word::folded`]).
+    pub fn stage_in(&self, topic: &str, words: &[&str]) -> Option<String> {
         let rule = self.topics.iter().find(|t| t.id == topic)?;
         rule.stages
             .iter()
@@ -120,15 +169,11 @@ impl TopicMatcher {
             .find(|s| {
                 s.triggers
                     .iter()
-                    .any(|t| t.occurs_loosely_in(&words, TRIGGER_GAP))
-                    && !s.unless.iter().any(|u| u.occurs_in(&words))
+                    .any(|t| t.occurs_loosely_in(words, TRIGGER_GAP))
+                    && !s.unless.iter().any(|u| u.occurs_in(words))
             })
             .map(|s| s.id.clone())
     }
-}
-
-fn fold(text: &str) -> Vec<String> {
-    word_spans(text).iter().map(Word::folded).collect()
 }
 
 #[cfg(test)]
