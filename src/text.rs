@@ -1,6 +1,8 @@
 //! Word-level text helpers shared by indexing and question answering, so that both sides cut
 //! and fold words the same way.
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 /// Words too common to index or search on.
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
@@ -194,6 +196,30 @@ pub fn word_spans(text: &str) -> Vec<Word<'_>> {
         });
     }
     out
+}
+
+/// A map keyed by words, for the matchers' per-word lookups. Its hasher is FNV-1a: keys are
+/// short words from our own config, so std's DoS-resistant SipHash only costs time here.
+pub type WordMap<V> = std::collections::HashMap<String, V, BuildHasherDefault<WordHasher>>;
+
+/// FNV-1a, 64 bit (see [`WordMap`]).
+pub struct WordHasher(u64);
+
+impl Default for WordHasher {
+    fn default() -> WordHasher {
+        WordHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The folded forms ([`Word::folded`]) of a run of words, kept in one buffer: matchers that

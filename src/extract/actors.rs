@@ -2,10 +2,8 @@
 //! name (Zelensky / Zelenskyy / Zelenskiy are one person), from the config's gazetteer plus a
 //! name heuristic for people introduced by their title.
 
-use std::collections::HashMap;
-
 use crate::config::Config;
-use crate::text::{word_spans, FoldedWords, Word};
+use crate::text::{word_spans, FoldedWords, Word, WordMap};
 
 /// Titles that introduce a person's name ("Prime Minister Denys Shmyhal").
 const TITLES: &[&str] = &[
@@ -105,7 +103,7 @@ pub struct ActorMatcher {
     /// Indices into `aliases` (ascending, so in matching order) by the alias's first folded
     /// word: `find` tries only the aliases whose first word occurs in the text, at the places
     /// it occurs, instead of every alias at every word.
-    by_first_word: HashMap<String, Vec<usize>>,
+    by_first_word: WordMap<Vec<usize>>,
 }
 
 impl ActorMatcher {
@@ -130,7 +128,7 @@ impl ActorMatcher {
         }
         // Longest aliases first, so "Volodymyr Zelensky" wins over "Zelensky".
         aliases.sort_by_key(|a| std::cmp::Reverse(a.words.len()));
-        let mut by_first_word: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_first_word: WordMap<Vec<usize>> = WordMap::default();
         for (i, alias) in aliases.iter().enumerate() {
             by_first_word
                 .entry(alias.words[0].clone())

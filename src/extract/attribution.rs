@@ -2,7 +2,7 @@
 //! citing Z", "wrote on Telegram").
 
 use super::actors::ActorMatcher;
-use crate::text::word_spans;
+use crate::text::{word_spans, Word};
 
 /// Verbs of saying and reporting.
 const SPEECH: &[&str] = &[
@@ -42,6 +42,11 @@ const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i"];
 /// Finds who the clause is attributed to: a named actor where one stands next to the verb,
 /// otherwise the words before the verb ("a White House official", "the statement").
 pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
+    find_in(clause, &word_spans(clause), actors)
+}
+
+/// [`find`] with the clause's words already cut (`words` is `word_spans(clause)`).
+pub fn find_in(clause: &str, words: &[Word<'_>], actors: &ActorMatcher) -> Option<Source> {
     let lower = clause.to_lowercase();
     // "according to X" names the source outright.
     if let Some(pos) = lower.find("according to ") {
@@ -58,7 +63,6 @@ pub fn find(clause: &str, actors: &ActorMatcher) -> Option<Source> {
             .unwrap_or_else(|| tidy(phrase));
         return Some(Source::Named(who));
     }
-    let words = word_spans(clause);
     let citing = lower.find(", citing ").map(|pos| {
         let rest = &clause[pos + ", citing ".len()..];
         tidy(&rest[..rest.find([',', '.', ';']).unwrap_or(rest.len())])

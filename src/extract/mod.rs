@@ -95,8 +95,10 @@ impl Extractor {
             let mentions = time::find_dates(sentence, &ctx);
             let cut = &sentence_words[index];
             let clauses = split_clauses(sentence, &mentions);
-            let sentence_attribution =
-                self.source(attribution::find(sentence, &self.actors), &events);
+            let sentence_attribution = self.source(
+                attribution::find_in(sentence, &cut.words, &self.actors),
+                &events,
+            );
             // The carried day survives sentences without a day of their own (quotes, hedged
             // asides) and is replaced by the next day a sentence reports.
             let mut next_carried = carried.clone();

@@ -2,7 +2,9 @@
 //! pause" is not a lifting, and "would be signed next Thursday" is not a signing.
 
 use crate::event::Modality;
-use crate::text::{word_spans, FoldedWords, Word};
+use std::sync::OnceLock;
+
+use crate::text::{word_spans, FoldedWords, Word, WordMap};
 
 /// Words that hedge: the source is not sure it happened or will.
 const HEDGES: &[&str] = &[
@@ -117,6 +119,66 @@ const REPORTING: &[&str] = &[
     "pledged",
 ];
 
+// Which of the word lists above a word is in, as bits: one lookup per word instead of
+// comparing it with every entry of every list.
+const HEDGE: u8 = 1;
+const CONDITION: u8 = 2;
+const FUTURE_WORD: u8 = 4;
+const REPORTING_VERB: u8 = 8;
+
+fn word_class(word: &str) -> u8 {
+    static CLASSES: OnceLock<WordMap<u8>> = OnceLock::new();
+    let classes = CLASSES.get_or_init(|| {
+        let mut map = WordMap::default();
+        for (list, bit) in [
+            (HEDGES, HEDGE),
+            (CONDITIONS, CONDITION),
+            (FUTURE, FUTURE_WORD),
+            (REPORTING, REPORTING_VERB),
+        ] {
+            for w in list {
+                *map.entry(w.to_string()).or_default() |= bit;
+            }
+        }
+        map
+    });
+    classes.get(word).copied().unwrap_or(0)
+}
+
+/// Which of CONDITION_PHRASES and FUTURE_PHRASES occur in `kept`, as [`word_class`] bits. A
+/// phrase occurs as a run of the words. (Folded words hold no spaces, so this is the same as
+/// finding " phrase " in the words joined by spaces, without building that text.)
+fn phrase_classes(kept: &[&str]) -> u8 {
+    type Phrases = WordMap<Vec<(Vec<&'static str>, u8)>>;
+    // The phrases as words, by their first word: each word of the clause looks up the few
+    // phrases that can start there instead of every phrase being tried at every word.
+    static PHRASES: OnceLock<Phrases> = OnceLock::new();
+    let phrases = PHRASES.get_or_init(|| {
+        let mut map = Phrases::default();
+        for (list, bit) in [
+            (CONDITION_PHRASES, CONDITION),
+            (FUTURE_PHRASES, FUTURE_WORD),
+        ] {
+            for p in list {
+                let words: Vec<&'static str> = p.split(' ').collect();
+                map.entry(words[0].to_string())
+                    .or_default()
+                    .push((words, bit));
+            }
+        }
+        map
+    });
+    let mut classes = 0;
+    for (i, w) in kept.iter().enumerate() {
+        for (words, bit) in phrases.get(*w).into_iter().flatten() {
+            if kept.get(i..i + words.len()) == Some(words.as_slice()) {
+                classes |= bit;
+            }
+        }
+    }
+    classes
+}
+
 /// Classifies a clause. Hedges win over conditions, conditions over the future: "may lift the
 /// pause once talks are arranged" is first of all uncertain.
 pub fn classify(clause: &str) -> Modality {
@@ -138,7 +200,7 @@ pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modalit
         // no comma between, makes "that" open what was said. (Looked at only for "that".)
         let after_reporting = || {
             (i.saturating_sub(4)..i).any(|j| {
-                REPORTING.contains(&folded[j])
+                word_class(folded[j]) & REPORTING_VERB != 0
                     && !clause[words[j].end()..words[i].start].contains(',')
             })
         };
@@ -162,24 +224,17 @@ pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modalit
         .filter(|(_, r)| **r)
         .map(|(w, _)| *w)
         .collect();
-    let has_word = |list: &[&str]| kept.iter().any(|w| list.contains(w));
-    // A phrase is a run of kept words. (Folded words hold no spaces, so this is the same as
-    // finding " phrase " in the kept words joined by spaces, without building that text.)
-    let has_phrase = |list: &[&str]| {
-        list.iter().any(|p| {
-            let n = p.split(' ').count();
-            let first = p.split(' ').next().unwrap_or_default();
-            // Most windows fail on their first word: test that alone before the rest.
-            kept.windows(n)
-                .any(|w| w[0] == first && w.iter().copied().eq(p.split(' ')))
-        })
-    };
+    let classes = kept.iter().fold(0, |all, w| all | word_class(w));
+    let has_word = |class: u8| classes & class != 0;
+    // Phrases are needed only when no hedge decides first.
+    let phrases = std::cell::OnceCell::new();
+    let has_phrase = |class: u8| *phrases.get_or_init(|| phrase_classes(&kept)) & class != 0;
     // "as soon as Ukraine was" is about readiness, not a condition on the event.
-    if has_word(HEDGES) {
+    if has_word(HEDGE) {
         Modality::Hedged
-    } else if has_word(CONDITIONS) || has_phrase(CONDITION_PHRASES) {
+    } else if has_word(CONDITION) || has_phrase(CONDITION) {
         Modality::Conditional
-    } else if has_word(FUTURE) || has_phrase(FUTURE_PHRASES) {
+    } else if has_word(FUTURE_WORD) || has_phrase(FUTURE_WORD) {
         Modality::Future
     } else {
         Modality::Fact

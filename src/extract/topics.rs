@@ -2,7 +2,7 @@
 //! of a topic's life it speaks of.
 
 use crate::config::{Config, Topic};
-use crate::text::{word_spans, FoldedWords, Word};
+use crate::text::{word_spans, FoldedWords, Word, WordMap};
 
 /// A phrase as folded words, matched on word boundaries.
 struct Phrase(Vec<String>);
@@ -10,6 +10,12 @@ struct Phrase(Vec<String>);
 impl Phrase {
     fn new(text: &str) -> Phrase {
         Phrase(word_spans(text).iter().map(Word::folded).collect())
+    }
+    /// Contiguous match starting at word `i`.
+    fn occurs_at(&self, words: &[&str], i: usize) -> bool {
+        words
+            .get(i..i + self.0.len())
+            .is_some_and(|w| w.iter().zip(&self.0).all(|(a, b)| *a == *b))
     }
     /// Contiguous match.
     fn occurs_in(&self, words: &[&str]) -> bool {
@@ -61,6 +67,9 @@ struct TopicRule {
 /// Matches clauses to topics and stages.
 pub struct TopicMatcher {
     topics: Vec<TopicRule>,
+    /// (topic, keyword) indices of the topics' keywords by their first folded word, so
+    /// [`TopicMatcher::keyword_hits`] tries only the keywords that can start at each word.
+    keywords_by_first_word: WordMap<Vec<(usize, usize)>>,
 }
 
 /// Most words allowed between the words of a stage trigger.
@@ -87,8 +96,22 @@ impl TopicMatcher {
                 })
                 .collect(),
         };
+        let topics: Vec<TopicRule> = config.topics.iter().map(rule).collect();
+        let mut keywords_by_first_word: WordMap<Vec<(usize, usize)>> = WordMap::default();
+        for (t, topic) in topics.iter().enumerate() {
+            for (k, keyword) in topic.keywords.iter().enumerate() {
+                // A keyword without words matches nothing (see `Phrase::occurs_in`).
+                if let Some(first) = keyword.0.first() {
+                    keywords_by_first_word
+                        .entry(first.clone())
+                        .or_default()
+                        .push((t, k));
+                }
+            }
+        }
         TopicMatcher {
-            topics: config.topics.iter().map(rule).collect(),
+            topics,
+            keywords_by_first_word,
         }
     }
 
@@ -117,10 +140,20 @@ impl TopicMatcher {
     /// extractor keeps a sentence's hits for the article's topics and for the sentence's
     /// clause, so the keywords are looked for once.
     pub fn keyword_hits(&self, words: &[&str]) -> Vec<bool> {
-        self.topics
-            .iter()
-            .map(|t| t.keywords.iter().any(|k| k.occurs_in(words)))
-            .collect()
+        // Same as `t.keywords.iter().any(|k| k.occurs_in(words))` per topic, looking only at
+        // the keywords whose first word is the word at hand.
+        let mut hits = vec![false; self.topics.len()];
+        for (i, w) in words.iter().enumerate() {
+            let Some(candidates) = self.keywords_by_first_word.get(*w) else {
+                continue;
+            };
+            for &(t, k) in candidates {
+                if !hits[t] && self.topics[t].keywords[k].occurs_at(words, i) {
+                    hits[t] = true;
+                }
+            }
+        }
+        hits
     }
 
     /// Topics of a clause: strong keywords, or weak ones for topics the article is about.
