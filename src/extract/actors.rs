@@ -240,6 +240,85 @@ impl ActorMatcher {
 mod tests {
     use super::*;
 
+    /// Clauses for checking the matchers against their plain formulations.
+    const SAMPLES: &[&str] = &[
+        "Zelensky said the U.S. would sign the minerals deal as long as Congress agreed",
+        "President Volodymyr Zelenskiy's aide told Fox News that the deal is set to be signed next week",
+        "Foreign Minister Jane Doe Smith met Prime Minister Denys Shmyhal and US envoy Steve Witkoff",
+        "Ukraine's parliament, the Verkhovna Rada, ratified the agreement; let us talk subject to review",
+        "The signed agreement on natural resources and the reconstruction investment fund is yet to follow",
+        "Deputy Prime Minister Yulia Svyrydenko (Sviridenko) said on condition that aid resumes",
+        "ÉLYSÉE officials’ talks in İstanbul — weapons deliveries halted, intelligence sharing paused",
+        "it is to be signed if the U.S. and Ukraine are due to meet, which they have yet to do, the White House said",
+        "",
+        "U.S.",
+    ];
+
+    /// `find` as first written: every alias tried at every word.
+    fn find_everywhere(m: &ActorMatcher, text: &str) -> Vec<String> {
+        let words = word_spans(text);
+        let folded: Vec<String> = words.iter().map(Word::folded).collect();
+        let mut taken = vec![false; words.len()];
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for alias in &m.aliases {
+            let n = alias.words.len();
+            if n > words.len() {
+                continue;
+            }
+            for i in 0..=words.len() - n {
+                if taken[i..i + n].iter().any(|t| *t) {
+                    continue;
+                }
+                let matches = (0..n).all(|k| {
+                    folded[i + k] == alias.words[k]
+                        && (!alias.capitals[k] || words[i + k].is_capitalised())
+                });
+                if matches {
+                    taken[i..i + n].iter_mut().for_each(|t| *t = true);
+                    found.push((i, m.names[alias.canonical].clone()));
+                }
+            }
+        }
+        for i in 0..words.len() {
+            if taken[i] || !TITLES.contains(&words[i].text) {
+                continue;
+            }
+            let mut j = i + 1;
+            let mut name = Vec::new();
+            while j < words.len() && !taken[j] && words[j].is_capitalised() && name.len() < 3 {
+                if NOT_NAMES.contains(&words[j].text) || TITLES.contains(&words[j].text) {
+                    if name.is_empty() {
+                        j += 1;
+                        continue;
+                    }
+                    break;
+                }
+                name.push(words[j].text.trim_end_matches("'s").trim_end_matches("’s"));
+                j += 1;
+            }
+            if name.len() >= 2 {
+                found.push((i, name.join(" ")));
+            }
+        }
+        found.sort_by_key(|(i, _)| *i);
+        let mut out: Vec<String> = Vec::new();
+        for (_, name) in found {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn first_word_lookup_finds_what_trying_every_alias_finds() {
+        let m = matcher();
+        let lines = std::fs::read_to_string("seeds/000_586a47ec60a85a45.txt").unwrap_or_default();
+        for text in SAMPLES.iter().copied().chain(lines.lines()) {
+            assert_eq!(m.find(text), find_everywhere(&m, text), "{text}");
+        }
+    }
+
     fn matcher() -> ActorMatcher {
         ActorMatcher::new(&Config::builtin())
     }

@@ -213,6 +213,37 @@ impl TopicMatcher {
 mod tests {
     use super::*;
 
+    /// Clauses for checking the matchers against their plain formulations.
+    const SAMPLES: &[&str] = &[
+        "Zelensky said the U.S. would sign the minerals deal as long as Congress agreed",
+        "President Volodymyr Zelenskiy's aide told Fox News that the deal is set to be signed next week",
+        "Foreign Minister Jane Doe Smith met Prime Minister Denys Shmyhal and US envoy Steve Witkoff",
+        "Ukraine's parliament, the Verkhovna Rada, ratified the agreement; let us talk subject to review",
+        "The signed agreement on natural resources and the reconstruction investment fund is yet to follow",
+        "Deputy Prime Minister Yulia Svyrydenko (Sviridenko) said on condition that aid resumes",
+        "ÉLYSÉE officials’ talks in İstanbul — weapons deliveries halted, intelligence sharing paused",
+        "it is to be signed if the U.S. and Ukraine are due to meet, which they have yet to do, the White House said",
+        "",
+        "U.S.",
+    ];
+
+    #[test]
+    fn keyword_lookup_matches_trying_every_keyword() {
+        let m = m();
+        let lines = std::fs::read_to_string("seeds/000_586a47ec60a85a45.txt").unwrap_or_default();
+        for text in SAMPLES.iter().copied().chain(lines.lines()) {
+            let words = word_spans(text);
+            let folded = FoldedWords::new(&words);
+            let words = folded.as_strs();
+            let plain: Vec<bool> = m
+                .topics
+                .iter()
+                .map(|t| t.keywords.iter().any(|k| k.occurs_in(&words)))
+                .collect();
+            assert_eq!(m.keyword_hits(&words), plain, "{text}");
+        }
+    }
+
     fn m() -> TopicMatcher {
         TopicMatcher::new(&Config::builtin())
     }
