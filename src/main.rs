@@ -86,6 +86,13 @@ enum Command {
     Bench(storyline::bench::BenchArgs),
 }
 
+/// sled clones and frees whole tree nodes on every write; under glibc's allocator that spent
+/// about 40% of a 100k-article ingest in malloc's free-list upkeep (perf: `_int_malloc`,
+/// `unlink_chunk`, `malloc_consolidate`). mimalloc halved ingest CPU time (10k articles: 9.0 s
+/// → 5.4 s of user time; 100k: 174 s → 82 s of wall time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
