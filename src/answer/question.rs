@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::config::Topic;
 use crate::event::Event;
 use crate::extract::actors::ActorMatcher;
-use crate::store::{Store, StoreError};
+use crate::store::{PostingOf, Store, StoreError};
 use crate::text::{is_stopword, stem, words};
 
 /// Words that mean the same in questions about this story. Each group is one concept.
@@ -174,6 +174,15 @@ enum Alternative {
     Actor(String),
 }
 
+impl Alternative {
+    fn posting(&self) -> PostingOf<'_> {
+        match self {
+            Alternative::Term(t) => PostingOf::Term(t),
+            Alternative::Actor(a) => PostingOf::Actor(a),
+        }
+    }
+}
+
 /// One thing the question asks about, with the forms that count as saying it.
 struct Concept {
     alternatives: Vec<(Alternative, f32)>,
@@ -221,8 +230,8 @@ pub fn retrieve(
     order.sort_by_key(|&ci| estimates[ci]);
     let mut read_in_full = vec![false; n];
     let mut df: Vec<f32> = estimates.iter().map(|e| (*e).max(1) as f32).collect();
-    // Event key → (per-concept best match factor, for the concepts read in full).
-    let mut hits: HashMap<String, Vec<f32>, Fnv> = HashMap::default();
+    // Event key → (its segment, per-concept best match factor for the concepts read).
+    let mut hits: HashMap<String, (u64, Vec<f32>), Fnv> = HashMap::default();
     let mut read = 0usize;
     for (i, &ci) in order.iter().enumerate() {
         if i > 0 && read + estimates[ci] > READ_MAX {
@@ -233,17 +242,20 @@ pub fn retrieve(
         let mut matched = 0usize;
         let mut complete = true;
         for (alt, factor) in &concepts[ci].alternatives {
-            let (keys, all) = match alt {
-                Alternative::Term(t) => store.term_postings_capped(t, READ_MAX)?,
-                Alternative::Actor(a) => store.actor_event_keys_capped(a, READ_MAX)?,
-            };
+            // Newest first: when a common concept cannot be read whole, the latest reports are
+            // the ones a news reader asks about.
+            let (segments, all) = store.postings_newest(alt.posting(), READ_MAX)?;
             complete &= all;
-            for key in keys {
-                let slot = hits.entry(key).or_insert_with(|| vec![0.0; n]);
-                if slot[ci] == 0.0 {
-                    matched += 1;
+            for (segment, keys) in segments {
+                for key in keys {
+                    let (_, slot) = hits
+                        .entry(key)
+                        .or_insert_with(|| (segment, vec![0.0; n]));
+                    if slot[ci] == 0.0 {
+                        matched += 1;
+                    }
+                    slot[ci] = slot[ci].max(*factor);
                 }
-                slot[ci] = slot[ci].max(*factor);
             }
         }
         read += matched;
@@ -261,21 +273,26 @@ pub fn retrieve(
     let mut unread: Vec<usize> = (0..n).filter(|&ci| !read_in_full[ci]).collect();
     unread.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]));
     let unread_weight: f32 = unread.iter().map(|&ci| weights[ci]).sum();
-    let mut candidates: Vec<(String, Vec<f32>, f32)> = hits
+    // A concept read only in part is among the unread: it counts at its full weight here, and
+    // its factor is checked per candidate below.
+    let mut candidates: Vec<(String, u64, Vec<f32>, f32)> = hits
         .into_iter()
-        .map(|(key, m)| {
-            let known: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
-            (key, m, (known + unread_weight) / total_weight)
+        .map(|(key, (segment, m))| {
+            let known: f32 = (0..n)
+                .filter(|&ci| read_in_full[ci])
+                .map(|ci| m[ci] * weights[ci])
+                .sum();
+            (key, segment, m, (known + unread_weight) / total_weight)
         })
-        .filter(|(_, _, upper)| *upper >= MIN_COVERAGE)
+        .filter(|(_, _, _, upper)| *upper >= MIN_COVERAGE)
         .collect();
     // Best possible first, so that once the best `keep` are known the rest can be skipped.
-    candidates.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    candidates.sort_by(|a, b| b.3.total_cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
     let keep = if day.is_none() { limit * 4 } else { usize::MAX };
     let mut scored: Vec<(String, f32)> = Vec::new();
     let mut best: Vec<f32> = Vec::new();
     let mut lookups = Lookups::default();
-    for (key, mut m, upper) in candidates {
+    for (key, segment, mut m, upper) in candidates {
         let bar = |best: &Vec<f32>| {
             if best.len() >= keep {
                 best[keep - 1]
@@ -291,7 +308,7 @@ pub fn retrieve(
         let mut still = upper * total_weight;
         let mut dropped = false;
         for &ci in &unread {
-            m[ci] = concept_factor(store, &concepts[ci], &key, &mut lookups)?;
+            m[ci] = concept_factor(store, (ci, &concepts[ci]), &key, segment, &mut lookups)?;
             still -= (1.0 - m[ci]) * weights[ci];
             if still / total_weight < bar(&best) {
                 dropped = true;
@@ -319,11 +336,7 @@ pub fn retrieve(
     }
     let mut out = Vec::new();
     for (key, coverage) in scored {
-        let event = match lookups.events.remove(&key) {
-            Some(e) => Some(e),
-            None => store.event(&key)?,
-        };
-        if let Some(event) = event {
+        if let Some(event) = store.event(&key)? {
             out.push(Scored { event, coverage });
         }
     }
@@ -395,55 +408,34 @@ impl std::hash::Hasher for FnvHasher {
 /// `retrieve`).
 const READ_MAX: usize = 1_000;
 
-/// What checking candidates has read: events (kept for the answer) and their index terms.
+/// What checking candidates has read: each (form, segment) posting, as a set of event keys.
 #[derive(Default)]
 struct Lookups {
-    events: HashMap<String, Event, Fnv>,
-    terms: HashMap<String, Vec<String>, Fnv>,
+    /// (concept index, form index, segment) → the keys that form's posting lists there.
+    postings: HashMap<(usize, usize, u64), std::collections::HashSet<String, Fnv>, Fnv>,
 }
 
-impl Lookups {
-    /// The event `key`, decoded once (`None` if the store lost it).
-    fn event(&mut self, store: &Store, key: &str) -> Result<Option<&Event>, StoreError> {
-        if !self.events.contains_key(key) {
-            if let Some(e) = store.event(key)? {
-                self.events.insert(key.to_string(), e);
-            }
-        }
-        Ok(self.events.get(key))
-    }
-}
-
-/// How well the event `key` says `concept`: the best factor among the forms it holds (0 for
-/// none). Both terms and actors are read off the event itself (decoded once, kept for the
-/// answer): its index terms are what the postings list, so this agrees with reading them.
+/// How well the event `key` (in `segment`) says `concept`: the best factor among the forms
+/// whose posting in that segment lists it (0 for none). A segment's posting is read once for
+/// all the candidates it holds.
 fn concept_factor(
     store: &Store,
-    concept: &Concept,
+    (ci, concept): (usize, &Concept),
     key: &str,
+    segment: u64,
     lookups: &mut Lookups,
 ) -> Result<f32, StoreError> {
     let mut best = 0.0f32;
-    for (alt, factor) in &concept.alternatives {
+    for (ai, (alt, factor)) in concept.alternatives.iter().enumerate() {
         if *factor <= best {
             continue;
         }
-        let holds = match alt {
-            Alternative::Term(t) => {
-                if !lookups.terms.contains_key(key) {
-                    let terms = lookups
-                        .event(store, key)?
-                        .map(crate::store::event_terms)
-                        .unwrap_or_default();
-                    lookups.terms.insert(key.to_string(), terms);
-                }
-                lookups.terms[key].iter().any(|x| x == t)
-            }
-            Alternative::Actor(a) => lookups
-                .event(store, key)?
-                .is_some_and(|e| e.actors.iter().any(|x| x == a)),
-        };
-        if holds {
+        let id = (ci, ai, segment);
+        if !lookups.postings.contains_key(&id) {
+            let keys = store.posting_in_segment(alt.posting(), segment)?;
+            lookups.postings.insert(id, keys.into_iter().collect());
+        }
+        if lookups.postings[&id].contains(key) {
             best = *factor;
         }
     }

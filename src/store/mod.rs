@@ -59,6 +59,7 @@ mod stages;
 mod subscriptions;
 mod upgrade;
 
+pub use postings::{PostingOf, SegmentKeys};
 pub use recent::RecentDays;
 pub use stages::StageCell;
 
@@ -635,9 +636,7 @@ impl Store {
     /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`), in key
     /// order.
     pub fn term_postings(&self, term: &str) -> Result<Vec<String>, StoreError> {
-        let (mut out, _) = self.term_postings_capped(term, usize::MAX)?;
-        out.sort();
-        Ok(out)
+        self.all_postings(PostingOf::Term(term))
     }
 
     /// How many events name `actor` (canonical name), from a counter.

@@ -51,9 +51,7 @@ impl Store {
     /// The keys of the events naming an actor, in key order, read from the actor postings
     /// alone (question retrieval needs the keys, not the events).
     pub fn actor_event_keys(&self, actor: &str) -> Result<Vec<String>, StoreError> {
-        let (mut out, _) = self.actor_event_keys_capped(actor, usize::MAX)?;
-        out.sort();
-        Ok(out)
+        self.all_postings(super::PostingOf::Actor(actor))
     }
 
     /// A topic's dated events of its newest days: whole days (every event of each day read),
