@@ -134,7 +134,8 @@ mod tests {
     /// `words` as first written (a new string per step): the buffered version must agree.
     fn words_plain(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '.')) {
+        for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '.'))
+        {
             let cleaned: String = raw
                 .trim_matches(|c: char| c == '\'' || c == '’' || c == '.')
                 .chars()

@@ -248,9 +248,7 @@ pub fn retrieve(
             complete &= all;
             for (segment, keys) in segments {
                 for key in keys {
-                    let (_, slot) = hits
-                        .entry(key)
-                        .or_insert_with(|| (segment, vec![0.0; n]));
+                    let (_, slot) = hits.entry(key).or_insert_with(|| (segment, vec![0.0; n]));
                     if slot[ci] == 0.0 {
                         matched += 1;
                     }

@@ -17,6 +17,12 @@ use super::plan::{plan, ArticleNews, PlanInput, StatusChange};
 /// Folders deeper than this are not watched (and symlink loops end here).
 const MAX_DEPTH: usize = 8;
 
+/// How much of a touched topic's recent history a push compares new events with ("already
+/// reported by"): at least this many events, whole days, newest first.
+const EARLIER_RECENT_EVENTS: usize = 2_000;
+/// Events read per day a new event reports (stored events of that day, any topic).
+const EARLIER_PER_DAY: usize = 5_000;
+
 /// What a file looked like at the last scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileState {
@@ -277,15 +283,39 @@ impl PushPlanner {
             .flat_map(|n| n.events.iter().flat_map(|e| e.topics.iter()))
             .filter(|t| followed.contains(*t))
             .collect();
+        // Read from the indexes, not the topics' whole history (80,000 events at 100k articles
+        // took 2 s per push): the newest days of each touched topic, where restatements of
+        // current news are, and every event on the days the new events report (a restated
+        // stage is matched by its day).
         let mut earlier: Vec<Event> = Vec::new();
         let mut earlier_keys = HashSet::new();
-        for topic in touched {
-            for e in store.topic_events(topic)? {
-                let key = e.key();
-                if !new_keys.contains(&key) && earlier_keys.insert(key) {
-                    earlier.push(e);
-                }
+        let mut add = |e: Event| {
+            let key = e.key();
+            if !new_keys.contains(&key) && earlier_keys.insert(key) {
+                earlier.push(e);
             }
+        };
+        for topic in &touched {
+            store
+                .topic_recent_days(topic, EARLIER_RECENT_EVENTS)?
+                .events
+                .into_iter()
+                .for_each(&mut add);
+        }
+        let days: BTreeSet<chrono::NaiveDate> = news
+            .iter()
+            .flat_map(|n| {
+                n.events
+                    .iter()
+                    .filter_map(|e| e.date.as_ref().map(|d| d.date))
+            })
+            .collect();
+        for day in days {
+            store
+                .events_on(day, EARLIER_PER_DAY)?
+                .into_iter()
+                .filter(|e| e.topics.iter().any(|t| touched.contains(t)))
+                .for_each(&mut add);
         }
 
         let mut sources = HashMap::new();

@@ -78,9 +78,7 @@ impl Store {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.articles += 1;
             let id = String::from_utf8_lossy(&k).into_owned();
-            let Some(entries) =
-                self.article_entries(&id, &v, &mut report, &mut counters)?
-            else {
+            let Some(entries) = self.article_entries(&id, &v, &mut report, &mut counters)? else {
                 continue;
             };
             expected_events += entries.events;
@@ -262,7 +260,9 @@ impl Store {
         let events: Vec<Event> = events.into_values().collect();
         let postings = article_postings(id, &events);
         for ((kind, name), suffixes) in &postings {
-            *counters.entry(keys::posting_count(*kind, name)).or_default() += suffixes.len() as u64;
+            *counters
+                .entry(keys::posting_count(*kind, name))
+                .or_default() += suffixes.len() as u64;
             let stored_at = keys::posting_entry(*kind, name, record.segment);
             posting_entries.push((posting_entry(&stored_at, id), encode_suffixes(suffixes)));
         }
@@ -303,9 +303,7 @@ impl Store {
         for item in self.articles.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let id = String::from_utf8_lossy(&k).into_owned();
-            let Some(entries) =
-                self.article_entries(&id, &v, &mut scratch, &mut counters)?
-            else {
+            let Some(entries) = self.article_entries(&id, &v, &mut scratch, &mut counters)? else {
                 continue;
             };
             for (key, value) in &entries.index {

@@ -86,7 +86,11 @@ pub(crate) fn posting_entry(kind: u8, name: &str, segment: u64) -> Vec<u8> {
 
 /// The counter of a posting's name: events holding a term, or naming an actor.
 pub(crate) fn posting_count(kind: u8, name: &str) -> Vec<u8> {
-    let mut k = vec![if kind == ACTOR { COUNT_ACTOR } else { COUNT_TERM }];
+    let mut k = vec![if kind == ACTOR {
+        COUNT_ACTOR
+    } else {
+        COUNT_TERM
+    }];
     k.extend_from_slice(name.as_bytes());
     k
 }

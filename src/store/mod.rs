@@ -483,7 +483,8 @@ impl Store {
             old.event_keys.insert(key.clone());
         }
         for (kind, name, n) in record.postings {
-            old.posting_counts.insert((kind, name.clone()), i64::from(n));
+            old.posting_counts
+                .insert((kind, name.clone()), i64::from(n));
             plan.stale
                 .entry((kind, name, record.segment))
                 .or_default()
@@ -728,10 +729,16 @@ impl Plan {
             }
         }
         for ((kind, name), n) in &old.posting_counts {
-            *self.counts.entry(keys::posting_count(*kind, name)).or_default() -= n;
+            *self
+                .counts
+                .entry(keys::posting_count(*kind, name))
+                .or_default() -= n;
         }
         for ((kind, name), n) in &new.posting_counts {
-            *self.counts.entry(keys::posting_count(*kind, name)).or_default() += n;
+            *self
+                .counts
+                .entry(keys::posting_count(*kind, name))
+                .or_default() += n;
         }
         for k in old.event_keys.difference(&new.event_keys) {
             self.events.push((k.clone().into_bytes(), None));

@@ -85,10 +85,6 @@ fn posting_keys(value: &[u8]) -> Result<Vec<String>, StoreError> {
     let posting: Posting = decode(value, "posting")?;
     Ok(posting
         .into_iter()
-        .flat_map(|(article, suffixes)| {
-            suffixes
-                .into_iter()
-                .map(move |s| format!("{article}{s}"))
-        })
+        .flat_map(|(article, suffixes)| suffixes.into_iter().map(move |s| format!("{article}{s}")))
         .collect())
 }
