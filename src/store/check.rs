@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    add_event_entries, article_postings, decode, keys, read_u64, ArticleRecord, Posting, Store,
+    add_event_entries, article_postings, decode, decode_event, keys, read_u64, ArticleRecord, Posting, Store,
     StoreError,
 };
 use crate::article::Article;
@@ -215,7 +215,7 @@ impl Store {
         for item in self.events.scan_prefix(format!("{id}:")) {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let key = String::from_utf8_lossy(&k).into_owned();
-            match decode::<Event>(&v, "event") {
+            match decode_event(&v) {
                 Ok(e) => {
                     if e.article != id || e.key() != key {
                         report.problem(format!(
@@ -258,7 +258,7 @@ impl Store {
             }
         }
         let events: Vec<Event> = events.into_values().collect();
-        let postings = article_postings(id, &events);
+        let postings = article_postings(&events);
         for ((kind, name), suffixes) in &postings {
             *counters
                 .entry(keys::posting_count(*kind, name))
@@ -350,8 +350,8 @@ struct ArticleEntries {
     events: u64,
     /// Index entries other than postings.
     index: BTreeMap<Vec<u8>, Vec<u8>>,
-    /// Its part of each posting: (posting key, event-key suffixes).
-    postings: Vec<(Vec<u8>, Vec<String>)>,
+    /// Its part of each posting: (posting key, its events' (sentence, clause) pairs).
+    postings: Vec<(Vec<u8>, Vec<(u32, u32)>)>,
     /// The same as digest entries (`posting_entry`).
     posting_entries: Vec<(Vec<u8>, Vec<u8>)>,
 }
@@ -365,9 +365,10 @@ fn posting_entry(posting_key: &[u8], article: &str) -> Vec<u8> {
     k
 }
 
-fn encode_suffixes(suffixes: &[String]) -> Vec<u8> {
-    // Suffixes are `":0003:00"` strings; joined by a byte they cannot hold.
-    suffixes.join("\n").into_bytes()
+fn encode_suffixes(at: &[(u32, u32)]) -> Vec<u8> {
+    at.iter()
+        .flat_map(|(s, c)| s.to_be_bytes().into_iter().chain(c.to_be_bytes()))
+        .collect()
 }
 
 /// An order-independent summary of a set of (key, value) entries: their number and the
@@ -492,7 +493,7 @@ mod tests {
             (
                 "stray posting",
                 |s, _| {
-                    let posting: Posting = vec![("nosuch".into(), vec![":0000:00".into()])];
+                    let posting: Posting = vec![("nosuch".into(), vec![(0, 0)])];
                     let v = postcard::to_stdvec(&posting).unwrap();
                     s.index
                         .insert(keys::posting_entry(keys::TERM, "zzz", 0), v)
@@ -506,7 +507,7 @@ mod tests {
                     let k = s.index.scan_prefix([keys::TERM]).next().unwrap().unwrap().0;
                     let mut p: Posting = decode(&s.index.get(&k).unwrap().unwrap(), "p").unwrap();
                     p.retain(|(id, _)| *id != a.id);
-                    p.push(("other".into(), vec![":0000:00".into()]));
+                    p.push(("other".into(), vec![(0, 0)]));
                     s.index
                         .insert(&k, postcard::to_stdvec(&p).unwrap())
                         .unwrap();

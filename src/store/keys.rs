@@ -7,8 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::event::Event;
 
-/// Index kinds: the first byte of every key in the `index` tree. One tree with a kind byte
-/// instead of one tree per index keeps `put_article` a single small multi-tree transaction.
+/// Index kinds: the first byte of every key in the index space (see `mod.rs` for the spaces).
 pub(crate) const DATE: u8 = b'd';
 pub(crate) const TOPIC: u8 = b't';
 pub(crate) const ACTOR: u8 = b'a';

@@ -4,7 +4,7 @@
 //! in the segments its candidates came from, one read per (name, segment) instead of one event
 //! decode per candidate.
 
-use super::{decode, keys, Posting, Store, StoreError};
+use super::{decode, keys, posting_key, Posting, Store, StoreError};
 
 /// What a posting lists: the events holding a term, or naming an actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,7 +84,7 @@ fn segment_of(key: &[u8], prefix_len: usize) -> Result<u64, StoreError> {
 fn posting_keys(value: &[u8]) -> Result<Vec<String>, StoreError> {
     let posting: Posting = decode(value, "posting")?;
     Ok(posting
-        .into_iter()
-        .flat_map(|(article, suffixes)| suffixes.into_iter().map(move |s| format!("{article}{s}")))
+        .iter()
+        .flat_map(|(article, at)| at.iter().map(move |a| posting_key(article, *a)))
         .collect())
 }
