@@ -18,8 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    add_event_entries, article_postings, decode, decode_event, keys, read_u64, ArticleRecord, Posting, Store,
-    StoreError,
+    add_event_entries, article_postings, decode, decode_events, keys, read_u64, ArticleRecord,
+    Posting, Store, StoreError,
 };
 use crate::article::Article;
 use crate::event::Event;
@@ -123,7 +123,7 @@ impl Store {
 
         // Nothing beyond what the articles call for: every expected key was found above and
         // each holds its article id, so equal sizes mean equal trees.
-        report.events = self.events.len() as u64;
+        report.events = expected_events;
         let sizes = [
             ("content hashes", self.hashes.len() as u64, report.articles),
             (
@@ -131,7 +131,7 @@ impl Store {
                 self.article_events.len() as u64,
                 report.articles,
             ),
-            ("events", report.events, expected_events),
+            ("event lists", self.events.len() as u64, report.articles),
         ];
         for (what, found, expected) in sizes {
             if found != expected {
@@ -210,24 +210,30 @@ impl Store {
             },
         };
 
-        // Its events are the keys under "id:" (a prefix scan: they sort together).
+        // Its events are one value under its id.
         let mut events: BTreeMap<String, Event> = BTreeMap::new();
-        for item in self.events.scan_prefix(format!("{id}:")) {
-            let (k, v) = item.map_err(|e| self.err(e))?;
-            let key = String::from_utf8_lossy(&k).into_owned();
-            match decode_event(&v) {
-                Ok(e) => {
-                    if e.article != id || e.key() != key {
-                        report.problem(format!(
-                            "event stored under {key} is {} of article {}",
-                            e.key(),
-                            e.article
-                        ));
-                    }
-                    events.insert(key, e);
-                }
-                Err(e) => report.problem(format!("event {key}: {e}")),
+        match self.events.get(id).map_err(|e| self.err(e))? {
+            None if !record.event_keys.is_empty() => {
+                report.problem(format!("article {id}: its events are missing"))
             }
+            None => {}
+            Some(v) => match decode_events(&v) {
+                Ok(stored) => {
+                    for e in stored {
+                        let key = e.key();
+                        if e.article != id {
+                            report.problem(format!(
+                                "article {id}: holds event {key} of article {}",
+                                e.article
+                            ));
+                        }
+                        if events.insert(key.clone(), e).is_some() {
+                            report.problem(format!("article {id}: event {key} stored twice"));
+                        }
+                    }
+                }
+                Err(e) => report.problem(format!("article {id}: {e}")),
+            },
         }
         let recorded: BTreeSet<&String> = record.event_keys.iter().collect();
         if recorded.len() != record.event_keys.len() {
@@ -283,7 +289,7 @@ impl Store {
             ));
         }
         Ok(Some(ArticleEntries {
-            events: record.event_keys.len() as u64,
+            events: events.len() as u64,
             index,
             postings: postings
                 .into_iter()
@@ -346,7 +352,7 @@ impl Store {
 
 /// What one article calls for.
 struct ArticleEntries {
-    /// Events its record lists.
+    /// Events stored for it.
     events: u64,
     /// Index entries other than postings.
     index: BTreeMap<Vec<u8>, Vec<u8>>,
@@ -451,17 +457,24 @@ mod tests {
             (
                 "lost event",
                 |s, a| {
-                    let key = s.article_event_keys(&a.id).unwrap().unwrap()[0].clone();
-                    s.events.remove(key).unwrap();
+                    let mut events = s.article_events_stored(&a.id).unwrap();
+                    events.remove(0);
+                    s.events
+                        .insert(&a.id, super::super::encode_events(&events).unwrap())
+                        .unwrap();
                 },
                 "is missing",
             ),
             (
                 "orphan event",
                 |s, a| {
-                    let key = format!("{}:9999:00", a.id);
-                    let v = s.events.iter().next().unwrap().unwrap().1;
-                    s.events.insert(key, v).unwrap();
+                    let mut events = s.article_events_stored(&a.id).unwrap();
+                    let mut extra = events[0].clone();
+                    extra.sentence_index = 9999;
+                    events.push(extra);
+                    s.events
+                        .insert(&a.id, super::super::encode_events(&events).unwrap())
+                        .unwrap();
                 },
                 "not in its record",
             ),
@@ -469,7 +482,7 @@ mod tests {
                 "orphan of no article",
                 |s, _| {
                     let v = s.events.iter().next().unwrap().unwrap().1;
-                    s.events.insert("ffffffffffffffff:0000:00", v).unwrap();
+                    s.events.insert("ffffffffffffffff", v).unwrap();
                 },
                 "orphans",
             ),

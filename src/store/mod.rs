@@ -8,7 +8,10 @@
 //!
 //! - `A` articles: article id → [`Article`].
 //! - `H` hashes: article id → content hash (UTF-8), so the "unchanged?" check decodes nothing.
-//! - `E` events: event key (`"articleid:0003:00"`) → [`Event`]; sorts by article, then sentence.
+//! - `E` events: article id → the article's [`Event`]s in sentence order, one value per article
+//!   (an event is found by its key, `"articleid:0003:00"`, in its article's list). One key
+//!   instead of one per event: sled splits a leaf at 16 entries, so every key costs a write on
+//!   ingest and page-table memory on open.
 //! - `R` article records: article id → the article's event keys, its posting names (terms and
 //!   actors, with how many of its events hold each) and the segment its postings are in, so
 //!   that a replaced or removed article's entries are found exactly even if the term
@@ -393,10 +396,10 @@ impl Store {
 
         let mut new = Entries::default();
         let mut event_keys = Vec::with_capacity(events.len());
+        plan.events
+            .push((article.id.as_bytes().to_vec(), Some(encode_events(events)?)));
         for e in events {
             let key = e.key();
-            plan.events
-                .push((key.clone().into_bytes(), Some(encode_event(e)?)));
             add_event_entries(&mut new.index, e, &key);
             new.event_keys.insert(key.clone());
             event_keys.push(key);
@@ -455,6 +458,7 @@ impl Store {
         let mut plan = self.new_plan()?;
         let old = self.old_entries(id, &mut plan)?;
         let key = id.as_bytes().to_vec();
+        plan.events.push((key.clone(), None));
         plan.articles.push((key.clone(), None));
         plan.hashes.push((key.clone(), None));
         plan.article_events.push((key, None));
@@ -478,12 +482,10 @@ impl Store {
             Some(v) => decode(&v, "article record")?,
             None => ArticleRecord::default(),
         };
-        for key in &record.event_keys {
-            if let Some(e) = self.event(key)? {
-                add_event_entries(&mut old.index, &e, key);
-            }
-            old.event_keys.insert(key.clone());
+        for e in self.article_events_stored(id)? {
+            add_event_entries(&mut old.index, &e, &e.key());
         }
+        old.event_keys.extend(record.event_keys.iter().cloned());
         for (kind, name, n) in record.postings {
             old.posting_counts
                 .insert((kind, name.clone()), i64::from(n));
@@ -653,9 +655,18 @@ impl Store {
     }
 
     pub fn event(&self, key: &str) -> Result<Option<Event>, StoreError> {
-        match self.events.get(key).map_err(|e| self.err(e))? {
-            Some(v) => decode_event(&v).map(Some),
-            None => Ok(None),
+        let article = key.split(':').next().unwrap_or_default();
+        Ok(self
+            .article_events_stored(article)?
+            .into_iter()
+            .find(|e| e.key() == key))
+    }
+
+    /// An article's stored events, in sentence order (none when it is not stored).
+    pub fn article_events_stored(&self, id: &str) -> Result<Vec<Event>, StoreError> {
+        match self.events.get(id).map_err(|e| self.err(e))? {
+            Some(v) => decode_events(&v),
+            None => Ok(Vec::new()),
         }
     }
 
@@ -741,9 +752,6 @@ impl Plan {
                 .counts
                 .entry(keys::posting_count(*kind, name))
                 .or_default() += n;
-        }
-        for k in old.event_keys.difference(&new.event_keys) {
-            self.events.push((k.clone().into_bytes(), None));
         }
         let delta = new.event_keys.len() as i64 - old.event_keys.len() as i64;
         if delta != 0 {
@@ -843,25 +851,31 @@ fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
 }
 
-/// An event as stored: its clause left out when it is the whole sentence (most are), which
-/// makes the events space about a third smaller.
-fn encode_event(e: &Event) -> Result<Vec<u8>, StoreError> {
-    if e.clause == e.sentence && !e.clause.is_empty() {
-        let mut short = e.clone();
-        short.clause.clear();
-        encode(&short, "event")
-    } else {
-        encode(e, "event")
-    }
+/// An article's events as stored: each one's clause left out when it is the whole sentence
+/// (most are), which makes the events space about a third smaller.
+fn encode_events(events: &[Event]) -> Result<Vec<u8>, StoreError> {
+    let short: Vec<Event> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if e.clause == e.sentence {
+                e.clause.clear();
+            }
+            e
+        })
+        .collect();
+    encode(&short, "events")
 }
 
-/// The inverse of [`encode_event`] (no event has an empty clause of its own).
-fn decode_event(bytes: &[u8]) -> Result<Event, StoreError> {
-    let mut e: Event = decode(bytes, "event")?;
-    if e.clause.is_empty() {
-        e.clause = e.sentence.clone();
+/// The inverse of [`encode_events`] (no event has an empty clause of its own).
+fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
+    let mut events: Vec<Event> = decode(bytes, "events")?;
+    for e in &mut events {
+        if e.clause.is_empty() {
+            e.clause = e.sentence.clone();
+        }
     }
-    Ok(e)
+    Ok(events)
 }
 
 /// The event key of an article's posting pair (`Event::key`'s layout).
@@ -953,10 +967,9 @@ mod tests {
         let mut part = whole.clone();
         part.clause_index = 1;
         part.clause = "talks resumed".to_string();
-        for e in [&whole, &part] {
-            assert_eq!(&decode_event(&encode_event(e).unwrap()).unwrap(), e);
-        }
-        assert!(encode_event(&whole).unwrap().len() < encode(&whole, "event").unwrap().len());
+        let both = vec![whole.clone(), part.clone()];
+        assert_eq!(decode_events(&encode_events(&both).unwrap()).unwrap(), both);
+        assert!(encode_events(&both).unwrap().len() < encode(&both, "events").unwrap().len());
         assert_eq!(posting_key("a1", (3, 1)), part.key());
     }
 
