@@ -304,7 +304,7 @@ fn read_item(
     })
 }
 
-/// Writes the articles of `pending` in one transaction; returns the report entries in order.
+/// Writes the articles of `pending` in one atomic batch; returns the report entries in order.
 fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, StoreError> {
     let batch: Vec<(&Article, &[Event])> = pending
         .iter()
