@@ -9,8 +9,9 @@
 //! - [`extract`]: sentences, dates, actors, attribution, modality and topics → [`event::Event`]s.
 //! - [`event`]: the event model: when it happened (with precision), who, according to whom, how
 //!   sure, which topics, and the sentence that says it.
-//! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic,
-//!   actor, term), subscriptions and the push outbox. Nothing else knows sled's trees.
+//! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic and
+//!   stage; postings by term and actor), written in atomic batches; subscriptions and the push
+//!   outbox. Nothing else knows sled's trees.
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
 //! - [`feeds`]: RSS/Atom/JSON feeds polled politely; items (and article pages) become articles
 //!   ingested like files; per-feed state (validators, failures, backoff) kept in the store.
