@@ -670,3 +670,92 @@ fn bulk_ingest_speed() {
     assert_eq!(latest.len(), 10);
     assert_eq!(stats.articles, n as u64);
 }
+
+/// Postings are shared by the articles stored in one batch (a segment): replacing or removing
+/// one of them must leave the others' postings whole, and the store consistent.
+#[test]
+fn articles_sharing_a_batch_are_replaced_and_removed_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let a = article("a1", "h1", "2025-03-04T10:00:00+02:00");
+    let b = article("b2", "h2", "2025-03-05T10:00:00+02:00");
+    let c = article("c3", "h3", "2025-03-06T10:00:00+02:00");
+    let ea = vec![event(
+        &a,
+        0,
+        "Washington paused military aid.",
+        Some("2025-03-03"),
+        &["aid"],
+        &["Trump"],
+    )];
+    let eb = vec![
+        event(
+            &b,
+            0,
+            "The aid pause was criticised in Kyiv.",
+            None,
+            &["aid"],
+            &["Zelensky"],
+        ),
+        event(
+            &b,
+            1,
+            "Military aid talks resumed in Jeddah.",
+            Some("2025-03-05"),
+            &["aid"],
+            &["Rubio"],
+        ),
+    ];
+    let ec = vec![event(
+        &c,
+        0,
+        "Military aid resumed.",
+        Some("2025-03-06"),
+        &["aid"],
+        &["Trump"],
+    )];
+    store
+        .put_articles(&[(&a, &ea[..]), (&b, &eb[..]), (&c, &ec[..])])
+        .unwrap();
+    let military = &storyline::text::terms("military")[0];
+    assert_eq!(
+        store.term_postings(military).unwrap(),
+        ["a1:0000:00", "b2:0001:00", "c3:0000:00"]
+    );
+    assert_eq!(
+        store.actor_event_keys("Trump").unwrap(),
+        ["a1:0000:00", "c3:0000:00"]
+    );
+
+    // b2 changes: its new version is stored in a batch of its own.
+    let b_new = article("b2", "h2-new", "2025-03-05T10:00:00+02:00");
+    let eb_new = vec![event(
+        &b_new,
+        0,
+        "Kyiv welcomed the news.",
+        None,
+        &["aid"],
+        &["Zelensky"],
+    )];
+    store.put_article(&b_new, &eb_new).unwrap();
+    assert_eq!(
+        store.term_postings(military).unwrap(),
+        ["a1:0000:00", "c3:0000:00"]
+    );
+    assert_eq!(
+        store
+            .term_postings(&storyline::text::terms("welcomed")[0])
+            .unwrap(),
+        ["b2:0000:00"]
+    );
+    assert!(store.actor_event_keys("Rubio").unwrap().is_empty());
+    assert_eq!(store.term_frequency(military).unwrap(), 2);
+
+    store.remove_article("a1").unwrap();
+    assert_eq!(store.term_postings(military).unwrap(), ["c3:0000:00"]);
+    assert_eq!(store.actor_event_keys("Trump").unwrap(), ["c3:0000:00"]);
+    assert_eq!(store.actor_frequency("Trump").unwrap(), 1);
+    let report = store.check().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!((report.articles, report.events), (2, 2));
+}
