@@ -315,7 +315,23 @@ fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, Store
             _ => None,
         })
         .collect();
-    let mut outcomes = store.put_articles(&batch)?.into_iter();
+    // The news each article brings, for the store's news markers when pushes are planned.
+    let news: Vec<Vec<String>> = if store.marks_news() {
+        pending
+            .iter()
+            .filter_map(|r| match r {
+                Ready::Store {
+                    events,
+                    old_sentences,
+                    ..
+                } => Some(news_keys(events, old_sentences.as_ref())),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut outcomes = store.put_articles_with_news(&batch, &news)?.into_iter();
     let mut out = Vec::with_capacity(pending.len());
     for ready in pending {
         out.push(match ready {
@@ -335,15 +351,8 @@ fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, Store
             } => {
                 let outcome = outcomes.next().expect("one outcome per stored article");
                 let new_events = match outcome {
-                    PutOutcome::Added => events,
-                    PutOutcome::Replaced => {
-                        let old = old_sentences.unwrap_or_default();
-                        events
-                            .into_iter()
-                            .filter(|e| !old.contains(&e.sentence))
-                            .collect()
-                    }
                     PutOutcome::Unchanged => Vec::new(),
+                    _ => new_events(events, old_sentences.as_ref()),
                 };
                 Written::File(FileOutcome::Stored {
                     path,
@@ -424,16 +433,39 @@ fn store_article(
         None => HashSet::new(),
     };
     let events = extraction.extractor.events(&article);
-    let outcome = store.put_article(&article, &events)?;
+    let old = previous.is_some().then_some(&old_sentences);
+    let news = if store.marks_news() {
+        vec![news_keys(&events, old)]
+    } else {
+        Vec::new()
+    };
+    let outcome = store.put_articles_with_news(&[(&article, &events)], &news)?[0];
     let new_events = match outcome {
-        PutOutcome::Added => events,
-        PutOutcome::Replaced => events
-            .into_iter()
-            .filter(|e| !old_sentences.contains(&e.sentence))
-            .collect(),
         PutOutcome::Unchanged => Vec::new(),
+        _ => new_events(events, old),
     };
     Ok((outcome, new_events))
+}
+
+/// The events of a stored article that are news: all of a new article's, and those of a
+/// replaced one whose sentence its old version did not have (`old` is `None` for a new one).
+fn new_events(events: Vec<Event>, old: Option<&HashSet<String>>) -> Vec<Event> {
+    match old {
+        None => events,
+        Some(old) => events
+            .into_iter()
+            .filter(|e| !old.contains(&e.sentence))
+            .collect(),
+    }
+}
+
+/// The keys of [`new_events`], without taking the events.
+fn news_keys(events: &[Event], old: Option<&HashSet<String>>) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| old.is_none_or(|old| !old.contains(&e.sentence)))
+        .map(Event::key)
+        .collect()
 }
 
 /// Sentences of the events stored for the previous version of an article. The store has no

@@ -252,6 +252,9 @@ impl PushPlanner {
             return Ok(summary);
         }
         let store = engine.store();
+        // The news markers these articles were stored with go in the write that queues their
+        // pushes (none when nobody follows their topics).
+        let settled: Vec<String> = news.iter().map(|n| n.article_id.clone()).collect();
         let config = engine.config();
         let subscriptions = store.all_subscriptions()?;
         let followed: BTreeSet<String> = subscriptions.iter().map(|s| s.topic.clone()).collect();
@@ -269,6 +272,7 @@ impl PushPlanner {
         }
         self.last_status.retain(|t, _| followed.contains(t));
         if subscriptions.is_empty() {
+            store.enqueue_pushes_settling(&[], &settled)?;
             return Ok(summary);
         }
 
@@ -338,9 +342,39 @@ impl PushPlanner {
             earlier: &earlier,
             status: &changes,
         });
-        store.enqueue_pushes(&pushes)?;
+        store.enqueue_pushes_settling(&pushes, &settled)?;
         summary.pushes_queued = pushes.len();
         Ok(summary)
+    }
+
+    /// Plans the pushes of articles stored with news whose planning a kill cut short (their
+    /// news markers survived; see `Store::set_news_marking`). Call at start, before new ingests.
+    pub fn recover(&mut self, engine: &Engine) -> Result<RunSummary, StoreError> {
+        let store = engine.store();
+        let mut report = IngestReport::default();
+        for (article_id, keys) in store.pending_news()? {
+            let Some(article) = store.article(&article_id)? else {
+                continue;
+            };
+            let new_events: Vec<Event> = store
+                .article_events_stored(&article_id)?
+                .into_iter()
+                .filter(|e| keys.contains(&e.key()))
+                .collect();
+            if new_events.is_empty() {
+                // Its news was replaced away before it was planned.
+                store.enqueue_pushes_settling(&[], &[article_id])?;
+                continue;
+            }
+            tracing::info!(article = %article_id, news = new_events.len(), "planning pushes a restart interrupted");
+            report.files.push(FileOutcome::Stored {
+                path: PathBuf::from(&article.source_path),
+                article_id,
+                outcome: PutOutcome::Added,
+                new_events,
+            });
+        }
+        self.queue_report(engine, report)
     }
 }
 
@@ -442,6 +476,68 @@ mod tests {
 
         let again = planner.ingest_and_queue(&engine, &[signed]).unwrap();
         assert_eq!(again.pushes_queued, 0, "an unchanged file pushes nothing");
+    }
+
+    #[test]
+    fn news_stored_but_not_planned_before_a_kill_is_planned_at_the_next_start() {
+        use crate::config::Config;
+        use crate::notify::Subscription;
+        use crate::store::Store;
+        use std::sync::Arc;
+
+        let dir = tempfile::tempdir().unwrap();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let signed = dir.path().join("a5.txt");
+        std::fs::copy(
+            root.join("tests/data/dev/a5-2025-05-01-minerals-deal-signed.txt"),
+            &signed,
+        )
+        .unwrap();
+        let data = dir.path().join("data");
+        let report = {
+            let store = Store::open(&data).unwrap();
+            store.set_news_marking(true);
+            store
+                .add_subscription(&Subscription {
+                    chat_id: 7,
+                    thread_id: None,
+                    topic: "minerals".into(),
+                })
+                .unwrap();
+            // The article is stored (and flushed), then the process dies before planning.
+            let report = ingest_paths(&store, &Config::builtin(), &[signed.as_path()]).unwrap();
+            assert_eq!(store.pending_news().unwrap().len(), 1);
+            report
+        };
+        let news: Vec<String> = report.new_events().map(Event::key).collect();
+        assert!(!news.is_empty());
+
+        let store = Arc::new(Store::open(&data).unwrap());
+        store.set_news_marking(true);
+        let engine = Engine::new(Arc::new(Config::builtin()), store.clone());
+        assert_eq!(
+            store.pending_news().unwrap()[0].1,
+            news,
+            "the marker holds the report's news"
+        );
+        // On restart the file is unchanged, so ingest alone would push nothing.
+        let mut planner = PushPlanner::new();
+        let rerun = planner
+            .ingest_and_queue(&engine, &[signed.clone()])
+            .unwrap();
+        assert_eq!(rerun.pushes_queued, 0);
+        let recovered = planner.recover(&engine).unwrap();
+        assert_eq!(recovered.pushes_queued, 1);
+        let pending = store.pending_pushes().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].push.chat_id, 7);
+        assert!(
+            store.pending_news().unwrap().is_empty(),
+            "settled with the queued push"
+        );
+        // A second restart plans nothing again.
+        assert_eq!(planner.recover(&engine).unwrap().pushes_queued, 0);
+        assert_eq!(store.pending_pushes().unwrap().len(), 1);
     }
 
     #[test]

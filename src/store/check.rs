@@ -141,6 +141,17 @@ impl Store {
             }
         }
 
+        // News markers name stored articles (`remove_article` removes an article's marker).
+        for item in self.news.iter() {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            if self.articles.get(&k).map_err(|e| self.err(e))?.is_none() {
+                report.problem(format!(
+                    "news marker for the missing article {}",
+                    String::from_utf8_lossy(&k)
+                ));
+            }
+        }
+
         // Counters: exactly the non-zero expected ones (the writer removes counters at zero).
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
         expected_counts.insert(keys::COUNT_ARTICLES.to_vec(), report.articles);

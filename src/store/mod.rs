@@ -34,6 +34,10 @@
 //!   articles, `E` events, `t<topic>` events per topic, `a<actor>` events per actor, `f<term>`
 //!   events per term.
 //! - `M` meta: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
+//! - `N` news not yet planned: article id → the keys of its events that are news, written with
+//!   the article when [`Store::set_news_marking`] is on (`serve`), removed in the same
+//!   transaction that queues the article's pushes (`subscriptions.rs`). A kill between the
+//!   two leaves the marker, and the next start plans those pushes.
 //!
 //! Subscriptions, the outbox and feed state are trees of their own (`subscriptions.rs`,
 //! `feeds.rs`): they are written by other tasks and never together with an article.
@@ -99,6 +103,7 @@ const TAG_RECORDS: u8 = b'R';
 const TAG_INDEX: u8 = b'I';
 const TAG_COUNTS: u8 = b'C';
 const TAG_META: u8 = b'M';
+const TAG_NEWS: u8 = b'N';
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_LAST_INGEST: &[u8] = b"last_ingest";
@@ -159,6 +164,9 @@ pub struct Store {
     index: Space,
     counts: Space,
     meta: Space,
+    news: Space,
+    /// Whether stored articles get a news marker (see the module comment).
+    mark_news: std::sync::atomic::AtomicBool,
     /// Held from reading what a write depends on (old entries, counters, shared postings) to
     /// applying its batch, so two writers in this process cannot interleave.
     writer: Mutex<()>,
@@ -192,6 +200,7 @@ struct Plan {
     events: Vec<Op>,
     article_events: Vec<Op>,
     index: Vec<Op>,
+    news: Vec<Op>,
     /// (kind, name) → the plan's articles holding it, for this plan's segment.
     postings: BTreeMap<(u8, String), Posting>,
     /// (kind, name, segment) → articles to take out of that stored posting (replaced or
@@ -245,6 +254,8 @@ impl Store {
             index: space(TAG_INDEX),
             counts: space(TAG_COUNTS),
             meta: space(TAG_META),
+            news: space(TAG_NEWS),
+            mark_news: std::sync::atomic::AtomicBool::new(false),
             tree,
             path: dir.to_path_buf(),
             writer: Mutex::new(()),
@@ -319,12 +330,34 @@ impl Store {
         &self,
         items: &[(&Article, &[Event])],
     ) -> Result<Vec<PutOutcome>, StoreError> {
+        self.put_articles_with_news(items, &[])
+    }
+
+    /// Writes news markers (see the module comment) from now on: for the process that plans
+    /// pushes, so that a kill between storing an article and queuing its pushes loses nothing.
+    pub fn set_news_marking(&self, on: bool) {
+        self.mark_news
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn marks_news(&self) -> bool {
+        self.mark_news.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// [`Store::put_articles`], with `news[i]` the keys of the events of `items[i]` that are
+    /// news (missing or empty: none). With news marking on, each stored article's news goes
+    /// into its marker in the same batch, added to any marker not yet settled.
+    pub fn put_articles_with_news(
+        &self,
+        items: &[(&Article, &[Event])],
+        news: &[Vec<String>],
+    ) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock_writer();
         let mut plan = self.new_plan()?;
         let mut planned: BTreeSet<&str> = BTreeSet::new();
         let mut pending = false;
         let mut outcomes = Vec::with_capacity(items.len());
-        for (article, events) in items {
+        for (i, (article, events)) in items.iter().enumerate() {
             if !planned.insert(article.id.as_str()) {
                 // The same article again: its old entries must be read after the first is applied.
                 if pending {
@@ -336,6 +369,9 @@ impl Store {
                 pending = false;
             }
             let outcome = self.plan_article(article, events, &mut plan)?;
+            if outcome != PutOutcome::Unchanged && self.marks_news() {
+                self.plan_news(article, events, news.get(i), &mut plan)?;
+            }
             pending |= outcome != PutOutcome::Unchanged;
             outcomes.push(outcome);
         }
@@ -343,6 +379,46 @@ impl Store {
             self.apply(plan)?;
         }
         Ok(outcomes)
+    }
+
+    /// The news marker of a stored article: its new news, plus the keys of a marker not yet
+    /// settled that are still among its events.
+    fn plan_news(
+        &self,
+        article: &Article,
+        events: &[Event],
+        news: Option<&Vec<String>>,
+        plan: &mut Plan,
+    ) -> Result<(), StoreError> {
+        let mut keys: BTreeSet<String> = news.into_iter().flatten().cloned().collect();
+        let earlier = self.news.get(&article.id).map_err(|e| self.err(e))?;
+        if let Some(v) = &earlier {
+            let current: BTreeSet<String> = events.iter().map(Event::key).collect();
+            let earlier: Vec<String> = decode(v, "news marker")?;
+            keys.extend(earlier.into_iter().filter(|k| current.contains(k)));
+        }
+        let id = article.id.as_bytes().to_vec();
+        if keys.is_empty() {
+            if earlier.is_some() {
+                plan.news.push((id, None));
+            }
+        } else {
+            let keys: Vec<String> = keys.into_iter().collect();
+            plan.news.push((id, Some(encode(&keys, "news marker")?)));
+        }
+        Ok(())
+    }
+
+    /// Articles stored with news that no push planning has settled yet: (article id, keys of
+    /// its news events).
+    pub fn pending_news(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.news.iter() {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let id = String::from_utf8(k.to_vec()).map_err(|_| bad_entry(&k))?;
+            out.push((id, decode(&v, "news marker")?));
+        }
+        Ok(out)
     }
 
     /// A plan with a segment no earlier plan used (sled's ids are unique across restarts).
@@ -465,7 +541,8 @@ impl Store {
         plan.events.push((key.clone(), None));
         plan.articles.push((key.clone(), None));
         plan.hashes.push((key.clone(), None));
-        plan.article_events.push((key, None));
+        plan.article_events.push((key.clone(), None));
+        plan.news.push((key, None));
         plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
         plan.diff(&old, &Entries::default());
         self.apply(plan)?;
@@ -512,6 +589,7 @@ impl Store {
             (&self.events, &plan.events),
             (&self.article_events, &plan.article_events),
             (&self.index, &plan.index),
+            (&self.news, &plan.news),
         ] {
             for (k, v) in ops {
                 space.stage(&mut batch, k, v.as_deref());

@@ -30,7 +30,8 @@ impl Space {
         Space { tree, tag }
     }
 
-    fn tagged(&self, key: &[u8]) -> Vec<u8> {
+    /// The key as the tree holds it (for a transaction that spans this tree and another).
+    pub(crate) fn tagged(&self, key: &[u8]) -> Vec<u8> {
         let mut k = Vec::with_capacity(1 + key.len());
         k.push(self.tag);
         k.extend_from_slice(key);

@@ -206,12 +206,22 @@ impl Store {
     /// Queues the pushes planned by one ingest run in a single atomic batch: either all of them
     /// are pending or none is. Returns their outbox ids.
     pub fn enqueue_pushes(&self, pushes: &[Push]) -> Result<Vec<u64>, StoreError> {
-        if pushes.is_empty() {
+        self.enqueue_pushes_settling(pushes, &[])
+    }
+
+    /// Queues `pushes` and removes the news markers of `settled` (the articles whose news they
+    /// were planned from) in one transaction, so a kill leaves either the markers (and the next
+    /// start plans them) or the pushes, never neither nor both.
+    pub fn enqueue_pushes_settling(
+        &self,
+        pushes: &[Push],
+        settled: &[String],
+    ) -> Result<Vec<u64>, StoreError> {
+        if pushes.is_empty() && settled.is_empty() {
             return Ok(Vec::new());
         }
         let outbox = self.outbox_tree()?;
-        let mut batch = sled::Batch::default();
-        let mut ids = Vec::with_capacity(pushes.len());
+        let mut records = Vec::with_capacity(pushes.len());
         for push in pushes {
             // Monotonic ids keep the outbox in planning order.
             let id = self.db.generate_id().map_err(io)?;
@@ -219,12 +229,25 @@ impl Store {
                 push: push.clone(),
                 parts_sent: 0,
             };
-            batch.insert(&id.to_be_bytes(), encode(&record)?);
-            ids.push(id);
+            records.push((id, encode(&record)?));
         }
-        outbox.apply_batch(batch).map_err(io)?;
-        outbox.flush().map_err(io)?;
-        Ok(ids)
+        let markers: Vec<Vec<u8>> = settled
+            .iter()
+            .map(|id| self.news.tagged(id.as_bytes()))
+            .collect();
+        (&outbox, &self.tree)
+            .transaction(|(outbox, tree)| {
+                for (id, record) in &records {
+                    outbox.insert(&id.to_be_bytes(), record.as_slice())?;
+                }
+                for k in &markers {
+                    tree.remove(k.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(tx_error)?;
+        self.db.flush().map_err(io)?;
+        Ok(records.into_iter().map(|(id, _)| id).collect())
     }
 
     /// The pushes not yet delivered, oldest first.

@@ -195,6 +195,27 @@ pub async fn serve_with_bot(
     // One planner for folders and feeds: runs are planned one at a time, and it remembers each
     // topic's last status between them.
     let planner = Arc::new(Mutex::new(PushPlanner::new()));
+    // From here on every stored article carries a news marker until its pushes are queued;
+    // markers left by a kill are planned now, before anything new is ingested.
+    engine.store().set_news_marking(true);
+    {
+        let mut planner = lock(&planner);
+        let recovered = planner
+            .refresh(&engine)
+            .and_then(|()| planner.recover(&engine));
+        match recovered {
+            Ok(summary) if summary.pushes_queued > 0 => {
+                tracing::info!(
+                    pushes = summary.pushes_queued,
+                    "queued pushes a restart interrupted"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "could not plan the pushes a restart interrupted")
+            }
+        }
+    }
     let delivery = tokio::spawn(delivery::run(
         bot.clone(),
         engine.clone(),
