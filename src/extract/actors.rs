@@ -185,36 +185,7 @@ impl ActorMatcher {
                 found.push((i, self.names[alias.canonical].clone()));
             }
         }
-        // Unknown people introduced by a title: "Prime Minister Denys Shmyhal".
-        for i in 0..words.len() {
-            if taken[i] || !TITLES.contains(&words[i].text) {
-                continue;
-            }
-            let mut j = i + 1;
-            let mut name = Vec::new();
-            while j < words.len() && !taken[j] && words[j].is_capitalised() && name.len() < 3 {
-                if NOT_NAMES.contains(&words[j].text) || TITLES.contains(&words[j].text) {
-                    if name.is_empty() {
-                        j += 1;
-                        continue;
-                    }
-                    break;
-                }
-                name.push(words[j].text.trim_end_matches("'s").trim_end_matches("’s"));
-                j += 1;
-            }
-            if name.len() >= 2 {
-                found.push((i, name.join(" ")));
-            }
-        }
-        found.sort_by_key(|(i, _)| *i);
-        let mut out: Vec<String> = Vec::new();
-        for (_, name) in found {
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-        out
+        with_titled_names(&words, &taken, found)
     }
 
     /// The gazetteer's canonical name for a user's spelling ("Zelenskyy" → "Volodymyr Zelensky").
@@ -236,23 +207,49 @@ impl ActorMatcher {
     }
 }
 
+/// Adds unknown people introduced by a title ("Prime Minister Denys Shmyhal") to the actors
+/// `found` at word positions not `taken`, and lists all by first mention, once each.
+fn with_titled_names(
+    words: &[Word<'_>],
+    taken: &[bool],
+    mut found: Vec<(usize, String)>,
+) -> Vec<String> {
+    for i in 0..words.len() {
+        if taken[i] || !TITLES.contains(&words[i].text) {
+            continue;
+        }
+        let mut j = i + 1;
+        let mut name = Vec::new();
+        while j < words.len() && !taken[j] && words[j].is_capitalised() && name.len() < 3 {
+            if NOT_NAMES.contains(&words[j].text) || TITLES.contains(&words[j].text) {
+                if name.is_empty() {
+                    j += 1;
+                    continue;
+                }
+                break;
+            }
+            name.push(words[j].text.trim_end_matches("'s").trim_end_matches("’s"));
+            j += 1;
+        }
+        if name.len() >= 2 {
+            found.push((i, name.join(" ")));
+        }
+    }
+    found.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<String> = Vec::new();
+    for (_, name) in found {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Clauses for checking the matchers against their plain formulations.
-    const SAMPLES: &[&str] = &[
-        "Zelensky said the U.S. would sign the minerals deal as long as Congress agreed",
-        "President Volodymyr Zelenskiy's aide told Fox News that the deal is set to be signed next week",
-        "Foreign Minister Jane Doe Smith met Prime Minister Denys Shmyhal and US envoy Steve Witkoff",
-        "Ukraine's parliament, the Verkhovna Rada, ratified the agreement; let us talk subject to review",
-        "The signed agreement on natural resources and the reconstruction investment fund is yet to follow",
-        "Deputy Prime Minister Yulia Svyrydenko (Sviridenko) said on condition that aid resumes",
-        "ÉLYSÉE officials’ talks in İstanbul — weapons deliveries halted, intelligence sharing paused",
-        "it is to be signed if the U.S. and Ukraine are due to meet, which they have yet to do, the White House said",
-        "",
-        "U.S.",
-    ];
+    use crate::extract::MATCHER_SAMPLES as SAMPLES;
 
     /// `find` as first written: every alias tried at every word.
     fn find_everywhere(m: &ActorMatcher, text: &str) -> Vec<String> {
@@ -279,35 +276,8 @@ mod tests {
                 }
             }
         }
-        for i in 0..words.len() {
-            if taken[i] || !TITLES.contains(&words[i].text) {
-                continue;
-            }
-            let mut j = i + 1;
-            let mut name = Vec::new();
-            while j < words.len() && !taken[j] && words[j].is_capitalised() && name.len() < 3 {
-                if NOT_NAMES.contains(&words[j].text) || TITLES.contains(&words[j].text) {
-                    if name.is_empty() {
-                        j += 1;
-                        continue;
-                    }
-                    break;
-                }
-                name.push(words[j].text.trim_end_matches("'s").trim_end_matches("’s"));
-                j += 1;
-            }
-            if name.len() >= 2 {
-                found.push((i, name.join(" ")));
-            }
-        }
-        found.sort_by_key(|(i, _)| *i);
-        let mut out: Vec<String> = Vec::new();
-        for (_, name) in found {
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-        out
+        // The titled-name pass is shared: only the alias search differs.
+        with_titled_names(&words, &taken, found)
     }
 
     #[test]

@@ -245,19 +245,7 @@ pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modalit
 mod tests {
     use super::*;
 
-    /// Clauses for checking the matchers against their plain formulations.
-    const SAMPLES: &[&str] = &[
-        "Zelensky said the U.S. would sign the minerals deal as long as Congress agreed",
-        "President Volodymyr Zelenskiy's aide told Fox News that the deal is set to be signed next week",
-        "Foreign Minister Jane Doe Smith met Prime Minister Denys Shmyhal and US envoy Steve Witkoff",
-        "Ukraine's parliament, the Verkhovna Rada, ratified the agreement; let us talk subject to review",
-        "The signed agreement on natural resources and the reconstruction investment fund is yet to follow",
-        "Deputy Prime Minister Yulia Svyrydenko (Sviridenko) said on condition that aid resumes",
-        "ÉLYSÉE officials’ talks in İstanbul — weapons deliveries halted, intelligence sharing paused",
-        "it is to be signed if the U.S. and Ukraine are due to meet, which they have yet to do, the White House said",
-        "",
-        "U.S.",
-    ];
+    use crate::extract::MATCHER_SAMPLES as SAMPLES;
 
     #[test]
     fn phrase_lookup_matches_searching_the_joined_words() {
