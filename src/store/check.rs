@@ -59,7 +59,7 @@ impl Store {
     /// or `None` when the article is not stored. Read from the article's record, which
     /// [`Store::check`] verifies against the events tree.
     pub fn article_event_keys(&self, id: &str) -> Result<Option<Vec<String>>, StoreError> {
-        match self.article_events.get(id).map_err(|e| self.err(e))? {
+        match self.records.get(id).map_err(|e| self.err(e))? {
             Some(v) => decode::<ArticleRecord>(&v, "article record").map(|r| Some(r.event_keys)),
             None => Ok(None),
         }
@@ -128,7 +128,7 @@ impl Store {
             ("content hashes", self.hashes.len() as u64, report.articles),
             (
                 "article records",
-                self.article_events.len() as u64,
+                self.records.len() as u64,
                 report.articles,
             ),
             ("event lists", self.events.len() as u64, report.articles),
@@ -207,7 +207,7 @@ impl Store {
             }
             Some(_) => {}
         }
-        let record: ArticleRecord = match self.article_events.get(id).map_err(|e| self.err(e))? {
+        let record: ArticleRecord = match self.records.get(id).map_err(|e| self.err(e))? {
             None => {
                 report.problem(format!("article {id}: no record of its events"));
                 return Ok(None);

@@ -160,7 +160,7 @@ pub struct Store {
     articles: Space,
     hashes: Space,
     events: Space,
-    article_events: Space,
+    records: Space,
     index: Space,
     counts: Space,
     meta: Space,
@@ -198,7 +198,7 @@ struct Plan {
     articles: Vec<Op>,
     hashes: Vec<Op>,
     events: Vec<Op>,
-    article_events: Vec<Op>,
+    records: Vec<Op>,
     index: Vec<Op>,
     news: Vec<Op>,
     /// (kind, name) → the plan's articles holding it, for this plan's segment.
@@ -250,7 +250,7 @@ impl Store {
             articles: space(TAG_ARTICLES),
             hashes: space(TAG_HASHES),
             events: space(TAG_EVENTS),
-            article_events: space(TAG_RECORDS),
+            records: space(TAG_RECORDS),
             index: space(TAG_INDEX),
             counts: space(TAG_COUNTS),
             meta: space(TAG_META),
@@ -509,7 +509,7 @@ impl Store {
             postings: recorded,
             segment: plan.segment,
         };
-        plan.article_events
+        plan.records
             .push((id, Some(encode(&record, "article record")?)));
 
         let outcome = if old.is_some() {
@@ -541,7 +541,7 @@ impl Store {
         plan.events.push((key.clone(), None));
         plan.articles.push((key.clone(), None));
         plan.hashes.push((key.clone(), None));
-        plan.article_events.push((key.clone(), None));
+        plan.records.push((key.clone(), None));
         plan.news.push((key, None));
         plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
         plan.diff(&old, &Entries::default());
@@ -559,7 +559,7 @@ impl Store {
             old.index
                 .insert(keys::published_entry(&a.published, &a.id), Vec::new());
         }
-        let record: ArticleRecord = match self.article_events.get(id).map_err(|e| self.err(e))? {
+        let record: ArticleRecord = match self.records.get(id).map_err(|e| self.err(e))? {
             Some(v) => decode(&v, "article record")?,
             None => ArticleRecord::default(),
         };
@@ -587,7 +587,7 @@ impl Store {
             (&self.articles, &plan.articles),
             (&self.hashes, &plan.hashes),
             (&self.events, &plan.events),
-            (&self.article_events, &plan.article_events),
+            (&self.records, &plan.records),
             (&self.index, &plan.index),
             (&self.news, &plan.news),
         ] {
