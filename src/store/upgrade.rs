@@ -15,7 +15,7 @@ use super::{
 use crate::article::Article;
 use crate::event::Event;
 
-/// The trees of the old layout (tree name, what it held).
+/// The trees of the old layout, by name.
 const LEGACY_TREES: [&str; 7] = [
     "articles",
     "hashes",
