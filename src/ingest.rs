@@ -14,7 +14,7 @@ use crate::article::{self, Article, ArticleError, ReadOptions};
 use crate::config::Config;
 use crate::event::Event;
 use crate::extract::Extractor;
-use crate::store::{Prepared, PutOutcome, Store, StoreError};
+use crate::store::{PutOutcome, Store, StoreError};
 
 /// What happened to one file.
 #[derive(Debug)]
@@ -234,8 +234,6 @@ enum Ready {
         article: Article,
         events: Vec<Event>,
         old_sentences: Option<HashSet<String>>,
-        /// The article's writes, prepared on the reading thread (taken when written).
-        prepared: Option<Prepared>,
     },
     /// A file that is not an article (nothing to report).
     Skip,
@@ -298,18 +296,25 @@ fn read_item(
         None => None,
     };
     let events = extraction.extractor.events(&article);
-    let prepared = Some(Prepared::new(&article, &events)?);
     Ok(Ready::Store {
         path,
         article,
         events,
         old_sentences,
-        prepared,
     })
 }
 
 /// Writes the articles of `pending` in one atomic batch; returns the report entries in order.
-fn write_batch(store: &Store, mut pending: Vec<Ready>) -> Result<Vec<Written>, StoreError> {
+fn write_batch(store: &Store, pending: Vec<Ready>) -> Result<Vec<Written>, StoreError> {
+    let batch: Vec<(&Article, &[Event])> = pending
+        .iter()
+        .filter_map(|r| match r {
+            Ready::Store {
+                article, events, ..
+            } => Some((article, events.as_slice())),
+            _ => None,
+        })
+        .collect();
     // The news each article brings, for the store's news markers when pushes are planned.
     let news: Vec<Vec<String>> = if store.marks_news() {
         pending
@@ -326,17 +331,7 @@ fn write_batch(store: &Store, mut pending: Vec<Ready>) -> Result<Vec<Written>, S
     } else {
         Vec::new()
     };
-    // The prepared writes are handed to the store; the rest stays for the report.
-    let batch: Vec<(&Article, Prepared)> = pending
-        .iter_mut()
-        .filter_map(|r| match r {
-            Ready::Store {
-                article, prepared, ..
-            } => Some((&*article, prepared.take()?)),
-            _ => None,
-        })
-        .collect();
-    let mut outcomes = store.put_prepared(batch, &news)?.into_iter();
+    let mut outcomes = store.put_articles_with_news(&batch, &news)?.into_iter();
     let mut out = Vec::with_capacity(pending.len());
     for ready in pending {
         out.push(match ready {
@@ -353,7 +348,6 @@ fn write_batch(store: &Store, mut pending: Vec<Ready>) -> Result<Vec<Written>, S
                 article,
                 events,
                 old_sentences,
-                ..
             } => {
                 let outcome = outcomes.next().expect("one outcome per stored article");
                 let new_events = match outcome {

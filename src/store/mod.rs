@@ -221,67 +221,6 @@ struct Entries {
     posting_counts: BTreeMap<(u8, String), i64>,
 }
 
-/// What storing an article writes that depends on the article alone: its encoded values, its
-/// index entries and its postings, computed without reading the store. Bulk ingest prepares
-/// articles on its reading thread (`ingest.rs`), which halves the writing thread's own work.
-pub struct Prepared {
-    article_value: Vec<u8>,
-    events_value: Vec<u8>,
-    /// In sentence order, as the record lists them.
-    event_keys: Vec<String>,
-    entries: Entries,
-    postings: BTreeMap<(u8, String), Vec<(u32, u32)>>,
-}
-
-impl Prepared {
-    /// Every event must belong to the article (`event.article == article.id`) and have a
-    /// distinct key; otherwise a `Corrupt` error names the offending event (a caller bug: the
-    /// article's events could not be found again to replace them).
-    pub fn new(article: &Article, events: &[Event]) -> Result<Prepared, StoreError> {
-        let mut entries = Entries::default();
-        let mut event_keys = Vec::with_capacity(events.len());
-        for e in events {
-            let key = e.key();
-            if e.article != article.id {
-                return Err(StoreError::Corrupt(format!(
-                    "refusing to store event {key} with article {}: it belongs to another article",
-                    article.id
-                )));
-            }
-            if !key.starts_with(&format!("{}:", article.id)) {
-                return Err(StoreError::Corrupt(format!(
-                    "refusing to store event {key}: its key does not start with its article id"
-                )));
-            }
-            if !entries.event_keys.insert(key.clone()) {
-                return Err(StoreError::Corrupt(format!(
-                    "refusing to store article {}: two events have the key {key}",
-                    article.id
-                )));
-            }
-            add_event_entries(&mut entries.index, e, &key);
-            event_keys.push(key);
-        }
-        entries.index.insert(
-            keys::published_entry(&article.published, &article.id),
-            Vec::new(),
-        );
-        let postings = article_postings(events);
-        for ((kind, name), at) in &postings {
-            entries
-                .posting_counts
-                .insert((*kind, name.clone()), at.len() as i64);
-        }
-        Ok(Prepared {
-            article_value: encode(article, "article")?,
-            events_value: encode_events(events)?,
-            event_keys,
-            entries,
-            postings,
-        })
-    }
-}
-
 /// How many times (100 ms apart) `open` retries a locked store before reporting `Locked`.
 const LOCK_RETRIES: usize = 10;
 
@@ -413,27 +352,12 @@ impl Store {
         items: &[(&Article, &[Event])],
         news: &[Vec<String>],
     ) -> Result<Vec<PutOutcome>, StoreError> {
-        let prepared = items
-            .iter()
-            .map(|(article, events)| Ok((*article, Prepared::new(article, events)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        self.put_prepared(prepared, news)
-    }
-
-    /// [`Store::put_articles_with_news`] for articles already [`Prepared`] (bulk ingest
-    /// prepares them on its reading thread, so the writing thread only reads what the writes
-    /// depend on and applies them).
-    pub fn put_prepared(
-        &self,
-        items: Vec<(&Article, Prepared)>,
-        news: &[Vec<String>],
-    ) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock_writer();
         let mut plan = self.new_plan()?;
         let mut planned: BTreeSet<&str> = BTreeSet::new();
         let mut pending = false;
         let mut outcomes = Vec::with_capacity(items.len());
-        for (i, (article, prepared)) in items.into_iter().enumerate() {
+        for (i, (article, events)) in items.iter().enumerate() {
             if !planned.insert(article.id.as_str()) {
                 // The same article again: its old entries must be read after the first is applied.
                 if pending {
@@ -444,10 +368,9 @@ impl Store {
                 planned.insert(article.id.as_str());
                 pending = false;
             }
-            let current = self.marks_news().then(|| prepared.event_keys.clone());
-            let outcome = self.plan_article(article, prepared, &mut plan)?;
-            if let (Some(current), true) = (current, outcome != PutOutcome::Unchanged) {
-                self.plan_news(article, &current, news.get(i), &mut plan)?;
+            let outcome = self.plan_article(article, events, &mut plan)?;
+            if outcome != PutOutcome::Unchanged && self.marks_news() {
+                self.plan_news(article, events, news.get(i), &mut plan)?;
             }
             pending |= outcome != PutOutcome::Unchanged;
             outcomes.push(outcome);
@@ -463,13 +386,14 @@ impl Store {
     fn plan_news(
         &self,
         article: &Article,
-        current: &[String],
+        events: &[Event],
         news: Option<&Vec<String>>,
         plan: &mut Plan,
     ) -> Result<(), StoreError> {
         let mut keys: BTreeSet<String> = news.into_iter().flatten().cloned().collect();
         let earlier = self.news.get(&article.id).map_err(|e| self.err(e))?;
         if let Some(v) = &earlier {
+            let current: BTreeSet<String> = events.iter().map(Event::key).collect();
             let earlier: Vec<String> = decode(v, "news marker")?;
             keys.extend(earlier.into_iter().filter(|k| current.contains(k)));
         }
@@ -511,14 +435,36 @@ impl Store {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds one prepared article's writes to `plan` (nothing when unchanged), with what
-    /// replacing its stored version takes.
+    /// Checks one article and adds its writes to `plan` (nothing when unchanged).
     fn plan_article(
         &self,
         article: &Article,
-        prepared: Prepared,
+        events: &[Event],
         plan: &mut Plan,
     ) -> Result<PutOutcome, StoreError> {
+        let mut seen = BTreeSet::new();
+        for e in events {
+            if e.article != article.id {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store event {} with article {}: it belongs to another article",
+                    e.key(),
+                    article.id
+                )));
+            }
+            if !e.key().starts_with(&format!("{}:", article.id)) {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store event {}: its key does not start with its article id",
+                    e.key()
+                )));
+            }
+            if !seen.insert(e.key()) {
+                return Err(StoreError::Corrupt(format!(
+                    "refusing to store article {}: two events have the key {}",
+                    article.id,
+                    e.key()
+                )));
+            }
+        }
         let old_hash = self.article_hash(&article.id)?;
         if old_hash.as_deref() == Some(article.content_hash.as_str()) {
             return Ok(PutOutcome::Unchanged);
@@ -527,25 +473,35 @@ impl Store {
             Some(_) => Some(self.old_entries(&article.id, plan)?),
             None => None,
         };
-        let Prepared {
-            article_value,
-            events_value,
-            event_keys,
-            entries: new,
-            postings,
-        } = prepared;
 
-        let id = article.id.as_bytes().to_vec();
-        plan.events.push((id.clone(), Some(events_value)));
-        let mut recorded = Vec::with_capacity(postings.len());
-        for ((kind, name), at) in postings {
-            recorded.push((kind, name.clone(), at.len() as u32));
+        let mut new = Entries::default();
+        let mut event_keys = Vec::with_capacity(events.len());
+        plan.events
+            .push((article.id.as_bytes().to_vec(), Some(encode_events(events)?)));
+        for e in events {
+            let key = e.key();
+            add_event_entries(&mut new.index, e, &key);
+            new.event_keys.insert(key.clone());
+            event_keys.push(key);
+        }
+        let mut recorded = Vec::new();
+        for ((kind, name), suffixes) in article_postings(events) {
+            new.posting_counts
+                .insert((kind, name.clone()), suffixes.len() as i64);
+            recorded.push((kind, name.clone(), suffixes.len() as u32));
             plan.postings
                 .entry((kind, name))
                 .or_default()
-                .push((article.id.clone(), at));
+                .push((article.id.clone(), suffixes));
         }
-        plan.articles.push((id.clone(), Some(article_value)));
+        new.index.insert(
+            keys::published_entry(&article.published, &article.id),
+            Vec::new(),
+        );
+
+        let id = article.id.as_bytes().to_vec();
+        plan.articles
+            .push((id.clone(), Some(encode(article, "article")?)));
         plan.hashes
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
         let record = ArticleRecord {
