@@ -11,7 +11,7 @@
 //!   sure, which topics, and the sentence that says it.
 //! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic and
 //!   stage; postings by term and actor), written in atomic batches; subscriptions and the push
-//!   outbox. Nothing else knows sled's trees.
+//!   outbox, with unreadable records set aside in a quarantine. Nothing else knows sled's trees.
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
 //! - [`feeds`]: RSS/Atom/JSON feeds polled politely; items (and article pages) become articles
 //!   ingested like files; per-feed state (validators, failures, backoff) kept in the store.

@@ -10,6 +10,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use storyline::answer::Reply;
+use storyline::notify::Push;
 use storyline::store::Store;
 use support::{
     assert_nothing_malformed, free_local_addr, has_citation_link, has_control_chars,
@@ -426,6 +428,87 @@ async fn pending_pushes_are_sent_after_a_restart_exactly_once() {
         1
     );
     assert!(bot.terminate().await.success());
+}
+
+/// A push as an older release wrote it (no `version`, `parts_sent`, `quiet`, reply `kind`,
+/// `actions`, item `label` or citation `sentences`).
+const OLDER_OUTBOX_RECORD: &str = r#"{"push": {
+    "chat_id": 81, "thread_id": null, "article_id": "old", "topics": ["minerals"],
+    "reply": {
+        "title": "Minerals deal: new from Kyiv Independent",
+        "intro": [],
+        "items": [{"text": "The older record was delivered.", "event_date": null,
+                   "reported": "2025-05-01", "modality": "Fact", "attribution": null,
+                   "cites": [1]}],
+        "citations": [{"article_id": "old", "outlet": "Kyiv Independent",
+                       "title": "Deal signed", "url": "https://kyivindependent.com/x",
+                       "published": "2025-05-01"}]
+    }
+}}"#;
+
+/// A record cut short, as a torn write would leave it.
+const CORRUPT_OUTBOX_RECORD: &[u8] = br#"{"push": {"chat_id": 81, "reply": {"tit"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_and_corrupt_outbox_records_do_not_stop_the_other_pushes() {
+    let h = Harness::new().await;
+    {
+        let store = Store::open(&h.data_dir()).expect("open store");
+        let push = Push {
+            chat_id: 81,
+            thread_id: None,
+            article_id: "new".into(),
+            topics: vec!["minerals".into()],
+            reply: Reply {
+                title: "Minerals deal: new from Reuters".into(),
+                intro: vec!["The record of this build was delivered.".into()],
+                ..Reply::default()
+            },
+            quiet: false,
+        };
+        store.enqueue_pushes(&[push]).expect("enqueue");
+    }
+    {
+        // What a crash mid-write or an older release could leave, straight into sled's tree.
+        let db = sled::open(h.data_dir()).expect("open sled");
+        let outbox = db.open_tree("outbox").expect("outbox tree");
+        outbox
+            .insert((u64::MAX - 1).to_be_bytes(), CORRUPT_OUTBOX_RECORD)
+            .expect("insert");
+        outbox
+            .insert(u64::MAX.to_be_bytes(), OLDER_OUTBOX_RECORD.as_bytes())
+            .expect("insert");
+        db.flush().expect("flush");
+    }
+    let mut bot = h.start().await;
+    let delivered =
+        |a: &support::FakeBotApi| a.delivered_to(81).iter().filter(|s| is_push(s)).count();
+    assert!(
+        h.api.wait_until(PATIENCE, |a| delivered(a) == 2).await,
+        "log:\n{}",
+        bot.log()
+    );
+    let texts: Vec<String> = h.api.delivered_to(81).into_iter().map(|s| s.text).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("The older record was delivered.")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("The record of this build was delivered.")),
+        "{texts:?}"
+    );
+    assert!(bot.log().contains("set aside"), "log:\n{}", bot.log());
+    assert!(bot.terminate().await.success());
+
+    let store = Store::open(&h.data_dir()).expect("open store after exit");
+    assert!(store.pending_pushes().expect("outbox").is_empty());
+    let aside = store.quarantined().expect("quarantine");
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(aside[0].value, CORRUPT_OUTBOX_RECORD);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

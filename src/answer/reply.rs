@@ -6,7 +6,12 @@ use serde::{Deserialize, Serialize};
 use crate::event::{EventDate, Modality};
 
 /// What the core answers to one request. Front-ends only render it.
+///
+/// Pushes keep replies in the store's outbox as JSON until delivered, so every field of this
+/// file's types that may be missing from an older record has a serde default: a new field needs
+/// one too, or pushes queued before an upgrade cannot be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Reply {
     /// A one-line heading ("Latest on the minerals deal", "Status: ratified as of May 8, 2025").
     pub title: String,
@@ -42,17 +47,22 @@ pub struct ReplyItem {
     /// The claim as written by the source (normally the source sentence).
     pub text: String,
     /// When it happened (or is expected), if known.
+    #[serde(default)]
     pub event_date: Option<EventDate>,
     /// When it was reported (publication date of the first citation).
     pub reported: NaiveDate,
     pub modality: Modality,
     /// Who the source attributes it to, if anyone.
+    #[serde(default)]
     pub attribution: Option<String>,
     /// 1-based indexes into `Reply::citations`.
+    #[serde(default)]
     pub cites: Vec<usize>,
     /// Further citations of the same fact by other outlets ("also reported by").
+    #[serde(default)]
     pub also_reported_by: Vec<usize>,
     /// A short label in front of the claim ("Stage: signed", "Expected").
+    #[serde(default)]
     pub label: Option<String>,
 }
 
@@ -60,11 +70,15 @@ pub struct ReplyItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Citation {
     pub article_id: String,
+    #[serde(default)]
     pub outlet: String,
+    #[serde(default)]
     pub title: String,
+    #[serde(default)]
     pub url: String,
     pub published: NaiveDate,
     /// 1-based sentence numbers in the article that the reply relies on.
+    #[serde(default)]
     pub sentences: Vec<u32>,
 }
 

@@ -14,10 +14,12 @@ use crate::config::Topic;
 
 pub use plan::{plan, ArticleNews, PlanInput, StatusChange};
 
-/// A chat (or forum thread) following a topic.
+/// A chat (or forum thread) following a topic. Stored as JSON by the store: a field added here
+/// needs a serde default, so records written before it still load.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Subscription {
     pub chat_id: i64,
+    #[serde(default)]
     pub thread_id: Option<i32>,
     /// Topic id from the config.
     pub topic: String,
@@ -32,16 +34,22 @@ impl Subscription {
     }
 }
 
-/// One planned message: a reply about one article for one chat.
+/// One planned message: a reply about one article for one chat. Kept in the store's outbox as
+/// JSON until delivered: a field added here (or in the [`Reply`] it holds) needs a serde
+/// default, so pushes queued by an older release are still delivered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Push {
     pub chat_id: i64,
+    #[serde(default)]
     pub thread_id: Option<i32>,
+    #[serde(default)]
     pub article_id: String,
     /// The subscribed topics this push is about.
+    #[serde(default)]
     pub topics: Vec<String>,
     pub reply: Reply,
     /// Nothing new (another outlet repeating known facts): sent without a notification sound.
+    #[serde(default)]
     pub quiet: bool,
 }
 

@@ -33,6 +33,7 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
         *per_topic.entry(s.topic.as_str()).or_default() += 1;
     }
     let pending = store.pending_push_count()?;
+    let set_aside = store.quarantined_count()?;
 
     let mut lines = vec![
         format!("Articles: {}", stats.articles),
@@ -52,7 +53,11 @@ fn overview(engine: &Engine) -> Result<Reply, StoreError> {
             subscriptions.len(),
             counts(per_topic.into_iter())
         ),
-        format!("Pending pushes: {pending}"),
+        if set_aside == 0 {
+            format!("Pending pushes: {pending}")
+        } else {
+            format!("Pending pushes: {pending} ({set_aside} unreadable records set aside)")
+        },
         format!(
             "Last ingest: {}",
             stats.last_ingest.as_deref().unwrap_or("never")

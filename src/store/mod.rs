@@ -39,8 +39,9 @@
 //!   transaction that queues the article's pushes (`subscriptions.rs`). A kill between the
 //!   two leaves the marker, and the next start plans those pushes.
 //!
-//! Subscriptions, the outbox and feed state are trees of their own (`subscriptions.rs`,
-//! `feeds.rs`): they are written by other tasks and never together with an article.
+//! Subscriptions, the outbox, feed state and the quarantine of unreadable records are trees of
+//! their own (`subscriptions.rs`, `outbox.rs`, `feeds.rs`, `quarantine.rs`): they are written
+//! by other tasks and never together with an article.
 //!
 //! Atomicity and durability: `put_articles` and `remove_article` apply all their writes
 //! (articles, events, index entries, counters, removal of a replaced version's entries) as one
@@ -59,7 +60,9 @@ pub mod check;
 mod days;
 mod feeds;
 mod keys;
+mod outbox;
 mod postings;
+mod quarantine;
 mod recent;
 mod space;
 mod stages;
@@ -67,6 +70,7 @@ mod subscriptions;
 mod upgrade;
 
 pub use postings::{PostingOf, SegmentKeys};
+pub use quarantine::Quarantined;
 pub use recent::RecentDays;
 pub use stages::StageCell;
 

@@ -1,24 +1,16 @@
-//! Subscriptions and the push outbox, kept in the store's sled database so that both survive
-//! restarts. Two trees of their own: `subscriptions` (one key per chat, thread and topic) and
-//! `outbox` (pending pushes in the order they were planned). Delivered pushes are removed, so a
-//! restart resends exactly what Telegram has not accepted yet.
+//! Subscriptions, kept in the store's sled database so that they survive restarts: a tree of
+//! their own, `subscriptions` (one key per chat, thread and topic, the [`Subscription`] as JSON).
+//! A record that cannot be decoded is set aside in the quarantine, like the outbox's (see
+//! `outbox.rs`), so one bad record never hides every other subscription. Forgetting or moving a
+//! chat changes its subscriptions and its pending pushes together.
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::{Store, StoreError};
-use crate::notify::{OutboxItem, Push, Subscription};
+use crate::notify::Subscription;
 
 const SUBSCRIPTIONS: &str = "subscriptions";
-const OUTBOX: &str = "outbox";
-
-/// What the outbox keeps per push: the push and how many of its message parts Telegram has
-/// accepted, so a long push cut short by a crash resumes at the next part instead of repeating.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct OutboxRecord {
-    push: Push,
-    parts_sent: u32,
-}
 
 /// A chat id as 8 bytes that sort numerically (sign bit flipped), so one chat's subscriptions are
 /// one prefix scan.
@@ -45,22 +37,22 @@ fn thread_prefix(chat_id: i64, thread_id: Option<i32>) -> Vec<u8> {
     subscription_key(chat_id, thread_id, "")
 }
 
-fn io(e: sled::Error) -> StoreError {
+pub(super) fn io(e: sled::Error) -> StoreError {
     StoreError::Io(e.to_string())
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+pub(super) fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
         TransactionError::Storage(e) => io(e),
     }
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| corrupt("cannot encode a record", e))
 }
 
@@ -69,8 +61,9 @@ impl Store {
         self.db.open_tree(SUBSCRIPTIONS).map_err(io)
     }
 
-    fn outbox_tree(&self) -> Result<sled::Tree, StoreError> {
-        self.db.open_tree(OUTBOX).map_err(io)
+    #[cfg(test)]
+    pub(super) fn subscriptions_tree_for_tests(&self) -> sled::Tree {
+        self.subscriptions_tree().unwrap()
     }
 
     /// Adds a subscription; `false` when the chat already had it.
@@ -98,7 +91,7 @@ impl Store {
         thread_id: Option<i32>,
     ) -> Result<Vec<Subscription>, StoreError> {
         let tree = self.subscriptions_tree()?;
-        decode_subscriptions(tree.scan_prefix(thread_prefix(chat_id, thread_id)))
+        self.decode_subscriptions(&tree, tree.scan_prefix(thread_prefix(chat_id, thread_id)))
     }
 
     /// How many subscriptions a chat holds, all its forum threads together.
@@ -112,14 +105,10 @@ impl Store {
         Ok(n)
     }
 
-    /// How many pushes wait in the outbox.
-    pub fn pending_push_count(&self) -> Result<usize, StoreError> {
-        Ok(self.outbox_tree()?.len())
-    }
-
     /// Every subscription, by chat.
     pub fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        decode_subscriptions(self.subscriptions_tree()?.iter())
+        let tree = self.subscriptions_tree()?;
+        self.decode_subscriptions(&tree, tree.iter())
     }
 
     /// Forgets a chat that blocked or removed the bot: its subscriptions (every thread) and its
@@ -132,11 +121,11 @@ impl Store {
             .keys()
             .collect::<Result<_, _>>()
             .map_err(io)?;
-        let push_keys: Vec<sled::IVec> = self
+        let push_keys: Vec<[u8; 8]> = self
             .outbox_records()?
             .into_iter()
             .filter(|(_, r)| r.push.chat_id == chat_id)
-            .map(|(k, _)| k)
+            .map(|(id, _)| id.to_be_bytes())
             .collect();
         (&subs, &outbox)
             .transaction(|(subs, outbox)| {
@@ -158,15 +147,7 @@ impl Store {
     pub fn migrate_chat(&self, from: i64, to: i64) -> Result<usize, StoreError> {
         let subs = self.subscriptions_tree()?;
         let outbox = self.outbox_tree()?;
-        let moved: Vec<(sled::IVec, Subscription)> = subs
-            .scan_prefix(chat_prefix(from))
-            .map(|kv| {
-                let (k, v) = kv.map_err(io)?;
-                let sub: Subscription = serde_json::from_slice(&v)
-                    .map_err(|e| corrupt("bad subscription record", e))?;
-                Ok((k, sub))
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let moved = self.subscription_entries(&subs, subs.scan_prefix(chat_prefix(from)))?;
         let mut new_subs = Vec::with_capacity(moved.len());
         for (_, sub) in &moved {
             let sub = Subscription {
@@ -179,10 +160,10 @@ impl Store {
             ));
         }
         let mut new_pushes = Vec::new();
-        for (k, mut record) in self.outbox_records()? {
+        for (id, mut record) in self.outbox_records()? {
             if record.push.chat_id == from {
                 record.push.chat_id = to;
-                new_pushes.push((k, encode(&record)?));
+                new_pushes.push((id.to_be_bytes(), encode(&record)?));
             }
         }
         (&subs, &outbox)
@@ -194,7 +175,7 @@ impl Store {
                     subs.insert(k.as_slice(), v.as_slice())?;
                 }
                 for (k, v) in &new_pushes {
-                    outbox.insert(k, v.as_slice())?;
+                    outbox.insert(k.as_slice(), v.as_slice())?;
                 }
                 Ok::<(), ConflictableTransactionError<StoreError>>(())
             })
@@ -203,120 +184,42 @@ impl Store {
         Ok(moved.len())
     }
 
-    /// Queues the pushes planned by one ingest run in a single atomic batch: either all of them
-    /// are pending or none is. Returns their outbox ids.
-    pub fn enqueue_pushes(&self, pushes: &[Push]) -> Result<Vec<u64>, StoreError> {
-        self.enqueue_pushes_settling(pushes, &[])
-    }
-
-    /// Queues `pushes` and removes the news markers of `settled` (the articles whose news they
-    /// were planned from) in one transaction, so a kill leaves either the markers (and the next
-    /// start plans them) or the pushes, never neither nor both.
-    pub fn enqueue_pushes_settling(
+    fn decode_subscriptions(
         &self,
-        pushes: &[Push],
-        settled: &[String],
-    ) -> Result<Vec<u64>, StoreError> {
-        if pushes.is_empty() && settled.is_empty() {
-            return Ok(Vec::new());
+        tree: &sled::Tree,
+        iter: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        let entries = self.subscription_entries(tree, iter)?;
+        Ok(entries.into_iter().map(|(_, sub)| sub).collect())
+    }
+
+    /// Decodes subscription records one by one, with their keys; unreadable ones are set aside.
+    fn subscription_entries(
+        &self,
+        tree: &sled::Tree,
+        iter: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    ) -> Result<Vec<(sled::IVec, Subscription)>, StoreError> {
+        let mut subs = Vec::new();
+        let mut unreadable = Vec::new();
+        for kv in iter {
+            let (k, v) = kv.map_err(io)?;
+            match serde_json::from_slice(&v) {
+                Ok(sub) => subs.push((k, sub)),
+                Err(e) => unreadable.push((k, v, e)),
+            }
         }
-        let outbox = self.outbox_tree()?;
-        let mut records = Vec::with_capacity(pushes.len());
-        for push in pushes {
-            // Monotonic ids keep the outbox in planning order.
-            let id = self.db.generate_id().map_err(io)?;
-            let record = OutboxRecord {
-                push: push.clone(),
-                parts_sent: 0,
-            };
-            records.push((id, encode(&record)?));
+        for (k, v, e) in unreadable {
+            self.set_aside(tree, SUBSCRIPTIONS, &k, &v, &e);
         }
-        let markers: Vec<Vec<u8>> = settled
-            .iter()
-            .map(|id| self.news.tagged(id.as_bytes()))
-            .collect();
-        (&outbox, &self.tree)
-            .transaction(|(outbox, tree)| {
-                for (id, record) in &records {
-                    outbox.insert(&id.to_be_bytes(), record.as_slice())?;
-                }
-                for k in &markers {
-                    tree.remove(k.as_slice())?;
-                }
-                Ok::<(), ConflictableTransactionError<StoreError>>(())
-            })
-            .map_err(tx_error)?;
-        self.db.flush().map_err(io)?;
-        Ok(records.into_iter().map(|(id, _)| id).collect())
+        Ok(subs)
     }
-
-    /// The pushes not yet delivered, oldest first.
-    pub fn pending_pushes(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        let mut items = Vec::new();
-        for (k, record) in self.outbox_records()? {
-            let Ok(bytes) = <[u8; 8]>::try_from(k.as_ref()) else {
-                return Err(StoreError::Corrupt("bad outbox key".into()));
-            };
-            items.push(OutboxItem {
-                id: u64::from_be_bytes(bytes),
-                push: record.push,
-                parts_sent: record.parts_sent,
-            });
-        }
-        Ok(items)
-    }
-
-    /// Records that Telegram accepted the first `parts_sent` messages of a push.
-    pub fn record_parts_sent(&self, id: u64, parts_sent: u32) -> Result<(), StoreError> {
-        let outbox = self.outbox_tree()?;
-        let key = id.to_be_bytes();
-        let Some(bytes) = outbox.get(key).map_err(io)? else {
-            return Ok(());
-        };
-        let mut record: OutboxRecord =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt("bad outbox record", e))?;
-        record.parts_sent = parts_sent;
-        outbox.insert(key, encode(&record)?).map_err(io)?;
-        outbox.flush().map_err(io)?;
-        Ok(())
-    }
-
-    /// Removes a push from the outbox: call only once Telegram accepted every part (or the push
-    /// can never be delivered).
-    pub fn mark_delivered(&self, id: u64) -> Result<(), StoreError> {
-        let outbox = self.outbox_tree()?;
-        outbox.remove(id.to_be_bytes()).map_err(io)?;
-        outbox.flush().map_err(io)?;
-        Ok(())
-    }
-
-    fn outbox_records(&self) -> Result<Vec<(sled::IVec, OutboxRecord)>, StoreError> {
-        self.outbox_tree()?
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv.map_err(io)?;
-                let record: OutboxRecord =
-                    serde_json::from_slice(&v).map_err(|e| corrupt("bad outbox record", e))?;
-                Ok((k, record))
-            })
-            .collect()
-    }
-}
-
-fn decode_subscriptions(
-    iter: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-) -> Result<Vec<Subscription>, StoreError> {
-    iter.map(|kv| {
-        let (_, v) = kv.map_err(io)?;
-        serde_json::from_slice(&v).map_err(|e| corrupt("bad subscription record", e))
-    })
-    .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::answer::Reply;
+    use crate::notify::Push;
 
     fn push(chat_id: i64, article: &str) -> Push {
         Push {
