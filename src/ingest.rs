@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::article::manifest::{self, Manifest};
+use crate::article::walk::{self, Found};
 use crate::article::{self, Article, ArticleError, ReadOptions};
 use crate::config::Config;
 use crate::event::Event;
@@ -101,10 +102,8 @@ impl IngestReport {
 /// Runs with more files than this log progress.
 const PROGRESS_MIN_FILES: usize = 500;
 const PROGRESS_EVERY: usize = 1_000;
-/// Folder nesting beyond this is a loop or a mistake, not an article collection.
-const MAX_DEPTH: usize = 32;
-
-/// Ingests files and folders (recursively: `.txt` and `.md`, with `manifest.toml` metadata).
+/// Ingests files and folders (folders by the rules of [`crate::article::walk`]: `.txt` and `.md`
+/// in any case, and files their folder's `manifest.toml` lists).
 /// A bad file is reported and skipped; only a store failure stops the run.
 pub fn ingest_paths(
     store: &Store,
@@ -530,7 +529,7 @@ impl<'a> Plan<'a> {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })),
-            Ok(m) if m.is_dir() => self.add_dir(path, 0),
+            Ok(m) if m.is_dir() => self.add_dir(path),
             Ok(_) => {
                 let dir = path
                     .parent()
@@ -551,7 +550,7 @@ impl<'a> Plan<'a> {
                             self.add_file(dir.join(file), manifest);
                         }
                     }
-                } else if is_article_name(path) || self.listed(manifest, &name) {
+                } else if walk::is_article_name(path) || self.listed(manifest, &name) {
                     self.add_file(path.to_path_buf(), manifest);
                 } else {
                     self.items.push(Item::Problem(ArticleError::NotAnArticle {
@@ -562,42 +561,28 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn add_dir(&mut self, dir: &Path, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let mut entries: Vec<(String, PathBuf)> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(Result::ok)
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .filter(|(name, _)| !name.starts_with('.'))
-                .collect(),
-            Err(e) => {
-                self.items.push(Item::Problem(ArticleError::Io {
-                    path: dir.to_path_buf(),
-                    message: e.to_string(),
-                }));
-                return;
-            }
-        };
-        entries.sort();
-        let manifest = self.manifest(dir);
-        if let Some(i) = manifest {
-            self.report_manifest(i);
-        }
-        for (name, path) in entries {
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if meta.is_dir() {
-                self.add_dir(&path, depth + 1);
-            } else if meta.file_type().is_symlink() && path.is_dir() {
-                // Symlinked folders are not followed: they can form loops.
-                continue;
-            } else if name == manifest::FILE_NAME {
-                continue;
-            } else if is_article_name(&path) || self.listed(manifest, &name) {
-                self.add_file(path, manifest);
+    /// Plans a folder's articles: what the one walker (`article::walk`) finds, with each
+    /// folder's manifest problems reported before its first file.
+    fn add_dir(&mut self, dir: &Path) {
+        for found in walk::walk(dir, self) {
+            match found {
+                Found::Article(path) => {
+                    let folder = path.parent().unwrap_or(Path::new("."));
+                    let manifest = self.manifest(folder);
+                    if let Some(i) = manifest {
+                        self.report_manifest(i);
+                    }
+                    self.add_file(path, manifest);
+                }
+                Found::Manifest(path) => {
+                    if let Some(i) = self.manifest(path.parent().unwrap_or(Path::new("."))) {
+                        self.report_manifest(i);
+                    }
+                }
+                Found::Unreadable { path, message } => {
+                    self.items
+                        .push(Item::Problem(ArticleError::Io { path, message }));
+                }
             }
         }
     }
@@ -635,6 +620,9 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn is_article_name(path: &Path) -> bool {
-    article::has_extension(path, "txt") || article::has_extension(path, "md")
+impl walk::Listing for Plan<'_> {
+    fn lists(&mut self, dir: &Path, file_name: &str) -> bool {
+        let manifest = self.manifest(dir);
+        self.listed(manifest, file_name)
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod manifest;
 pub mod parse;
+pub mod walk;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -8,14 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::answer::{Citation, Engine, Reply, Subscriber};
+use crate::article::walk::{self, Found, ManifestNames};
 use crate::event::Event;
 use crate::ingest::{ingest_paths, FileOutcome, IngestReport};
 use crate::store::{PutOutcome, StoreError};
 
 use super::plan::{plan, ArticleNews, PlanInput, StatusChange};
-
-/// Folders deeper than this are not watched (and symlink loops end here).
-const MAX_DEPTH: usize = 8;
 
 /// How much of a touched topic's recent history a push compares new events with ("already
 /// reported by"): at least this many events, whole days, newest first.
@@ -35,37 +33,50 @@ pub struct FileState {
 pub struct FolderWatch {
     dirs: Vec<PathBuf>,
     known: HashMap<PathBuf, FileState>,
+    /// Which files the folders' manifests list, re-read when a manifest changes.
+    listing: ManifestNames,
 }
 
 impl FolderWatch {
     /// Starts knowing no file, so the first scan offers every file: ingest is idempotent, so
     /// files already stored cost a re-read and push nothing, while files that arrived while the
-    /// bot was down are pushed like any new article.
-    pub fn new(dirs: Vec<PathBuf>) -> FolderWatch {
+    /// bot was down are pushed like any new article. `max_manifest_bytes` is the reader's size
+    /// limit (`max_article_bytes`).
+    pub fn new(dirs: Vec<PathBuf>, max_manifest_bytes: u64) -> FolderWatch {
         FolderWatch {
             dirs,
             known: HashMap::new(),
+            listing: ManifestNames::new(max_manifest_bytes),
         }
     }
 
     /// Starts from the folders' current content, offering only later changes.
-    pub fn from_now(dirs: Vec<PathBuf>) -> FolderWatch {
-        let mut watch = FolderWatch::new(dirs);
+    pub fn from_now(dirs: Vec<PathBuf>, max_manifest_bytes: u64) -> FolderWatch {
+        let mut watch = FolderWatch::new(dirs, max_manifest_bytes);
         watch.known = watch.scan();
         watch
     }
 
-    /// Article files (`.txt`, `.md`, `manifest.toml`) in the folders, recursively.
-    pub fn scan(&self) -> HashMap<PathBuf, FileState> {
+    /// The article files and manifests in the folders: what `ingest` of the same folders
+    /// reads (one walker, [`walk`], with one set of rules), each with its current state.
+    pub fn scan(&mut self) -> HashMap<PathBuf, FileState> {
         let mut files = HashMap::new();
         for dir in &self.dirs {
-            scan_dir(dir, 0, &mut files);
+            for found in walk::walk(dir, &mut self.listing) {
+                let (Found::Article(path) | Found::Manifest(path)) = found else {
+                    // A missing or unreadable folder is not an error here: it may appear later.
+                    continue;
+                };
+                if let Some(state) = file_state(&path) {
+                    files.insert(path, state);
+                }
+            }
         }
         files
     }
 
     /// Files that are new or changed since they were last accepted, with their current state.
-    pub fn changed(&self) -> Vec<(PathBuf, FileState)> {
+    pub fn changed(&mut self) -> Vec<(PathBuf, FileState)> {
         let mut changed: Vec<(PathBuf, FileState)> = self
             .scan()
             .into_iter()
@@ -98,50 +109,6 @@ fn file_state(path: &Path) -> Option<FileState> {
         modified: meta.modified().ok(),
         len: meta.len(),
     })
-}
-
-fn is_watched(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.starts_with('.') {
-        return false;
-    }
-    name == "manifest.toml"
-        || matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("txt" | "md")
-        )
-}
-
-fn scan_dir(dir: &Path, depth: usize, files: &mut HashMap<PathBuf, FileState>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            let hidden = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if !hidden {
-                scan_dir(&path, depth + 1, files);
-            }
-        } else if meta.is_file() && is_watched(&path) {
-            files.insert(
-                path,
-                FileState {
-                    modified: meta.modified().ok(),
-                    len: meta.len(),
-                },
-            );
-        }
-    }
 }
 
 /// What one run did.
@@ -386,13 +353,13 @@ mod tests {
     fn new_and_changed_article_files_are_noticed_once_accepted() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("old.txt"), "old").unwrap();
-        let first = FolderWatch::new(vec![dir.path().to_path_buf()]);
+        let mut first = FolderWatch::new(vec![dir.path().to_path_buf()], 1 << 20);
         assert_eq!(
             first.changed().len(),
             1,
             "a new watch offers every file once"
         );
-        let mut watch = FolderWatch::from_now(vec![dir.path().to_path_buf()]);
+        let mut watch = FolderWatch::from_now(vec![dir.path().to_path_buf()], 1 << 20);
         assert!(watch.changed().is_empty());
 
         std::fs::create_dir(dir.path().join("sub")).unwrap();
@@ -541,8 +508,51 @@ mod tests {
     }
 
     #[test]
+    fn the_watch_offers_exactly_what_ingest_reads() {
+        use crate::config::Config;
+        use crate::store::Store;
+
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("articles");
+        crate::article::walk::sample_tree(&root);
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let report = ingest_paths(&store, &Config::builtin(), &[root.as_path()]).unwrap();
+        let mut read: Vec<PathBuf> = Vec::new();
+        for file in &report.files {
+            match file {
+                FileOutcome::Stored { path, .. } => read.push(path.clone()),
+                FileOutcome::Failed { path, reason } => panic!("{}: {reason}", path.display()),
+            }
+        }
+        read.sort();
+        let mut watch = FolderWatch::new(vec![root.clone()], 1 << 20);
+        let mut offered: Vec<PathBuf> = watch
+            .scan()
+            .into_keys()
+            .filter(|p| !p.ends_with("manifest.toml"))
+            .collect();
+        offered.sort();
+        assert_eq!(read, offered);
+        let names: Vec<String> = read
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let mut expected = vec!["B.TXT", "a.txt", "c.Md", "deepest.txt", "wire.dat"];
+        if cfg!(unix) {
+            expected.push("linked-file.txt");
+        }
+        for name in expected {
+            assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+        }
+        assert_eq!(read.len(), if cfg!(unix) { 6 } else { 5 }, "{names:?}");
+    }
+
+    #[test]
     fn missing_folders_are_not_an_error() {
-        let watch = FolderWatch::new(vec![PathBuf::from("/nonexistent/storyline/articles")]);
+        let mut watch = FolderWatch::new(
+            vec![PathBuf::from("/nonexistent/storyline/articles")],
+            1 << 20,
+        );
         assert!(watch.changed().is_empty());
     }
 }

@@ -607,7 +607,10 @@ async fn watch_folders(
     let mut ready = Some(ready);
     let dirs: Vec<PathBuf> = engine.config().article_dirs.clone();
     let every = Duration::from_secs(engine.config().telegram.watch_seconds.max(1));
-    let Ok(mut folders) = tokio::task::spawn_blocking(move || FolderWatch::new(dirs)).await else {
+    let max_bytes = engine.config().max_article_bytes;
+    let Ok(mut folders) =
+        tokio::task::spawn_blocking(move || FolderWatch::new(dirs, max_bytes)).await
+    else {
         tracing::error!("folder watch failed to start");
         return;
     };
