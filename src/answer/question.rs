@@ -362,7 +362,8 @@ pub fn retrieve(
         if kind == QuestionKind::HowMany && e.clause.chars().any(|c| c.is_ascii_digit()) {
             b += 0.1;
         }
-        if kind == QuestionKind::Why && e.clause.contains("due to") || e.clause.contains("because")
+        if kind == QuestionKind::Why
+            && (e.clause.contains("due to") || e.clause.contains("because"))
         {
             b += 0.05;
         }
@@ -539,4 +540,73 @@ fn synonym_in(stemmed: &str, question: &[String]) -> bool {
     SYNONYMS.iter().any(|g| {
         g.iter().any(|w| stem(w) == stemmed) && g.iter().any(|w| question.contains(&stem(w)))
     }) && !matches!(stemmed, "accept" | "reject" | "agree")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Article;
+    use crate::config::Config;
+    use crate::event::Modality;
+
+    fn event(sentence_index: u32, clause: &str) -> Event {
+        Event {
+            article: "art".into(),
+            sentence_index,
+            clause_index: 0,
+            sentence: clause.into(),
+            clause: clause.into(),
+            date: None,
+            reported: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+            actors: Vec::new(),
+            attribution: None,
+            modality: Modality::Fact,
+            topics: Vec::new(),
+            stages: Vec::new(),
+        }
+    }
+
+    /// Two events covering the question equally; the later one says "because". Only a "why"
+    /// question may prefer it: for any other kind the tie goes to the first by key.
+    #[test]
+    fn only_why_questions_prefer_a_clause_that_gives_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let article = Article {
+            id: "art".into(),
+            title: "Vote delayed".into(),
+            outlet: "Test Wire".into(),
+            url: "https://wire.example/vote".into(),
+            published: chrono::DateTime::parse_from_rfc3339("2025-05-01T09:00:00+03:00").unwrap(),
+            timezone: None,
+            paragraphs: Vec::new(),
+            content_hash: "h".into(),
+            source_path: "vote.txt".into(),
+        };
+        let events = [
+            event(0, "The parliament delayed the ratification vote."),
+            event(
+                1,
+                "The parliament delayed the ratification vote because of objections.",
+            ),
+        ];
+        store.put_article(&article, &events).unwrap();
+        let actors = ActorMatcher::new(&Config::builtin());
+        let first = |kind| {
+            let found = retrieve(
+                &store,
+                &actors,
+                "parliament delayed ratification vote",
+                kind,
+                None,
+                2,
+            )
+            .unwrap();
+            assert_eq!(found.len(), 2);
+            found[0].event.sentence_index
+        };
+        assert_eq!(first(QuestionKind::Why), 1);
+        assert_eq!(first(QuestionKind::Other), 0);
+        assert_eq!(first(QuestionKind::Who), 0);
+    }
 }
