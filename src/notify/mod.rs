@@ -9,10 +9,10 @@ pub mod watch;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Action, Citation, Engine, Reply, ReplyItem, ReplyKind, Subscriber};
+use crate::answer::{Action, Citation, Engine, Reply, ReplyItem, ReplyKind, Request, Subscriber};
 use crate::config::Topic;
 
-pub use plan::{plan, ArticleNews, PlanInput, StatusChange};
+pub use plan::{plan, ArticleNews, PlanInput, StageNow, StatusChange};
 
 /// A chat (or forum thread) following a topic. Stored as JSON by the store: a field added here
 /// needs a serde default, so records written before it still load.
@@ -121,8 +121,19 @@ pub fn subscribe(engine: &Engine, from: &Subscriber, topic: Option<&str>) -> Rep
         tracing::info!(chat = from.chat_id, thread = ?from.thread_id, topic = %topic.id, "subscribed");
     }
     // Backfill: the core's own status and latest answers, merged into one message.
-    let status = engine.handle(from, &format!("/status {}", topic.id));
-    let latest = engine.handle(from, &format!("/latest {}", topic.id));
+    let status = engine.answer(
+        from,
+        &Request::Status {
+            topic: Some(topic.id.clone()),
+            as_of: None,
+        },
+    );
+    let latest = engine.answer(
+        from,
+        &Request::Latest {
+            topic: Some(topic.id.clone()),
+        },
+    );
     let mut reply = Reply {
         title: if already {
             format!("You already follow {}", topic.name)

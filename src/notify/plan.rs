@@ -7,9 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::answer::{Action, Citation, Reply, ReplyItem, ReplyKind};
-use crate::config::{normalise, Config, Topic};
+use chrono::NaiveDate;
+
+use crate::answer::{Action, Citation, Reply, ReplyItem, ReplyKind, TopicStatus};
+use crate::config::{Config, Topic};
 use crate::event::{Event, Modality};
+use crate::render::format_day;
 
 use super::{Push, Subscription};
 
@@ -25,87 +28,73 @@ pub struct ArticleNews {
     pub events: Vec<Event>,
 }
 
-/// A topic whose status moved during the run, as short phrases from the core's `/status`
-/// answers ("ratified as of May 8, 2025", was "signed").
+/// Where a topic stands, as the core computes it for `/status` ([`TopicStatus`]): compared by
+/// stage id, never by the wording of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageNow {
+    /// Stage id from the config ("ratified").
+    pub stage: String,
+    /// Its display name ("ratified").
+    pub name: String,
+    /// The latest day a fact still reported it.
+    pub confirmed: Option<NaiveDate>,
+}
+
+impl StageNow {
+    /// The current stage of a status, `None` when the sources give no dated stage.
+    pub fn of(status: &TopicStatus<'_>) -> Option<StageNow> {
+        status.current.as_ref().map(|c| StageNow {
+            stage: c.stage.to_string(),
+            name: c.stage_name.to_string(),
+            confirmed: c.confirmed,
+        })
+    }
+
+    /// "ratified (as of May 8, 2025)", as `/status` says it.
+    fn phrase(&self) -> String {
+        let day = self
+            .confirmed
+            .map(format_day)
+            .unwrap_or_else(|| "an unknown date".into());
+        format!("{} (as of {day})", self.name)
+    }
+}
+
+/// A topic whose stage moved during the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
     pub topic: String,
-    pub before: Option<String>,
-    pub after: String,
+    /// The stage before the run, `None` when there was none.
+    pub before: Option<StageNow>,
+    pub after: StageNow,
 }
 
 impl StatusChange {
-    /// Compares the core's `/status` replies before and after the ingest; `None` when the stage
-    /// did not move (or there is no status to speak of).
-    pub fn between(topic: &Topic, before: &Reply, after: &Reply) -> Option<StatusChange> {
-        let after_text = status_text(topic, after)?;
-        let before_text = status_text(topic, before);
-        let changed = match (&before_text, stage_in(topic, &after_text)) {
-            (None, _) => true,
-            (Some(b), Some(a_stage)) => match stage_in(topic, b) {
-                Some(b_stage) => b_stage.id != a_stage.id,
-                None => true,
-            },
-            (Some(b), None) => b != &after_text,
-        };
-        if !changed {
+    /// Compares the topic's stage before and after the ingest; `None` when the stage did not
+    /// move (a later report of the same stage is no change) or there is no stage to speak of.
+    pub fn between(
+        topic: &Topic,
+        before: Option<&StageNow>,
+        after: Option<&StageNow>,
+    ) -> Option<StatusChange> {
+        let after = after?;
+        if before.is_some_and(|b| b.stage == after.stage) {
             return None;
         }
-        // "was: signed" reads better than the full old title when the stage is recognisable.
-        let before = before_text.map(|b| stage_in(topic, &b).map(|s| s.name.clone()).unwrap_or(b));
         Some(StatusChange {
             topic: topic.id.clone(),
-            before,
-            after: after_text,
+            before: before.cloned(),
+            after: after.clone(),
         })
     }
 
-    /// "Status: ratified as of May 8, 2025 (was: signed)".
+    /// "Status: ratified (as of May 8, 2025) (was: signed)".
     pub fn line(&self) -> String {
         match &self.before {
-            Some(b) => format!("Status: {} (was: {b})", self.after),
-            None => format!("Status: {}", self.after),
+            Some(b) => format!("Status: {} (was: {})", self.after.phrase(), b.name),
+            None => format!("Status: {}", self.after.phrase()),
         }
     }
-}
-
-/// The status phrase of a `/status` reply: its title without a "Status:" or "Topic name:"
-/// prefix ("Minerals deal: stalled (as of Mar 4, 2025)" → "stalled (as of Mar 4, 2025)").
-fn status_text(topic: &Topic, reply: &Reply) -> Option<String> {
-    if reply.kind != ReplyKind::Answer {
-        return None;
-    }
-    let title = reply.title.trim();
-    let mut text = title;
-    for prefix in ["status", topic.name.as_str(), topic.id.as_str()] {
-        let p = format!("{}:", prefix.to_lowercase());
-        if title.to_lowercase().starts_with(&p) {
-            // Lowercasing can change byte lengths; cut only at a valid boundary.
-            text = title.get(p.len()..).unwrap_or(title);
-            break;
-        }
-    }
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
-}
-
-/// The stage a status phrase names: the longest stage name (or id) found in it as whole words.
-fn stage_in<'t>(topic: &'t Topic, text: &str) -> Option<&'t crate::config::Stage> {
-    let text = format!(" {} ", normalise(text));
-    topic
-        .stages
-        .iter()
-        .filter_map(|s| {
-            [&s.name, &s.id]
-                .into_iter()
-                .map(|n| normalise(n))
-                .filter(|n| !n.is_empty() && text.contains(&format!(" {n} ")))
-                .map(|n| n.len())
-                .max()
-                .map(|len| (len, s))
-        })
-        .max_by_key(|(len, _)| *len)
-        .map(|(_, s)| s)
 }
 
 /// Everything planning needs, gathered by the caller.
@@ -602,38 +591,28 @@ mod tests {
     fn a_status_change_is_stated_plainly_once_on_the_carrying_article() {
         let config = Config::builtin();
         let topic = config.topic("minerals").unwrap();
-        let before = Reply {
-            title: "Minerals deal: signed (as of Apr 30, 2025)".into(),
-            ..Reply::default()
+        let stage = |id: &str, d: u32| StageNow {
+            stage: id.into(),
+            name: id.into(),
+            confirmed: Some(day(5, d)),
         };
-        let after = Reply {
-            title: "Status: ratified as of May 8, 2025".into(),
-            ..Reply::default()
-        };
-        let change = StatusChange::between(topic, &before, &after).expect("stage moved");
+        let (before, after) = (stage("signed", 1), stage("ratified", 8));
+        let change = StatusChange::between(topic, Some(&before), Some(&after)).expect("moved");
         assert_eq!(
             change.line(),
-            "Status: ratified as of May 8, 2025 (was: signed)"
+            "Status: ratified (as of May 8, 2025) (was: signed)"
         );
-        assert!(StatusChange::between(topic, &after, &after).is_none());
-        let later = Reply {
-            title: "Status: ratified as of May 9, 2025".into(),
-            ..Reply::default()
-        };
+        assert!(StatusChange::between(topic, Some(&after), Some(&after)).is_none());
         assert!(
-            StatusChange::between(topic, &after, &later).is_none(),
+            StatusChange::between(topic, Some(&after), Some(&stage("ratified", 9))).is_none(),
             "same stage, later date: no change"
         );
-        let unknown = Reply {
-            title: "Nothing on that".into(),
-            kind: ReplyKind::NotInSources,
-            ..Reply::default()
-        };
+        assert!(StatusChange::between(topic, Some(&after), None).is_none());
         assert_eq!(
-            StatusChange::between(topic, &unknown, &after)
+            StatusChange::between(topic, None, Some(&after))
                 .unwrap()
                 .line(),
-            "Status: ratified as of May 8, 2025"
+            "Status: ratified (as of May 8, 2025)"
         );
 
         let news = vec![
@@ -671,7 +650,7 @@ mod tests {
         assert!(pushes[0].reply.intro.is_empty());
         assert_eq!(
             pushes[1].reply.intro,
-            vec!["Status: ratified as of May 8, 2025 (was: signed)".to_string()]
+            vec!["Status: ratified (as of May 8, 2025) (was: signed)".to_string()]
         );
     }
 

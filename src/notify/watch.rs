@@ -7,13 +7,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::answer::{Citation, Engine, Reply, Subscriber};
+use crate::answer::{topic_status, Citation, Engine};
 use crate::article::walk::{self, Found, ManifestNames};
 use crate::event::Event;
 use crate::ingest::{ingest_paths, FileOutcome, IngestReport};
 use crate::store::{PutOutcome, StoreError};
 
-use super::plan::{plan, ArticleNews, PlanInput, StatusChange};
+use super::plan::{plan, ArticleNews, PlanInput, StageNow, StatusChange};
 
 /// How much of a touched topic's recent history a push compares new events with ("already
 /// reported by"): at least this many events, whole days, newest first.
@@ -121,22 +121,21 @@ pub struct RunSummary {
     pub pushes_queued: usize,
 }
 
-/// Turns ingest runs into queued pushes. It remembers the last status the core gave for each
+/// Turns ingest runs into queued pushes. It remembers the stage the core computed for each
 /// followed topic, so a push can say what changed even when the ingest happened elsewhere (the
 /// feed poller hands over its reports after storing them).
 #[derive(Debug, Default)]
 pub struct PushPlanner {
-    last_status: HashMap<String, Reply>,
+    /// Topic id → its stage when last looked at (`None`: no dated stage yet).
+    last_status: HashMap<String, Option<StageNow>>,
 }
 
-/// Who asks the core for statuses on the planner's behalf.
-const SYSTEM: Subscriber = Subscriber {
-    chat_id: 0,
-    thread_id: None,
-};
-
-fn status_of(engine: &Engine, topic: &str) -> Reply {
-    engine.handle(&SYSTEM, &format!("/status {topic}"))
+/// Where `topic` stands now, from the core's structured status (what `/status` shows).
+fn stage_now(engine: &Engine, topic: &str) -> Result<Option<StageNow>, StoreError> {
+    let Some(topic) = engine.config().topic(topic) else {
+        return Ok(None);
+    };
+    Ok(StageNow::of(&topic_status(engine.store(), topic, None)?))
 }
 
 impl PushPlanner {
@@ -156,7 +155,7 @@ impl PushPlanner {
         self.last_status.retain(|t, _| followed.contains(t));
         for topic in followed {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.last_status.entry(topic) {
-                let status = status_of(engine, slot.key());
+                let status = stage_now(engine, slot.key())?;
                 slot.insert(status);
             }
         }
@@ -225,15 +224,19 @@ impl PushPlanner {
         let config = engine.config();
         let subscriptions = store.all_subscriptions()?;
         let followed: BTreeSet<String> = subscriptions.iter().map(|s| s.topic.clone()).collect();
-        // The core's own status answers, before (remembered) and after, so a push states the
-        // change in the same words as `/status`.
+        // The core's own status (what `/status` computes), before (remembered) and after,
+        // compared by stage id.
         let mut changes = Vec::new();
         for topic_id in &followed {
-            let after = status_of(engine, topic_id);
+            let after = stage_now(engine, topic_id)?;
             if let (Some(topic), Some(before)) =
                 (config.topic(topic_id), self.last_status.get(topic_id))
             {
-                changes.extend(StatusChange::between(topic, before, &after));
+                changes.extend(StatusChange::between(
+                    topic,
+                    before.as_ref(),
+                    after.as_ref(),
+                ));
             }
             self.last_status.insert(topic_id.clone(), after);
         }
@@ -443,6 +446,25 @@ mod tests {
 
         let again = planner.ingest_and_queue(&engine, &[signed]).unwrap();
         assert_eq!(again.pushes_queued, 0, "an unchanged file pushes nothing");
+
+        // The next stage: the change is found by stage id from the core's structured status
+        // (no reply title is read, so rewording `/status` cannot lose it), in `/status`'s words.
+        let ratified = articles.join("a6.txt");
+        std::fs::copy(
+            root.join("tests/data/dev/a6-2025-05-09-rada-ratifies-deal.txt"),
+            &ratified,
+        )
+        .unwrap();
+        let before = engine.store().pending_pushes().unwrap().len();
+        let run = planner.ingest_and_queue(&engine, &[ratified]).unwrap();
+        assert_eq!(run.pushes_queued, 2);
+        let pending = engine.store().pending_pushes().unwrap();
+        for item in &pending[before..] {
+            assert_eq!(
+                item.push.reply.intro[0],
+                "Status: ratified (as of May 8, 2025) (was: signed)"
+            );
+        }
     }
 
     #[test]
