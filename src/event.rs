@@ -53,6 +53,10 @@ pub enum Modality {
     Conditional,
     /// Planned, predicted or scheduled: "would be signed next Thursday", "is expected to".
     Future,
+    /// Reported as not having happened or not being so, as of the statement: "has yet to be
+    /// ratified", "did not attend", "was supposed to be signed but …". With a stage, it says the
+    /// stage had not been reached by then. (Last, so stores written before it still decode.)
+    Negated,
 }
 
 impl Modality {
@@ -62,6 +66,7 @@ impl Modality {
             Modality::Hedged => "hedged",
             Modality::Conditional => "conditional",
             Modality::Future => "expected",
+            Modality::Negated => "not so",
         }
     }
 }

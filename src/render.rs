@@ -76,7 +76,9 @@ pub fn plain_text(reply: &Reply) -> String {
         }
         let _ = write!(head, "{}", item_dates(item));
         let label = item.label.as_deref().unwrap_or("").to_lowercase();
-        if item.modality != Modality::Fact && !label.contains(item.modality.label()) {
+        // A negated claim says "not" in its own words; a tag would only repeat it.
+        let tagged = !matches!(item.modality, Modality::Fact | Modality::Negated);
+        if tagged && !label.contains(item.modality.label()) {
             let _ = write!(head, " [{}]", item.modality.label());
         }
         let _ = writeln!(out, "{}. {head}", i + 1);

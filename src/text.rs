@@ -104,6 +104,39 @@ pub fn stem(word: &str) -> String {
     w.to_string()
 }
 
+/// Past-tense verbs that do not end in "-ed".
+pub const IRREGULAR_PAST: &[&str] = &[
+    "was", "were", "came", "took", "went", "met", "held", "began", "won", "lost", "made", "gave",
+    "set", "left", "sent", "said", "told", "agreed", "brought", "fell", "struck", "broke", "spoke",
+    "became", "saw", "put", "cut", "paid", "led", "found", "kept", "signed",
+];
+
+/// The grammatical form of an English word, as far as its ending tells: what separates "ratified"
+/// (it happened) from "ratify" and "ratifies" (a plan, a rule, a headline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Base,
+    /// "-s": third person present, or a plural noun.
+    Third,
+    /// "-ed" or an irregular past.
+    Past,
+    /// "-ing".
+    Gerund,
+}
+
+/// The [`Form`] of a folded word.
+pub fn form(word: &str) -> Form {
+    if word.len() > 4 && word.ends_with("ing") {
+        Form::Gerund
+    } else if (word.len() > 3 && word.ends_with("ed")) || IRREGULAR_PAST.contains(&word) {
+        Form::Past
+    } else if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+        Form::Third
+    } else {
+        Form::Base
+    }
+}
+
 /// The index terms of a text: words without stopwords, stemmed, deduplicated, in order.
 pub fn terms(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -729,6 +729,8 @@ fn modality_label(m: Modality) -> Option<String> {
         Modality::Hedged => Some("Hedged".into()),
         Modality::Conditional => Some("Conditional".into()),
         Modality::Future => Some("Expected".into()),
+        // The sentence itself says "not": a label would only repeat it.
+        Modality::Negated => None,
     }
 }
 
@@ -736,6 +738,7 @@ fn modality_label(m: Modality) -> Option<String> {
 fn expected_label(m: Modality) -> String {
     match m {
         Modality::Fact | Modality::Future => "Expected".to_string(),
+        Modality::Negated => "Not yet".to_string(),
         other => format!("Expected ({})", other.label()),
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod actors;
 pub mod attribution;
+pub mod layout;
 pub mod modality;
+pub mod scope;
 pub mod sentences;
 pub mod time;
 pub mod topics;
@@ -15,7 +17,7 @@ pub mod topics;
 use crate::article::Article;
 use crate::config::Config;
 use crate::event::{DateSource, Event, EventDate, Modality, Precision};
-use crate::text::{word_spans, FoldedWords, Word};
+use crate::text::{stem, word_spans, FoldedWords, Word};
 use actors::ActorMatcher;
 use time::{TimeContext, TimeMention};
 use topics::TopicMatcher;
@@ -64,16 +66,32 @@ impl Extractor {
     }
 
     pub fn events(&self, article: &Article) -> Vec<Event> {
-        let sentences: Vec<&str> = article
-            .paragraphs
+        let blocks = layout::blocks(article);
+        // (block index, sentence) in article order; interviewers' questions and interrogative
+        // sentences claim nothing, but keep their place so sentence numbers stay the page's.
+        let sentences: Vec<(usize, &str)> = blocks
             .iter()
-            .flat_map(|p| sentences::split_sentences(p))
+            .enumerate()
+            .flat_map(|(b, block)| {
+                // "Not yet. It enters into force …" answers the question before it.
+                let answers = block.speaker.is_some()
+                    || b.checked_sub(1).is_some_and(|p| {
+                        blocks[p].question || blocks[p].text.trim_end().ends_with('?')
+                    });
+                let parts = sentences::split_sentences(block.text);
+                let parts = if answers {
+                    sentences::join_fragments(block.text, parts)
+                } else {
+                    parts
+                };
+                parts.into_iter().map(move |s| (b, s))
+            })
             .collect();
         // Every matcher below works on words: cut and fold each sentence once, and reuse that
         // for a clause that is the whole sentence (most of them).
         let sentence_words: Vec<SentenceWords> = sentences
             .iter()
-            .map(|s| {
+            .map(|(_, s)| {
                 let words = word_spans(s);
                 let folded = FoldedWords::new(&words);
                 let keyword_hits = self.topics.keyword_hits(&folded.as_strs());
@@ -85,19 +103,41 @@ impl Extractor {
             })
             .collect();
         let article_topics = self.article_topics(&article.title, &sentence_words);
-        let ctx = TimeContext {
-            published: article.published_date(),
-        };
         let mut events = Vec::new();
         // The date the previous sentence told of, if it was a day worth carrying forward.
         let mut carried: Option<EventDate> = None;
-        for (index, sentence) in sentences.iter().enumerate() {
+        let mut previous_block: Option<usize> = None;
+        for (index, (b, sentence)) in sentences.iter().enumerate() {
+            let block = &blocks[*b];
+            if block.question || sentence.trim_end().ends_with('?') {
+                continue;
+            }
+            // A date carries on through a story (a wire story's lead gives the day once), but
+            // never across a live-blog entry or a dateline: each is a story of its own.
+            if previous_block.is_some_and(|p| blocks[p].entry != block.entry) {
+                carried = None;
+            }
+            previous_block = Some(*b);
+            let ctx = TimeContext {
+                published: block.reference,
+            };
+            let reported = article.published_date();
             let mentions = time::find_dates(sentence, &ctx);
             let cut = &sentence_words[index];
             let clauses = split_clauses(sentence, &mentions);
-            let sentence_attribution = self.source(
-                attribution::find_in(sentence, &cut.words, &self.actors),
-                &events,
+            let speaker = block
+                .speaker
+                .map(|n| self.actors.canonical(n).unwrap_or(n).to_string());
+            let sentence_attribution = self
+                .source(
+                    attribution::find_in(sentence, &cut.words, &self.actors),
+                    &events,
+                )
+                .or_else(|| speaker.clone());
+            let sentence_topics = self.topics.topics_with_hits(
+                &cut.folded.as_strs(),
+                &cut.keyword_hits,
+                &article_topics,
             );
             // The carried day survives sentences without a day of their own (quotes, hedged
             // asides) and is replaced by the next day a sentence reports.
@@ -114,18 +154,27 @@ impl Extractor {
                     own_words = (FoldedWords::new(&w), w);
                     (&own_words.1, own_words.0.as_strs())
                 };
-                let modality = modality::classify_in(clause, words, &folded);
-                let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
-                let topics = if whole_sentence {
-                    self.topics
-                        .topics_with_hits(&folded, &cut.keyword_hits, &article_topics)
+                // A clause cut from a sentence shares the sentence's subject, and so its topics.
+                let mut topics = if whole_sentence {
+                    sentence_topics.clone()
                 } else {
                     self.topics.topics_in(&folded, &article_topics)
                 };
-                let stages = topics
-                    .iter()
-                    .filter_map(|t| self.topics.stage_in(t, &folded).map(|s| (t.clone(), s)))
-                    .collect();
+                for t in &sentence_topics {
+                    if !topics.contains(t) {
+                        topics.push(t.clone());
+                    }
+                }
+                let reading = self.read_clause(
+                    clause,
+                    words,
+                    &folded,
+                    clause_mentions,
+                    &topics,
+                    block.section,
+                );
+                let modality = reading.modality;
+                let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
                 // A sentence's speaker speaks for a clause only when the sentence is one clause:
                 // in "X halted deliveries on March 3, and Y confirmed on March 5", Y is not the
                 // source of the first clause. A clause that is the whole sentence has the
@@ -135,6 +184,7 @@ impl Extractor {
                 } else {
                     self.source(attribution::find(clause, &self.actors), &events)
                         .or_else(|| sentence_attribution.clone().filter(|_| single))
+                        .or_else(|| speaker.clone())
                 };
                 // Carry a day forward only from what happened or was said on it, not from a
                 // prediction about a later day.
@@ -152,17 +202,67 @@ impl Extractor {
                     sentence: sentence.to_string(),
                     clause: clause.to_string(),
                     date,
-                    reported: ctx.published,
+                    reported,
                     actors: self.actors.find_in(words, &folded),
                     attribution,
                     modality,
                     topics,
-                    stages,
+                    stages: reading.stages,
                 });
             }
             carried = next_carried;
         }
         events
+    }
+
+    /// How sure a clause is and which stages it speaks of. A stage whose trigger lies only
+    /// inside a negation scope ("has yet to be ratified") makes the clause [`Modality::Negated`]
+    /// with that stage: a dated fact about absence. A clause whose own act is negated ("did not
+    /// attend") is negated too; "left without signing" is not (only its scope is).
+    fn read_clause(
+        &self,
+        clause: &str,
+        words: &[Word],
+        folded: &[&str],
+        mentions: &[TimeMention],
+        topics: &[String],
+        section: layout::Section,
+    ) -> ClauseReading {
+        let dates: Vec<(usize, usize)> = mentions.iter().map(|m| (m.start, m.end)).collect();
+        let main = modality::main_part(clause, words, folded, &dates);
+        let base = modality::classify_in(clause, words, folded, &dates);
+        let scopes = scope::scopes(clause, words, folded);
+        let stems: Vec<String> = folded.iter().map(|w| stem(w)).collect();
+        let clause_words = topics::ClauseWords {
+            folded,
+            stems: &stems,
+            scope: &scopes.scope,
+        };
+        let signals: Vec<(String, topics::StageSignal)> = topics
+            .iter()
+            .filter_map(|t| {
+                self.topics
+                    .stage_signal(t, &clause_words)
+                    .map(|s| (t.clone(), s))
+            })
+            .collect();
+        let asserts_a_stage = signals.iter().any(|(_, s)| !s.negated);
+        let negates_a_stage = signals.iter().any(|(_, s)| s.negated);
+        let negated = base != Modality::Hedged
+            && !asserts_a_stage
+            && (negates_a_stage
+                || (scopes.clause_cue(&main).is_some() && base != Modality::Conditional));
+        let mut modality = if negated { Modality::Negated } else { base };
+        // Under "What we don't know", what is not a statement of absence is an open question.
+        if section == layout::Section::Unknowns && modality == Modality::Fact {
+            modality = Modality::Hedged;
+        }
+        let stages = signals
+            .into_iter()
+            .filter(|(_, s)| s.negated == (modality == Modality::Negated))
+            .map(|(t, s)| (t, s.stage))
+            .collect();
+        ClauseReading { modality, stages }
     }
 
     /// Resolves "he said" to the source of the sentence before, where there is one.
@@ -263,6 +363,12 @@ impl Extractor {
     }
 }
 
+/// What [`Extractor::read_clause`] found.
+struct ClauseReading {
+    modality: Modality,
+    stages: Vec<(String, String)>,
+}
+
 /// A sentence cut into words once, for every matcher that reads it.
 struct SentenceWords<'s> {
     words: Vec<Word<'s>>,
@@ -328,6 +434,9 @@ fn split_clauses<'s>(
             .max_by_key(|(p, _)| *p)
         {
             cuts.push((a.end + pos, a.end + pos + sep.len()));
+        } else if let Some((pos, len)) = verb_coordination(between) {
+            // "signed on April 30, ratified on May 8 and entered into force on May 23".
+            cuts.push((a.end + pos, a.end + pos + len));
         }
     }
     let mut out = Vec::new();
@@ -352,6 +461,26 @@ fn split_clauses<'s>(
         start = cut_end;
     }
     out
+}
+
+/// The last ", " or " and " in `between` that is followed by a past-tense verb: a list of acts,
+/// each with its own date. Returns its position and length.
+fn verb_coordination(between: &str) -> Option<(usize, usize)> {
+    let mut best = None;
+    for sep in [", ", " and "] {
+        for (pos, _) in between.match_indices(sep) {
+            let next = between[pos + sep.len()..]
+                .split(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("");
+            let past = (next.len() > 3 && next.ends_with("ed"))
+                || crate::text::IRREGULAR_PAST.contains(&next);
+            if past && best.is_none_or(|(p, _)| pos > p) {
+                best = Some((pos, sep.len()));
+            }
+        }
+    }
+    best
 }
 
 /// Clauses for checking the matchers (actors, modality, topics) against their plain

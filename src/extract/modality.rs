@@ -39,6 +39,10 @@ const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long
 
 /// Words and phrases that put it in the future: planned, predicted, scheduled.
 const FUTURE: &[&str] = &[
+    // Obligation: what must happen has not happened yet.
+    "must",
+    "should",
+    "ought",
     "will",
     "would",
     "shall",
@@ -184,27 +188,67 @@ fn phrase_classes(kept: &[&str]) -> u8 {
 pub fn classify(clause: &str) -> Modality {
     let words = word_spans(clause);
     let folded = FoldedWords::new(&words);
-    classify_in(clause, &words, &folded.as_strs())
+    let dates: Vec<(usize, usize)> = crate::extract::time::find_dates(
+        clause,
+        &crate::extract::time::TimeContext {
+            published: chrono::NaiveDate::default(),
+        },
+    )
+    .iter()
+    .map(|m| (m.start, m.end))
+    .collect();
+    classify_in(clause, &words, &folded.as_strs(), &dates)
 }
 
 /// [`classify`] over the clause's words already cut and folded (`folded[i]` is
-/// `words[i].folded()`), so the extractor cuts each clause once for all its matchers.
-pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modality {
+/// `words[i].folded()`), so the extractor cuts each clause once for all its matchers. `dates`
+/// are the byte ranges of the clause's date expressions: their words are dates, not cues ("on
+/// May 8" is not "may").
+pub fn classify_in(
+    clause: &str,
+    words: &[Word<'_>],
+    folded: &[&str],
+    dates: &[(usize, usize)],
+) -> Modality {
+    let relevant = main_part(clause, words, folded, dates);
+    classify_kept(folded, &relevant)
+}
+
+/// The words that speak of the clause's own event: not those of relative clauses ("a fund that
+/// will be financed"), not those of date expressions, and not a capitalised "May" or "Will"
+/// inside the clause, which is a month or a name, never the modal verb.
+pub fn main_part(
+    clause: &str,
+    words: &[Word<'_>],
+    folded: &[&str],
+    dates: &[(usize, usize)],
+) -> Vec<bool> {
     debug_assert_eq!(words.len(), folded.len());
     let mut relevant = vec![true; folded.len()];
+    for (i, w) in words.iter().enumerate() {
+        let in_date = dates.iter().any(|(s, e)| w.start >= *s && w.end() <= *e);
+        let proper = i > 0 && matches!(w.text, "May" | "Will" | "MAY" | "WILL");
+        if in_date || proper {
+            relevant[i] = false;
+        }
+    }
     // Blank out relative clauses: from "that"/"which" after a noun to the next comma.
     let mut i = 0;
     while i < folded.len() {
         let w = folded[i];
-        // "told Fox News that", "said on Tuesday that": a reporting verb a few words back, with
-        // no comma between, makes "that" open what was said. (Looked at only for "that".)
+        // "told Fox News that", "told a news conference in Kyiv on Thursday morning that": a
+        // reporting verb earlier in the clause, with no comma between, makes "that" open what
+        // was said. (Looked at only for "that".)
         let after_reporting = || {
-            (i.saturating_sub(4)..i).any(|j| {
+            (0..i).any(|j| {
                 word_class(folded[j]) & REPORTING_VERB != 0
                     && !clause[words[j].end()..words[i].start].contains(',')
             })
         };
-        if (w == "which" || (w == "that" && !after_reporting())) && i > 0 {
+        // ", who has not yet signed it": a relative clause about a person, set off by a comma.
+        let after_comma = || i > 0 && clause[words[i - 1].end()..words[i].start].contains(',');
+        let relative_who = w == "who" && after_comma();
+        if (w == "which" || relative_who || (w == "that" && !after_reporting())) && i > 0 {
             let comma = clause[words[i].start..]
                 .find(',')
                 .map(|c| c + words[i].start);
@@ -218,9 +262,13 @@ pub fn classify_in(clause: &str, words: &[Word<'_>], folded: &[&str]) -> Modalit
         }
         i += 1;
     }
+    relevant
+}
+
+fn classify_kept(folded: &[&str], relevant: &[bool]) -> Modality {
     let kept: Vec<&str> = folded
         .iter()
-        .zip(&relevant)
+        .zip(relevant)
         .filter(|(_, r)| **r)
         .map(|(w, _)| *w)
         .collect();

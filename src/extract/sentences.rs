@@ -48,6 +48,29 @@ pub fn split_sentences(text: &str) -> Vec<&str> {
     out
 }
 
+/// Joins an answer of a few words at the start of `text` ("Not yet.", "No.", "In part.") to the
+/// sentence after it: an answer that short means nothing alone, and its negation belongs to
+/// what follows. `parts` are slices of `text` in order, as [`split_sentences`] returns them.
+pub fn join_fragments<'t>(text: &'t str, parts: Vec<&'t str>) -> Vec<&'t str> {
+    const FRAGMENT_WORDS: usize = 3;
+    let offset = |s: &str| s.as_ptr() as usize - text.as_ptr() as usize;
+    let mut out: Vec<&'t str> = Vec::with_capacity(parts.len());
+    let mut pending: Option<usize> = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let start = pending.take().unwrap_or_else(|| offset(part));
+        let joined = &text[start..offset(part) + part.len()];
+        if i == 0 && part.split_whitespace().count() <= FRAGMENT_WORDS && !part.ends_with('?') {
+            pending = Some(start);
+            continue;
+        }
+        out.push(joined);
+    }
+    if let Some(start) = pending {
+        out.push(text[start..].trim_end());
+    }
+    out
+}
+
 /// Byte ranges `(open, close)` of balanced double quotations: straight quotes pair up in
 /// order, curly ones open with “ and close with ”. An unclosed quotation yields no span, so a
 /// stray quote mark cannot swallow the rest of a paragraph.

@@ -2,7 +2,8 @@
 //! of a topic's life it speaks of.
 
 use crate::config::{Config, Topic};
-use crate::text::{word_spans, FoldedWords, Word, WordMap};
+use crate::extract::scope::CueKind;
+use crate::text::{form, stem, word_spans, FoldedWords, Form, Word, WordMap};
 
 /// A phrase as folded words, matched on word boundaries.
 struct Phrase(Vec<String>);
@@ -54,7 +55,19 @@ impl Phrase {
 struct StageRule {
     id: String,
     triggers: Vec<Phrase>,
+    /// The triggers as word stems, with whether the trigger itself holds a negation cue
+    /// ("without signing", "not on the table"): such a trigger is matched on every word, the
+    /// others only on words outside negation scopes.
+    stemmed: Vec<(Vec<TriggerWord>, bool)>,
     unless: Vec<Phrase>,
+}
+
+/// A stage a clause speaks of: asserted, or only inside a negation scope ("has yet to be
+/// ratified").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSignal {
+    pub stage: String,
+    pub negated: bool,
 }
 
 struct TopicRule {
@@ -92,6 +105,21 @@ impl TopicMatcher {
                 .map(|s| StageRule {
                     id: s.id.clone(),
                     triggers: s.triggers.iter().map(|k| Phrase::new(k)).collect(),
+                    stemmed: s
+                        .triggers
+                        .iter()
+                        .map(|k| {
+                            let (folded, scopes) = crate::extract::scope::scopes_of(k);
+                            let words = folded
+                                .iter()
+                                .map(|w| TriggerWord {
+                                    stem: stem(w),
+                                    form: form(w),
+                                })
+                                .collect();
+                            (words, scopes.cue.iter().any(|c| *c))
+                        })
+                        .collect(),
                     unless: s.unless.iter().map(|k| Phrase::new(k)).collect(),
                 })
                 .collect(),
@@ -207,6 +235,95 @@ impl TopicMatcher {
             })
             .map(|s| s.id.clone())
     }
+}
+
+/// A clause's words as the stage matcher reads them.
+pub struct ClauseWords<'c> {
+    /// Folded words ([`Word::folded`]).
+    pub folded: &'c [&'c str],
+    /// Their stems ([`stem`]).
+    pub stems: &'c [String],
+    /// The negation scope each word lies in, if any ([`crate::extract::scope`]).
+    pub scope: &'c [Option<CueKind>],
+}
+
+/// A trigger word: its stem and the form it was written in.
+struct TriggerWord {
+    stem: String,
+    form: Form,
+}
+
+impl TopicMatcher {
+    /// The most advanced stage of `topic` the clause asserts, or else the most advanced one it
+    /// speaks of inside a negation scope ("has yet to be ratified").
+    ///
+    /// Triggers are matched on word stems, with up to [`TRIGGER_GAP`] words between their words,
+    /// so "remains" meets "remain" and "pausing" meets "pause". To be asserted, a word must also
+    /// have the form the trigger was written in unless that is the base form: "ratified" in the
+    /// config wants a past ("the Rada ratified"), not "must ratify" or "ratifies once notes are
+    /// exchanged"; and it must lie outside every scope (a trigger that itself holds a cue, such
+    /// as "without signing", is matched as written). A negated stage needs one of its words in
+    /// a scope that negates the clause (not only "without" or "before").
+    pub fn stage_signal(&self, topic: &str, clause: &ClauseWords<'_>) -> Option<StageSignal> {
+        let rule = self.topics.iter().find(|t| t.id == topic)?;
+        let vetoed = |s: &StageRule| s.unless.iter().any(|u| u.occurs_in(clause.folded));
+        let asserted = rule.stages.iter().rev().filter(|s| !vetoed(s)).find(|s| {
+            s.stemmed.iter().any(|(trigger, has_cue)| {
+                match_trigger(trigger, clause, |j, w| {
+                    (*has_cue || clause.scope[j].is_none())
+                        && (w.form == Form::Base || w.form == form(clause.folded[j]))
+                })
+                .is_some()
+            })
+        });
+        if let Some(s) = asserted {
+            return Some(StageSignal {
+                stage: s.id.clone(),
+                negated: false,
+            });
+        }
+        let negated = rule.stages.iter().rev().filter(|s| !vetoed(s)).find(|s| {
+            s.stemmed.iter().any(|(trigger, _)| {
+                match_trigger(trigger, clause, |_, _| true).is_some_and(|at| {
+                    at.iter()
+                        .any(|&j| clause.scope[j].is_some_and(CueKind::negates_clause))
+                })
+            })
+        });
+        negated.map(|s| StageSignal {
+            stage: s.id.clone(),
+            negated: true,
+        })
+    }
+}
+
+/// In-order match of a trigger's words among the clause's stems, with up to [`TRIGGER_GAP`]
+/// other words between, using only the words `usable(index, trigger word)` allows. Returns the
+/// matched word indexes.
+fn match_trigger(
+    trigger: &[TriggerWord],
+    clause: &ClauseWords<'_>,
+    usable: impl Fn(usize, &TriggerWord) -> bool,
+) -> Option<Vec<usize>> {
+    let stems = clause.stems;
+    let first = trigger.first()?;
+    'start: for i in 0..stems.len() {
+        if stems[i] != first.stem || !usable(i, first) {
+            continue;
+        }
+        let mut at = vec![i];
+        for p in &trigger[1..] {
+            let last = *at.last().unwrap_or(&i);
+            match (last + 1..stems.len().min(last + 2 + TRIGGER_GAP))
+                .find(|&j| stems[j] == p.stem && usable(j, p))
+            {
+                Some(j) => at.push(j),
+                None => continue 'start,
+            }
+        }
+        return Some(at);
+    }
+    None
 }
 
 #[cfg(test)]
