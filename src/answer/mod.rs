@@ -7,6 +7,7 @@ mod builder;
 mod question;
 mod reply;
 mod request;
+mod search;
 mod status;
 
 pub use question::QuestionKind;
