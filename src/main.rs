@@ -79,6 +79,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild the full-text index from the stored events (it is derived: this loses nothing).
+    Reindex,
     /// Write a deterministic synthetic corpus for benchmarks: gen-corpus --articles N --out DIR
     /// [--seed S] (here the global --articles is the number of articles to write).
     GenCorpus(storyline::bench::GenCorpusArgs),
@@ -207,6 +209,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::io::stdin().lock(),
                 std::io::stdout().lock(),
             )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => {
+            let started = std::time::Instant::now();
+            let events = store.reindex()?;
+            println!(
+                "full-text index rebuilt: {events} events in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract { .. } => unreachable!("handled before the store is opened"),

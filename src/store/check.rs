@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::fulltext::event_digest;
 use super::{
     add_event_entries, article_postings, decode, decode_events, keys, read_u64, ArticleRecord,
     Posting, Store, StoreError,
@@ -177,7 +178,32 @@ impl Store {
                 String::from_utf8_lossy(&k)
             ));
         }
+        self.check_fulltext(&mut report)?;
         Ok(report)
+    }
+
+    /// The full-text index holds one document per stored event, written from that event (its
+    /// key and a digest of its terms, actors and topics), and nothing else; compared by digest.
+    fn check_fulltext(&self, report: &mut CheckReport) -> Result<(), StoreError> {
+        self.fulltext_current()?;
+        let mut expected = Digest::default();
+        for item in self.events.iter() {
+            let (_, v) = item.map_err(|e| self.err(e))?;
+            // An undecodable value is reported above.
+            for e in decode_events(&v).unwrap_or_default() {
+                expected.add(e.key().as_bytes(), &event_digest(&e).to_be_bytes());
+            }
+        }
+        let mut found = Digest::default();
+        self.fulltext
+            .for_each_doc(|key, digest| found.add(key.as_bytes(), &digest.to_be_bytes()))?;
+        if found != expected {
+            report.problem(format!(
+                "the full-text index holds {} documents where the stored events call for {} (missing, stale or orphan documents)",
+                found.count, expected.count
+            ));
+        }
+        Ok(())
     }
 
     /// One article's own checks (hash, record, events) and the index entries it calls for,
@@ -464,7 +490,7 @@ mod tests {
         // Each line removes or adds one thing a crash could lose or leave behind, and names a
         // word the report must use.
         type Harm = fn(&Store, &Article);
-        let damage: [(&str, Harm, &str); 9] = [
+        let damage: [(&str, Harm, &str); 11] = [
             (
                 "lost event",
                 |s, a| {
@@ -553,6 +579,28 @@ mod tests {
                         .unwrap();
                 },
                 "counter E is 999",
+            ),
+            (
+                "lost full-text document",
+                |s, a| {
+                    let mut events = s.article_events_stored(&a.id).unwrap();
+                    events.pop();
+                    s.fulltext.replace_article(&a.id, &events).unwrap();
+                    s.fulltext_dirty
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                },
+                "full-text index holds",
+            ),
+            (
+                "stale full-text document",
+                |s, a| {
+                    let mut events = s.article_events_stored(&a.id).unwrap();
+                    events[0].clause = "zebras".into();
+                    s.fulltext.replace_article(&a.id, &events).unwrap();
+                    s.fulltext_dirty
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                },
+                "full-text index holds",
             ),
         ];
         for (what, harm, says) in damage {

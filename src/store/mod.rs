@@ -58,7 +58,9 @@
 
 pub mod check;
 mod days;
+mod derived;
 mod feeds;
+mod fulltext;
 mod keys;
 mod outbox;
 mod postings;
@@ -69,6 +71,7 @@ mod stages;
 mod subscriptions;
 mod upgrade;
 
+pub use fulltext::{Form, ScoredConcept};
 pub use postings::{PostingOf, SegmentKeys};
 pub use quarantine::Quarantined;
 pub use recent::RecentDays;
@@ -108,9 +111,14 @@ const TAG_INDEX: u8 = b'I';
 const TAG_COUNTS: u8 = b'C';
 const TAG_META: u8 = b'M';
 const TAG_NEWS: u8 = b'N';
+const TAG_LOG: u8 = b'L';
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_LAST_INGEST: &[u8] = b"last_ingest";
+/// The sequence number of the last batch applied (u64 big-endian; see `fulltext.rs`).
+const META_INGEST_SEQ: &[u8] = b"ingest_seq";
+/// The ingest sequence the full-text index last committed (its commit payload says the same).
+const META_INDEX_SEQ: &[u8] = b"index_seq";
 
 /// Errors callers act on.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +177,11 @@ pub struct Store {
     counts: Space,
     meta: Space,
     news: Space,
+    log: Space,
+    /// The full-text index (derived from the events; see `fulltext.rs`).
+    fulltext: fulltext::FullText,
+    /// Whether the index has writes not yet committed.
+    fulltext_dirty: std::sync::atomic::AtomicBool,
     /// Whether stored articles get a news marker (see the module comment).
     mark_news: std::sync::atomic::AtomicBool,
     /// Held from reading what a write depends on (old entries, counters, shared postings) to
@@ -212,6 +225,9 @@ struct Plan {
     stale: BTreeMap<(u8, String, u64), BTreeSet<String>>,
     /// Counter key → change.
     counts: BTreeMap<Vec<u8>, i64>,
+    /// The articles written or removed, with their new events (none: removed), for the
+    /// full-text index and the ingest log.
+    touched: Vec<(String, Option<Vec<Event>>)>,
 }
 
 /// An article's index entries (key → value), event keys and terms, old or new version.
@@ -249,6 +265,7 @@ impl Store {
         }
         let db = opened?;
         let tree = db.open_tree(TREE).map_err(|e| map_sled_error(e, &shown))?;
+        let (fulltext, recreated) = fulltext::FullText::open(&dir.join(fulltext::DIR_NAME))?;
         let space = |tag| Space::new(tree.clone(), tag);
         let store = Store {
             articles: space(TAG_ARTICLES),
@@ -259,6 +276,9 @@ impl Store {
             counts: space(TAG_COUNTS),
             meta: space(TAG_META),
             news: space(TAG_NEWS),
+            log: space(TAG_LOG),
+            fulltext,
+            fulltext_dirty: std::sync::atomic::AtomicBool::new(false),
             mark_news: std::sync::atomic::AtomicBool::new(false),
             tree,
             path: dir.to_path_buf(),
@@ -267,6 +287,7 @@ impl Store {
         };
         store.upgrade_legacy()?;
         store.check_schema()?;
+        store.sync_fulltext(recreated)?;
         Ok(store)
     }
 
@@ -508,6 +529,8 @@ impl Store {
             .push((id.clone(), Some(encode(article, "article")?)));
         plan.hashes
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
+        plan.touched
+            .push((article.id.clone(), Some(events.to_vec())));
         let record = ArticleRecord {
             event_keys,
             postings: recorded,
@@ -547,6 +570,7 @@ impl Store {
         plan.hashes.push((key.clone(), None));
         plan.records.push((key.clone(), None));
         plan.news.push((key, None));
+        plan.touched.push((id.to_string(), None));
         plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
         plan.diff(&old, &Entries::default());
         self.apply(plan)?;
@@ -630,7 +654,25 @@ impl Store {
         }
         self.meta
             .stage(&mut batch, META_LAST_INGEST, Some(now.as_bytes()));
-        self.tree.apply_batch(batch).map_err(|e| self.err(e))
+        // The batch's sequence number and the articles it touched, for an index that misses
+        // them (a kill before its commit) to catch up on.
+        let seq = self.ingest_seq()? + 1;
+        self.meta
+            .stage(&mut batch, META_INGEST_SEQ, Some(&seq.to_be_bytes()));
+        let touched: Vec<&String> = plan.touched.iter().map(|(id, _)| id).collect();
+        self.log.stage(
+            &mut batch,
+            &seq.to_be_bytes(),
+            Some(&encode(&touched, "ingest log entry")?),
+        );
+        self.tree.apply_batch(batch).map_err(|e| self.err(e))?;
+        for (id, events) in &plan.touched {
+            self.fulltext
+                .replace_article(id, events.as_deref().unwrap_or_default())?;
+        }
+        self.fulltext_dirty
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 
     pub fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
@@ -783,14 +825,23 @@ impl Store {
             events: self.event_count()?,
             per_topic,
             last_ingest,
-            size_on_disk: self.db.size_on_disk().map_err(|e| self.err(e))?,
+            size_on_disk: self.db.size_on_disk().map_err(|e| self.err(e))?
+                + self.fulltext.size_on_disk(),
         })
     }
 
     /// Makes everything written so far durable. Call it at the end of an ingest batch (see the
     /// module comment); sled also flushes in the background and when the store is dropped.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(|e| self.err(e))
+        self.db.flush().map(|_| ()).map_err(|e| self.err(e))?;
+        if self
+            .fulltext_dirty
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            let _writer = self.lock_writer();
+            self.commit_fulltext()?;
+        }
+        Ok(())
     }
 
     fn counter(&self, key: &[u8]) -> Result<u64, StoreError> {
