@@ -181,8 +181,8 @@ pub fn ingest_paths(
                 }
             }
             // A batch is a full one, or what arrived within BATCH_WAIT of its first article:
-            // waiting for a full batch even when reading is the slower side keeps the
-            // postings shared (one key per term and batch), which is what keeps writing cheap.
+            // waiting for a full batch even when reading is the slower side keeps sled's
+            // writes few (one batch, one counter update per topic, per 256 articles).
             if !pending.is_empty() {
                 for ready in write_batch(store, std::mem::take(&mut pending))? {
                     done += 1;

@@ -10,7 +10,8 @@
 //! - [`event`]: the event model: when it happened (with precision), who, according to whom, how
 //!   sure, which topics, and the sentence that says it.
 //! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic and
-//!   stage; postings by term and actor), written in atomic batches; subscriptions and the push
+//!   stage), written in atomic batches, with a tantivy full-text index derived from the events
+//!   (by term and actor, and the vocabulary for typo tolerance); subscriptions and the push
 //!   outbox, with unreadable records set aside in a quarantine. Nothing else knows sled's trees.
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
 //! - [`feeds`]: RSS/Atom/JSON feeds polled politely; items (and article pages) become articles

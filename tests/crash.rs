@@ -1,9 +1,17 @@
 //! Crash safety of ingest: the `storyline` binary is killed with SIGKILL (`Child::kill`) at
 //! pseudo-random moments while it ingests 1,000 articles, 20 times over. After every kill the
 //! store must open, pass `Store::check` (every article's events, index entries and counters
-//! present, nothing orphaned), and hold each stored article with exactly the events extraction
+//! present, nothing orphaned, and the full-text index holding exactly one document per stored
+//! event, written from it), and hold each stored article with exactly the events extraction
 //! yields for it, equal field for field; a run to completion must then leave all 1,000 articles
 //! with no duplicate events, keeping the articles the killed runs stored (none "replaced").
+//!
+//! Two stores are written: sled (the store of record) batch by batch, and the full-text index,
+//! which commits only at the end of a run, after sled's flush. So most kills land between a
+//! sled batch and the index commit: the index on disk is then behind sled (its commit payload
+//! names an older ingest sequence than sled's), and opening the store must catch it up. The
+//! test reads the payload before opening and counts those kills; at least a quarter of the
+//! kills must be of that kind.
 //!
 //! Why kills come in chains (a fresh store killed up to 5 times, each restart resuming on what
 //! the previous kill left, then one run to completion): a crash followed by a restart that
@@ -297,18 +305,35 @@ fn summary(log: &Path) -> (usize, usize, usize, usize) {
     (n[k - 4], n[k - 3], n[k - 2], n[k - 1])
 }
 
+/// The ingest sequence the full-text index's last commit reflects, read from its files before
+/// the store is opened (0: never committed).
+fn index_watermark(data: &Path) -> u64 {
+    let Ok(meta) = fs::read_to_string(data.join("fulltext").join("meta.json")) else {
+        return 0;
+    };
+    let meta: serde_json::Value = serde_json::from_str(&meta).expect("tantivy's meta.json");
+    meta["payload"]
+        .as_str()
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .and_then(|p| p["seq"].as_u64())
+        .unwrap_or(0)
+}
+
 /// Opens the store a (possibly killed) run left and checks it: consistent, and every stored
 /// article holds exactly the event keys extraction yields for it; with `whole`, also each
 /// event equal field for field (after kills the keys suffice: an event's value is written in
-/// the same transaction as its key, and `check` has decoded it). Returns (articles, events).
+/// the same transaction as its key, and `check` has decoded it). Returns (articles, events,
+/// whether the full-text index on disk was behind sled before the open caught it up).
 fn verify(
     data: &Path,
     expected: &BTreeMap<String, Vec<Event>>,
     when: &str,
     whole: bool,
-) -> (u64, u64) {
+) -> (u64, u64, bool) {
+    let index_seq = index_watermark(data);
     let store =
         Store::open(data).unwrap_or_else(|e| panic!("{when}: the store does not open: {e}"));
+    let behind = store.ingest_seq().unwrap() > index_seq;
     let report = store
         .check()
         .unwrap_or_else(|e| panic!("{when}: check failed: {e}"));
@@ -353,7 +378,14 @@ fn verify(
     );
     // Reads through the date index work (they fail on an entry pointing to a missing event).
     store.latest_events(None, 20).unwrap();
-    (report.articles, events)
+    // And through the full-text index: every event naming an actor is a stored event.
+    for key in store.actor_event_keys("Ukraine").unwrap() {
+        assert!(
+            store.event(&key).unwrap().is_some(),
+            "{when}: {key} found but not stored"
+        );
+    }
+    (report.articles, events, behind)
 }
 
 #[cfg(unix)]
@@ -373,6 +405,8 @@ struct Tally {
     kills: usize,
     /// Kills that left a store holding some but not all articles, more than before.
     mid_ingest: usize,
+    /// Kills that left the full-text index behind sled (between a batch and the index commit).
+    index_behind: usize,
     stores: usize,
     /// Seconds: (full ingest, re-run of a complete store) for the calibration sample.
     calibration: (f64, f64),
@@ -453,10 +487,11 @@ fn worker(
                 chain_kills,
                 delay.as_secs_f64()
             );
-            let (articles, events) = verify(&data, expected, &when, false);
+            let (articles, events, behind) = verify(&data, expected, &when, false);
             if articles > stored && articles < ARTICLES as u64 {
                 tally.mid_ingest += 1;
             }
+            tally.index_behind += usize::from(behind);
             eprintln!("{when}: {articles} articles ({events} events) intact, {stored} before");
             stored = articles;
         }
@@ -491,8 +526,9 @@ fn check_complete(
     assert_eq!((added + unchanged, unchanged as u64), (ARTICLES, stored));
     let when = format!("{}: the completing re-run", data.display());
     assert_eq!(
+        // A run to completion commits the index: nothing left to catch up on.
         verify(data, expected, &when, true),
-        (ARTICLES as u64, total_events),
+        (ARTICLES as u64, total_events, false),
         "{when}"
     );
 }
@@ -547,7 +583,12 @@ fn ingest_survives_sigkill_at_random_points() {
     let kills: usize = tallies.iter().map(|t| t.kills).sum();
     let mid_ingest: usize = tallies.iter().map(|t| t.mid_ingest).sum();
     let stores: usize = tallies.iter().map(|t| t.stores).sum();
+    let index_behind: usize = tallies.iter().map(|t| t.index_behind).sum();
     assert_eq!(kills, KILLS);
+    assert!(
+        index_behind >= KILLS / 4,
+        "only {index_behind} of {KILLS} kills landed between a sled batch and the index commit"
+    );
     // Kills that only ever hit start-up or the final flush would prove little.
     assert!(
         mid_ingest >= KILLS / 2,
@@ -560,7 +601,7 @@ fn ingest_survives_sigkill_at_random_points() {
         );
     }
     eprintln!(
-        "{ARTICLES} articles ({total_events} events): {kills} kills survived ({mid_ingest} mid-ingest) over {stores} stores in {:.1}s",
+        "{ARTICLES} articles ({total_events} events): {kills} kills survived ({mid_ingest} mid-ingest, {index_behind} with the full-text index behind sled) over {stores} stores in {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }

@@ -671,8 +671,8 @@ fn bulk_ingest_speed() {
     assert_eq!(stats.articles, n as u64);
 }
 
-/// Postings are shared by the articles stored in one batch (a segment): replacing or removing
-/// one of them must leave the others' postings whole, and the store consistent.
+/// Articles stored in one batch share its counters and log entry: replacing or removing one of
+/// them must leave the others' events and full-text documents whole, and the store consistent.
 #[test]
 fn articles_sharing_a_batch_are_replaced_and_removed_one_by_one() {
     let dir = tempfile::tempdir().unwrap();

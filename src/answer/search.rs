@@ -1,15 +1,19 @@
-//! Finding and scoring the events that answer a question's concepts: each concept's forms
-//! are looked up in the store's term and actor indexes, events are scored by how much of the
-//! question they cover (rare concepts weigh more), and too little coverage means no answer.
-//! Turning a question into concepts is `question.rs`'s concern.
+//! Finding and scoring the events that answer a question's concepts. An event covers a
+//! concept when it holds one of the concept's forms (a term or an actor), at that form's
+//! factor; a concept weighs by its rarity (`ln(1 + events / events holding it)`), and an
+//! event's coverage is the weight it covers over the question's total. Too little coverage
+//! means no answer. The store's full-text index finds the best candidates (scoring them the
+//! same way, see `Store::best_events`); the coverage and the preferences by kind of question
+//! are then computed from the events themselves. Turning a question into concepts is
+//! `question.rs`'s concern.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use super::question::QuestionKind;
 use crate::event::Event;
-use crate::store::{PostingOf, Store, StoreError};
+use crate::store::{event_terms, Form, ScoredConcept, Store, StoreError};
 
 /// The part of the question's weight that events must cover to count as an answer.
 const MIN_COVERAGE: f32 = 0.5;
@@ -23,10 +27,10 @@ pub enum Alternative {
 }
 
 impl Alternative {
-    fn posting(&self) -> PostingOf<'_> {
+    fn form(&self) -> Form<'_> {
         match self {
-            Alternative::Term(t) => PostingOf::Term(t),
-            Alternative::Actor(a) => PostingOf::Actor(a),
+            Alternative::Term(t) => Form::Term(t),
+            Alternative::Actor(a) => Form::Actor(a),
         }
     }
 }
@@ -43,6 +47,10 @@ pub struct Scored {
     pub coverage: f32,
 }
 
+/// Candidates read beyond the best `4 × limit`, so that events tied at the cut are put in key
+/// order (as a full scoring would) rather than the index's order.
+const TIE_MARGIN: usize = 32;
+
 /// Finds the events that say the most of `concepts`, best first; empty when nothing covers
 /// enough of them (or there are none).
 pub fn search(
@@ -52,137 +60,47 @@ pub fn search(
     day: Option<NaiveDate>,
     limit: usize,
 ) -> Result<Vec<Scored>, StoreError> {
-    if concepts.is_empty() {
+    if concepts.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    let total_events = store.event_count()?.max(1) as f32;
-    let n = concepts.len();
-    // Each concept's frequency first, from counters: the sum of its forms' frequencies (an
-    // upper bound of their union).
-    let mut estimates: Vec<usize> = Vec::with_capacity(n);
-    for concept in concepts {
-        let mut sum = 0usize;
-        for (alt, _) in &concept.alternatives {
-            sum += match alt {
-                Alternative::Term(t) => store.term_frequency(t)? as usize,
-                Alternative::Actor(a) => store.actor_frequency(a)? as usize,
-            };
-        }
-        estimates.push(sum);
-    }
-    // The rarest concepts' postings are read in full while their total stays within READ_MAX
-    // (on a small store: all of them, and the result is exactly that of scoring every
-    // posting). A commoner concept is then checked only for the candidates the rarer ones
-    // found, and weighs by its estimate.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&ci| estimates[ci]);
-    let mut read_in_full = vec![false; n];
-    let mut df: Vec<f32> = estimates.iter().map(|e| (*e).max(1) as f32).collect();
-    // Event key → (its segment, per-concept best match factor for the concepts read).
-    let mut hits: HashMap<String, (u64, Vec<f32>), Fnv> = HashMap::default();
-    let mut read = 0usize;
-    for (i, &ci) in order.iter().enumerate() {
-        if i > 0 && read + estimates[ci] > READ_MAX {
-            break;
-        }
-        // The concept's document frequency is that of all its forms together: "Russia" with
-        // Putin and the Kremlin is as common as their events combined.
-        let mut matched = 0usize;
-        let mut complete = true;
-        for (alt, factor) in &concepts[ci].alternatives {
-            // Newest first: when a common concept cannot be read whole, the latest reports are
-            // the ones a news reader asks about.
-            let (segments, all) = store.postings_newest(alt.posting(), READ_MAX)?;
-            complete &= all;
-            for (segment, keys) in segments {
-                for key in keys {
-                    let (_, slot) = hits.entry(key).or_insert_with(|| (segment, vec![0.0; n]));
-                    if slot[ci] == 0.0 {
-                        matched += 1;
-                    }
-                    slot[ci] = slot[ci].max(*factor);
-                }
-            }
-        }
-        read += matched;
-        read_in_full[ci] = complete;
-        if complete {
-            df[ci] = matched.max(1) as f32;
-        }
-    }
-    // Words the store never saw weigh like the rarest: a question about something absent
-    // must not be carried by its common words.
-    let weights: Vec<f32> = df.iter().map(|d| (1.0 + total_events / d).ln()).collect();
+    let weights = concept_weights(store, concepts)?;
     let total_weight: f32 = weights.iter().sum();
-    // What a candidate may still gain from the concepts not read in full.
-    // Heaviest first: a candidate missing one of them is dropped soonest.
-    let mut unread: Vec<usize> = (0..n).filter(|&ci| !read_in_full[ci]).collect();
-    unread.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]));
-    let unread_weight: f32 = unread.iter().map(|&ci| weights[ci]).sum();
-    // A concept read only in part is among the unread: it counts at its full weight here, and
-    // its factor is checked per candidate below.
-    let mut candidates: Vec<(String, u64, Vec<f32>, f32)> = hits
-        .into_iter()
-        .map(|(key, (segment, m))| {
-            let known: f32 = (0..n)
-                .filter(|&ci| read_in_full[ci])
-                .map(|ci| m[ci] * weights[ci])
-                .sum();
-            (key, segment, m, (known + unread_weight) / total_weight)
+    let required = required_concepts(&weights);
+    let scored: Vec<ScoredConcept<'_>> = concepts
+        .iter()
+        .zip(&weights)
+        .map(|(c, w)| ScoredConcept {
+            forms: c
+                .alternatives
+                .iter()
+                .map(|(alt, factor)| (alt.form(), factor * w))
+                .collect(),
         })
-        .filter(|(_, _, _, upper)| *upper >= MIN_COVERAGE)
         .collect();
-    // Best possible first, so that once the best `keep` are known the rest can be skipped.
-    candidates.sort_by(|a, b| b.3.total_cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
-    let keep = if day.is_none() { limit * 4 } else { usize::MAX };
-    let mut scored: Vec<(String, f32)> = Vec::new();
-    let mut best: Vec<f32> = Vec::new();
-    let mut lookups = Lookups::default();
-    for (key, segment, mut m, upper) in candidates {
-        let bar = |best: &Vec<f32>| {
-            if best.len() >= keep {
-                best[keep - 1]
-            } else {
-                MIN_COVERAGE
-            }
-        };
-        if best.len() >= keep && upper < bar(&best) {
-            break;
-        }
-        // Check the unread concepts, giving up on the candidate once even the rest could not
-        // lift it to the bar.
-        let mut still = upper * total_weight;
-        let mut dropped = false;
-        for &ci in &unread {
-            m[ci] = concept_factor(store, (ci, &concepts[ci]), &key, segment, &mut lookups)?;
-            still -= (1.0 - m[ci]) * weights[ci];
-            if still / total_weight < bar(&best) {
-                dropped = true;
-                break;
+    // The best by coverage, in key order among equals; with a day asked about, also the best
+    // of that day, so that the day's events can rise (see the bonus below).
+    let keep = limit * 4;
+    let bar = MIN_COVERAGE * total_weight;
+    let mut keys = ranked(
+        store.best_events(&scored, &required, None, keep + TIE_MARGIN)?,
+        bar,
+    );
+    keys.truncate(keep);
+    if day.is_some() {
+        let of_day = store.best_events(&scored, &required, day, keep + TIE_MARGIN)?;
+        for key in ranked(of_day, bar) {
+            if !keys.contains(&key) {
+                keys.push(key);
             }
         }
-        if dropped {
-            continue;
-        }
-        // Summed in concept order, as when every concept is read in full.
-        let got: f32 = m.iter().zip(&weights).map(|(f, w)| f * w).sum();
-        let coverage = got / total_weight;
-        if coverage >= MIN_COVERAGE {
-            scored.push((key, coverage));
-            let at = best.partition_point(|b| *b >= coverage);
-            best.insert(at, coverage);
-            best.truncate(keep);
-        }
-    }
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    // With a day asked about, every candidate is read so the day's events can rise; without,
-    // the best few are enough.
-    if day.is_none() {
-        scored.truncate(limit * 4);
     }
     let mut out = Vec::new();
-    for (key, coverage) in scored {
-        if let Some(event) = store.event(&key)? {
+    for key in keys {
+        let Some(event) = store.event(&key)? else {
+            continue;
+        };
+        let coverage = coverage(&event, concepts, &weights) / total_weight;
+        if coverage >= MIN_COVERAGE {
             out.push(Scored { event, coverage });
         }
     }
@@ -226,65 +144,69 @@ pub fn search(
     Ok(out)
 }
 
-/// FNV-1a for the candidate map: event keys are short, and SipHash's DoS resistance buys
-/// nothing for keys that come from the store.
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
-#[derive(Default)]
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
+/// Each concept's weight: rare concepts weigh more. A concept's frequency is that of all its
+/// forms together ("Russia" with Putin and the Kremlin is as common as their events combined);
+/// words the store never saw weigh like the rarest, so that a question about something absent
+/// is not carried by its common words.
+fn concept_weights(store: &Store, concepts: &[Concept]) -> Result<Vec<f32>, StoreError> {
+    let total_events = store.event_count()?.max(1) as f32;
+    concepts
+        .iter()
+        .map(|c| {
+            let forms: Vec<Form<'_>> = c.alternatives.iter().map(|(a, _)| a.form()).collect();
+            let df = store.concept_frequency(&forms)?.max(1) as f32;
+            Ok((1.0 + total_events / df).ln())
+        })
+        .collect()
 }
 
-/// Postings read in full per question; commoner concepts are checked per candidate (see
-/// `retrieve`).
-const READ_MAX: usize = 1_000;
-
-/// What checking candidates has read: each (form, segment) posting, as a set of event keys.
-#[derive(Default)]
-struct Lookups {
-    /// (concept index, form index, segment) → the keys that form's posting lists there.
-    postings: HashMap<(usize, usize, u64), std::collections::HashSet<String, Fnv>, Fnv>,
+/// The concepts of which an answer must say at least one: the heaviest, until the others
+/// together weigh less than the coverage an answer needs (an event saying none of these
+/// cannot reach it). They are the rarest, so their events are few.
+fn required_concepts(weights: &[f32]) -> Vec<usize> {
+    let total: f32 = weights.iter().sum();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]).then(a.cmp(b)));
+    let mut rest = total;
+    let mut required = Vec::new();
+    for ci in order {
+        if rest < MIN_COVERAGE * total {
+            break;
+        }
+        required.push(ci);
+        rest -= weights[ci];
+    }
+    required
 }
 
-/// How well the event `key` (in `segment`) says `concept`: the best factor among the forms
-/// whose posting in that segment lists it (0 for none). A segment's posting is read once for
-/// all the candidates it holds.
-fn concept_factor(
-    store: &Store,
-    (ci, concept): (usize, &Concept),
-    key: &str,
-    segment: u64,
-    lookups: &mut Lookups,
-) -> Result<f32, StoreError> {
-    let mut best = 0.0f32;
-    for (ai, (alt, factor)) in concept.alternatives.iter().enumerate() {
-        if *factor <= best {
-            continue;
-        }
-        let id = (ci, ai, segment);
-        if !lookups.postings.contains_key(&id) {
-            let keys = store.posting_in_segment(alt.posting(), segment)?;
-            lookups.postings.insert(id, keys.into_iter().collect());
-        }
-        if lookups.postings[&id].contains(key) {
-            best = *factor;
-        }
-    }
-    Ok(best)
+/// Candidates at or above `bar`, best score first and in key order among equals.
+fn ranked(mut hits: Vec<(String, f32)>, bar: f32) -> Vec<String> {
+    // The index sums scores in its own order: allow for the last bits of an f32.
+    let bar = bar * (1.0 - 1e-5);
+    hits.retain(|(_, score)| *score >= bar);
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    hits.into_iter().map(|(key, _)| key).collect()
+}
+
+/// The weight of `concepts` an event covers: for each concept, the best factor among the
+/// forms the event holds (its index terms, `event_terms`, or its actors), summed in concept
+/// order.
+fn coverage(event: &Event, concepts: &[Concept], weights: &[f32]) -> f32 {
+    let terms: BTreeMap<String, ()> = event_terms(event).into_iter().map(|t| (t, ())).collect();
+    concepts
+        .iter()
+        .zip(weights)
+        .map(|(c, w)| {
+            let best = c
+                .alternatives
+                .iter()
+                .filter(|(alt, _)| match alt {
+                    Alternative::Term(t) => terms.contains_key(t),
+                    Alternative::Actor(a) => event.actors.contains(a),
+                })
+                .map(|(_, factor)| *factor)
+                .fold(0.0f32, f32::max);
+            best * w
+        })
+        .sum()
 }

@@ -3,24 +3,22 @@
 //! a whole store from one holding a half-ingested article.
 //!
 //! What "consistent" means here is exactly what `put_article`/`remove_article` promise to write
-//! in one batch: for every stored article, its content hash, its record of event keys, terms
-//! and actors, its events, the date/topic/stage entries of each event, its part of one posting
-//! per term and actor in its segment listing the events holding it, the publication entry, and
-//! counters in step with all of it; and nothing else (no orphan event, entry or counter). The
-//! check recomputes the expected entries from the stored events with the same functions the
-//! writer uses (`add_event_entries`, `article_postings`, `keys::*`), one article at a time, and
-//! compares them with the index by an order-independent digest (count and sum of entry
-//! hashes; a segment's posting counts as one entry per article) built in one sequential scan, so
-//! it needs memory for one article plus the counters, not for the whole index, and reads the
-//! index once instead of once per entry. Events are found by a prefix scan under their article
+//! in one batch: for every stored article, its content hash, its record of event keys, its
+//! events, the date/topic/stage entries of each event, the publication entry, and counters in
+//! step with all of it; and nothing else (no orphan event, entry or counter). The check
+//! recomputes the expected entries from the stored events with the same functions the writer
+//! uses (`add_event_entries`, `keys::*`), one article at a time, and compares them with the
+//! index by an order-independent digest (count and sum of entry hashes) built in one
+//! sequential scan, so it needs memory for one article plus the counters, not for the whole
+//! index, and reads the index once instead of once per entry. The full-text index is compared
+//! the same way: one document per stored event, written from that event. Events are found by a prefix scan under their article
 //! id; trees with one entry per article or event are compared by size.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::fulltext::event_digest;
 use super::{
-    add_event_entries, article_postings, decode, decode_events, keys, read_u64, ArticleRecord,
-    Posting, Store, StoreError,
+    add_event_entries, decode, decode_events, keys, read_u64, ArticleRecord, Store, StoreError,
 };
 use crate::article::Article;
 use crate::event::Event;
@@ -83,11 +81,7 @@ impl Store {
                 continue;
             };
             expected_events += entries.events;
-            for (key, value) in entries
-                .index
-                .iter()
-                .chain(entries.posting_entries.iter().map(|(k, v)| (k, v)))
-            {
+            for (key, value) in &entries.index {
                 index.add(key, value);
             }
         }
@@ -98,26 +92,12 @@ impl Store {
         for item in self.index.iter() {
             let (k, v) = item.map_err(|e| self.err(e))?;
             report.index_entries += 1;
-            if !matches!(k.first(), Some(&keys::TERM | &keys::ACTOR)) {
-                found.add(&k, &v);
-                continue;
-            }
-            // A segment's posting counts as one entry per article it lists, so that it is
-            // compared with what each article calls for.
-            match decode::<Posting>(&v, "posting") {
-                Ok(posting) if !posting.is_empty() => {
-                    for (article, suffixes) in &posting {
-                        found.add(&posting_entry(&k, article), &encode_suffixes(suffixes));
-                    }
-                }
-                Ok(_) => report.problem(format!("empty posting {}", String::from_utf8_lossy(&k))),
-                Err(e) => report.problem(format!("{}: {e}", String::from_utf8_lossy(&k))),
-            }
+            found.add(&k, &v);
         }
         if found != index {
             self.name_index_differences(&mut report)?;
             report.problem(format!(
-                "{} index entries (postings per article) stored where the articles call for {} (orphans, losses or wrong values)",
+                "{} index entries stored where the articles call for {} (orphans, losses or wrong values)",
                 found.count, index.count
             ));
         }
@@ -157,7 +137,7 @@ impl Store {
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
         expected_counts.insert(keys::COUNT_ARTICLES.to_vec(), report.articles);
         expected_counts.insert(keys::COUNT_EVENTS.to_vec(), expected_events);
-        // Topic, term and actor counters, already keyed by their counter key.
+        // Topic counters, already keyed by their counter key.
         expected_counts.extend(counters);
         expected_counts.retain(|_, n| *n != 0);
         for item in self.counts.iter() {
@@ -290,7 +270,6 @@ impl Store {
         }
 
         let mut index: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        let mut posting_entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         index.insert(keys::published_entry(&article.published, id), Vec::new());
         for (key, event) in &events {
             add_event_entries(&mut index, event, key);
@@ -300,41 +279,9 @@ impl Store {
                 *counters.entry(counter).or_default() += 1;
             }
         }
-        let events: Vec<Event> = events.into_values().collect();
-        let postings = article_postings(&events);
-        for ((kind, name), suffixes) in &postings {
-            *counters
-                .entry(keys::posting_count(*kind, name))
-                .or_default() += suffixes.len() as u64;
-            let stored_at = keys::posting_entry(*kind, name, record.segment);
-            posting_entries.push((posting_entry(&stored_at, id), encode_suffixes(suffixes)));
-        }
-        let recorded: BTreeSet<(u8, &str, u32)> = record
-            .postings
-            .iter()
-            .map(|(k, n, c)| (*k, n.as_str(), *c))
-            .collect();
-        let derived: BTreeSet<(u8, &str, u32)> = postings
-            .iter()
-            .map(|((k, n), s)| (*k, n.as_str(), s.len() as u32))
-            .collect();
-        if recorded != derived {
-            report.problem(format!(
-                "article {id}: recorded terms and actors differ from its events' ({} recorded, {} derived)",
-                recorded.len(),
-                derived.len()
-            ));
-        }
         Ok(Some(ArticleEntries {
             events: events.len() as u64,
             index,
-            postings: postings
-                .into_iter()
-                .map(|((kind, name), suffixes)| {
-                    (keys::posting_entry(kind, &name, record.segment), suffixes)
-                })
-                .collect(),
-            posting_entries,
         }))
     }
 
@@ -362,26 +309,6 @@ impl Store {
                     Some(_) => {}
                 }
             }
-            for (key, suffixes) in &entries.postings {
-                let stored: Option<Posting> = match self.index.get(key).map_err(|e| self.err(e))? {
-                    Some(v) => decode(&v, "posting").ok(),
-                    None => None,
-                };
-                let listed = stored
-                    .as_ref()
-                    .and_then(|p| p.iter().find(|(a, _)| *a == id));
-                match listed {
-                    None => report.problem(format!(
-                        "article {id}: index entry missing: posting {}",
-                        String::from_utf8_lossy(key)
-                    )),
-                    Some((_, s)) if s != suffixes => report.problem(format!(
-                        "article {id}: index entry has the wrong value: posting {}",
-                        String::from_utf8_lossy(key)
-                    )),
-                    Some(_) => {}
-                }
-            }
         }
         Ok(())
     }
@@ -391,27 +318,8 @@ impl Store {
 struct ArticleEntries {
     /// Events stored for it.
     events: u64,
-    /// Index entries other than postings.
+    /// Its index entries.
     index: BTreeMap<Vec<u8>, Vec<u8>>,
-    /// Its part of each posting: (posting key, its events' (sentence, clause) pairs).
-    postings: Vec<(Vec<u8>, Vec<(u32, u32)>)>,
-    /// The same as digest entries (`posting_entry`).
-    posting_entries: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-/// One article's part of a segment posting, as a digest entry: the posting key, a 0x00 and
-/// the article id (keys cannot hold 0x00 after the segment, so this is unambiguous).
-fn posting_entry(posting_key: &[u8], article: &str) -> Vec<u8> {
-    let mut k = posting_key.to_vec();
-    k.push(0);
-    k.extend_from_slice(article.as_bytes());
-    k
-}
-
-fn encode_suffixes(at: &[(u32, u32)]) -> Vec<u8> {
-    at.iter()
-        .flat_map(|(s, c)| s.to_be_bytes().into_iter().chain(c.to_be_bytes()))
-        .collect()
 }
 
 /// An order-independent summary of a set of (key, value) entries: their number and the
@@ -490,7 +398,7 @@ mod tests {
         // Each line removes or adds one thing a crash could lose or leave behind, and names a
         // word the report must use.
         type Harm = fn(&Store, &Article);
-        let damage: [(&str, Harm, &str); 11] = [
+        let damage: [(&str, Harm, &str); 9] = [
             (
                 "lost event",
                 |s, a| {
@@ -539,30 +447,6 @@ mod tests {
                         .unwrap();
                 },
                 "index entries",
-            ),
-            (
-                "stray posting",
-                |s, _| {
-                    let posting: Posting = vec![("nosuch".into(), vec![(0, 0)])];
-                    let v = postcard::to_stdvec(&posting).unwrap();
-                    s.index
-                        .insert(keys::posting_entry(keys::TERM, "zzz", 0), v)
-                        .unwrap();
-                },
-                "index entries",
-            ),
-            (
-                "posting lost an article",
-                |s, a| {
-                    let k = s.index.scan_prefix([keys::TERM]).next().unwrap().unwrap().0;
-                    let mut p: Posting = decode(&s.index.get(&k).unwrap().unwrap(), "p").unwrap();
-                    p.retain(|(id, _)| *id != a.id);
-                    p.push(("other".into(), vec![(0, 0)]));
-                    s.index
-                        .insert(&k, postcard::to_stdvec(&p).unwrap())
-                        .unwrap();
-                },
-                "index entry missing: posting",
             ),
             (
                 "lost hash",

@@ -19,8 +19,9 @@ use super::fulltext::{analyzer_fingerprint, Watermark};
 use super::{decode, decode_events, read_u64, Store, StoreError, META_INDEX_SEQ, META_INGEST_SEQ};
 
 impl Store {
-    /// The sequence number of the last batch applied to sled (0: none yet).
-    pub(super) fn ingest_seq(&self) -> Result<u64, StoreError> {
+    /// The sequence number of the last batch applied to sled (0: none yet); the full-text
+    /// index's commits carry the one they reflect.
+    pub fn ingest_seq(&self) -> Result<u64, StoreError> {
         match self.meta.get(META_INGEST_SEQ).map_err(|e| self.err(e))? {
             Some(v) => read_u64(&v).ok_or_else(|| super::bad_entry(META_INGEST_SEQ)),
             None => Ok(0),

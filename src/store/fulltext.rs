@@ -134,7 +134,6 @@ fn index_err(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Io(format!("full-text index: {what}: {e}"))
 }
 
-#[allow(dead_code)] // the reads for question retrieval, which moves onto the index next
 impl FullText {
     /// Opens the index in `dir`, or creates an empty one there. An index that cannot be opened
     /// (damaged, or of another schema) is removed and created anew, empty: the caller rebuilds

@@ -10,8 +10,9 @@ use crate::event::Event;
 /// Index kinds: the first byte of every key in the index space (see `mod.rs` for the spaces).
 pub(crate) const DATE: u8 = b'd';
 pub(crate) const TOPIC: u8 = b't';
-pub(crate) const ACTOR: u8 = b'a';
-pub(crate) const TERM: u8 = b'x';
+/// Term and actor postings of schema 5 (`upgrade.rs` removes them).
+pub(crate) const LEGACY_ACTOR: u8 = b'a';
+pub(crate) const LEGACY_TERM: u8 = b'x';
 pub(crate) const PUBLISHED: u8 = b'p';
 /// Stage-bearing facts, for status without reading a topic's other events (see `stages.rs`).
 pub(crate) const STAGE_FACT: u8 = b's';
@@ -23,10 +24,9 @@ pub(crate) const COUNT_ARTICLES: &[u8] = b"A";
 pub(crate) const COUNT_EVENTS: &[u8] = b"E";
 /// Followed by the topic id (no terminator: the rest of the key is the name).
 pub(crate) const COUNT_TOPIC: u8 = b't';
-/// Followed by the actor's canonical name: how many events name it (question weights).
-pub(crate) const COUNT_ACTOR: u8 = b'a';
-/// Followed by the term: its document frequency (number of events holding it).
-pub(crate) const COUNT_TERM: u8 = b'f';
+/// Schema 5's per-actor and per-term event counters (`upgrade.rs` removes them).
+pub(crate) const LEGACY_COUNT_ACTOR: u8 = b'a';
+pub(crate) const LEGACY_COUNT_TERM: u8 = b'f';
 
 /// Sorts after every real day: undated events go last in topic/actor order.
 pub(crate) const UNDATED: [u8; 4] = [0xFF; 4];
@@ -53,7 +53,7 @@ pub(crate) fn date_entry(e: &Event, key: &str) -> Option<Vec<u8>> {
     Some(k)
 }
 
-/// `kind | name | 0x00`: the prefix under which one topic's / actor's / term's entries sit.
+/// `kind | name | 0x00`: the prefix under which one topic's (or stage's) entries sit.
 pub(crate) fn name_prefix(kind: u8, name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + name.len());
     k.push(kind);
@@ -68,29 +68,6 @@ pub(crate) fn dated_name_entry(kind: u8, name: &str, e: &Event, key: &str) -> Ve
     k.extend_from_slice(&event_day(e));
     k.extend_from_slice(&day(e.reported));
     k.extend_from_slice(key.as_bytes());
-    k
-}
-
-/// `x | term | 0x00 | segment` and `a | actor | 0x00 | segment`: the postings of one ingest
-/// batch (a segment: every article one `put_articles` call stores). The value lists, by article
-/// id, the event-key suffixes (`":0003:00"`) of the events holding the term or naming the
-/// actor. One key per name and batch instead of one per name and article (or event): a batch
-/// of 256 articles shares most of its words and actors, and the number of keys written is what
-/// bulk ingest on sled pays for. Retrieval reads these as sets; nothing needs them by date.
-pub(crate) fn posting_entry(kind: u8, name: &str, segment: u64) -> Vec<u8> {
-    let mut k = name_prefix(kind, name);
-    k.extend_from_slice(&segment.to_be_bytes());
-    k
-}
-
-/// The counter of a posting's name: events holding a term, or naming an actor.
-pub(crate) fn posting_count(kind: u8, name: &str) -> Vec<u8> {
-    let mut k = vec![if kind == ACTOR {
-        COUNT_ACTOR
-    } else {
-        COUNT_TERM
-    }];
-    k.extend_from_slice(name.as_bytes());
     k
 }
 
@@ -171,7 +148,7 @@ pub(crate) fn topic_count(topic: &str) -> Vec<u8> {
     k
 }
 
-/// The event key at the end of a date / topic / actor entry whose fixed-size head is
+/// The event key at the end of a date / topic entry whose fixed-size head is
 /// `head_len` bytes long.
 pub(crate) fn key_after(entry: &[u8], head_len: usize) -> Option<&str> {
     entry
@@ -195,8 +172,8 @@ mod tests {
 
     #[test]
     fn name_prefix_does_not_match_longer_names() {
-        let us = name_prefix(ACTOR, "us");
-        let usa = name_prefix(ACTOR, "usa");
+        let us = name_prefix(TOPIC, "us");
+        let usa = name_prefix(TOPIC, "usa");
         assert!(!usa.starts_with(&us));
     }
 }

@@ -1,6 +1,8 @@
-//! The event store on sled: articles, events and the indexes that let answers avoid scanning
-//! (by event date, by topic, by actor, by term), plus a schema version key. Nothing outside this
-//! module knows sled's trees or key layout.
+//! The event store: sled, the store of record, holds articles, events and the indexes that let
+//! answers avoid scanning (by event date, by topic, by stage, by publication), plus a schema
+//! version key; a tantivy index derived from the events (`fulltext.rs`, kept in step by
+//! `derived.rs`) finds events by term and actor for questions. Nothing outside this module
+//! knows sled's trees, the key layout or tantivy.
 //!
 //! Everything the ingest writes lives in one tree, `store`, in key spaces tagged by a first
 //! byte (`space.rs`: one tree so that a batch is atomic without a transaction). Values are
@@ -12,28 +14,30 @@
 //!   (an event is found by its key, `"articleid:0003:00"`, in its article's list). One key
 //!   instead of one per event: sled splits a leaf at 16 entries, so every key costs a write on
 //!   ingest and page-table memory on open.
-//! - `R` article records: article id → the article's event keys, its posting names (terms and
-//!   actors, with how many of its events hold each) and the segment its postings are in, so
-//!   that a replaced or removed article's entries are found exactly even if the term
-//!   extraction changed since.
+//! - `R` article records: article id → the article's event keys, so that a replaced or
+//!   removed article's entries are found exactly.
 //! - `I` index: every secondary index, keyed by a one-byte kind (see `keys.rs`):
 //!   - `d | day | reported | event key`: dated events by event date (for `latest_events`);
 //!   - `t | topic | 0x00 | day or FFFFFFFF | reported | event key`: by topic, undated last;
-//!   - `x | term | 0x00 | segment` and `a | actor | 0x00 | segment`: postings of one ingest
-//!     batch; the value is the postcard list of (article id, event-key suffixes like
-//!     `":0003:00"`) of the events holding the term or naming the actor;
 //!   - `p | published UTC ms | article id`: articles by publication time;
 //!   - `s | topic | 0x00 | before? | day | stage | 0x00 | reported | event key`: dated facts
 //!     with a stage, and `e | topic | 0x00 | stage | 0x00 | max(day, reported) | reported |
 //!     event key` → `day`: other statements with a stage (both for `/status`, see `stages.rs`).
 //!
 //!   Days are `num_days_from_ce` as big-endian u32 with the sign bit flipped, so byte order is
-//!   date order and every query is a prefix or range scan. Values are empty except for postings
-//!   and expected-stage entries.
+//!   date order and every query is a prefix or range scan. Values are empty except for
+//!   expected-stage entries.
+//!
+//!   Term and actor postings lived here up to schema 5 (one key per name and batch, and a
+//!   counter per name): they were most of the keys an ingest wrote and of the store's size.
+//!   They are the full-text index's job now.
 //! - `C` counts: u64 big-endian counters kept in step with the index in the same batch: `A`
-//!   articles, `E` events, `t<topic>` events per topic, `a<actor>` events per actor, `f<term>`
-//!   events per term.
-//! - `M` meta: `schema_version` (u32 big-endian) and `last_ingest` (RFC 3339, UTF-8).
+//!   articles, `E` events, `t<topic>` events per topic.
+//! - `M` meta: `schema_version` (u32 big-endian), `last_ingest` (RFC 3339, UTF-8), and
+//!   `ingest_seq` / `index_seq` (u64 big-endian: the last batch applied, the last the
+//!   full-text index committed).
+//! - `L` ingest log: batch sequence → the ids of the articles it wrote or removed, until the
+//!   full-text index has committed that batch (`derived.rs`).
 //! - `N` news not yet planned: article id → the keys of its events that are news, written with
 //!   the article when [`Store::set_news_marking`] is on (`serve`), removed in the same
 //!   transaction that queues the article's pushes (`subscriptions.rs`). A kill between the
@@ -46,15 +50,16 @@
 //! Atomicity and durability: `put_articles` and `remove_article` apply all their writes
 //! (articles, events, index entries, counters, removal of a replaced version's entries) as one
 //! sled batch on the one tree, so a crash leaves either the old or the new version, never a
-//! mix. Counters and shared postings are read before the batch is built; a writer lock makes
-//! that safe (sled's file lock already keeps other processes out). Writes do not flush: sled
+//! mix. Counters are read before the batch is built; a writer lock makes that safe (sled's file lock already keeps other processes out). Writes do not flush: sled
 //! writes dirty pages in the background every `FLUSH_EVERY_MS`, and when the last handle is
 //! dropped. A flush per article would make a 100k-article ingest crawl, so the caller calls
 //! [`Store::flush`] at the end of each run; a crash before that may lose the most recent (whole)
-//! articles, which the next ingest re-adds since they are idempotent.
+//! articles, which the next ingest re-adds since they are idempotent. The full-text index gets
+//! each batch's articles after the batch and commits in `flush`, after sled's flush: a crash
+//! in between leaves it behind sled, never ahead, and the next open catches it up.
 //!
-//! Stores of schema 1–4 kept each space in a tree of its own; [`Store::open`] moves them into
-//! this layout once (`upgrade.rs`).
+//! Stores of schema 1–4 kept each space in a tree of its own, and schema 5 kept postings in
+//! sled; [`Store::open`] moves them into this layout once (`upgrade.rs`).
 
 pub mod check;
 mod days;
@@ -63,16 +68,15 @@ mod feeds;
 mod fulltext;
 mod keys;
 mod outbox;
-mod postings;
 mod quarantine;
 mod recent;
+mod retrieval;
 mod space;
 mod stages;
 mod subscriptions;
 mod upgrade;
 
 pub use fulltext::{Form, ScoredConcept};
-pub use postings::{PostingOf, SegmentKeys};
 pub use quarantine::Quarantined;
 pub use recent::RecentDays;
 pub use stages::StageCell;
@@ -90,7 +94,7 @@ use space::Space;
 
 /// Bump when the key layout or value encoding changes; older stores are then upgraded (see
 /// `upgrade.rs`) or refused with [`StoreError::Schema`] instead of being misread.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// sled's page cache. The default (1 GiB) is far more than a news bot needs. Measured at
 /// 100k articles (`storyline bench`): 64, 32 and 16 MiB answer equally fast (p99 within noise),
@@ -184,45 +188,29 @@ pub struct Store {
     fulltext_dirty: std::sync::atomic::AtomicBool,
     /// Whether stored articles get a news marker (see the module comment).
     mark_news: std::sync::atomic::AtomicBool,
-    /// Held from reading what a write depends on (old entries, counters, shared postings) to
+    /// Held from reading what a write depends on (old entries, counters) to
     /// applying its batch, so two writers in this process cannot interleave.
     writer: Mutex<()>,
 }
 
-/// Per article: what to delete when it is replaced or removed.
+/// Per article: its event keys, so that a replaced or removed version's are found exactly.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ArticleRecord {
     event_keys: Vec<String>,
-    /// Its postings' (kind, name), each with how many of its events it lists.
-    postings: Vec<(u8, String, u32)>,
-    /// The ingest batch whose postings list the article (`keys::posting_entry`).
-    segment: u64,
 }
 
 /// One write to a space: `Some(value)` inserts, `None` removes.
 type Op = (Vec<u8>, Option<Vec<u8>>);
 
-/// One name's posting in a segment: (article id, its events' sorted (sentence, clause) pairs),
-/// by article id. Pairs, not key suffixes: postings are the largest part of the index, and two
-/// small varints are a third of `":0003:00"`.
-type Posting = Vec<(String, Vec<(u32, u32)>)>;
-
 /// Everything one `put_articles`/`remove_article` writes, computed before the batch is applied.
 #[derive(Default)]
 struct Plan {
-    /// The segment the new postings go to (fresh for every plan, see `put_articles`).
-    segment: u64,
     articles: Vec<Op>,
     hashes: Vec<Op>,
     events: Vec<Op>,
     records: Vec<Op>,
     index: Vec<Op>,
     news: Vec<Op>,
-    /// (kind, name) → the plan's articles holding it, for this plan's segment.
-    postings: BTreeMap<(u8, String), Posting>,
-    /// (kind, name, segment) → articles to take out of that stored posting (replaced or
-    /// removed).
-    stale: BTreeMap<(u8, String, u64), BTreeSet<String>>,
     /// Counter key → change.
     counts: BTreeMap<Vec<u8>, i64>,
     /// The articles written or removed, with their new events (none: removed), for the
@@ -230,15 +218,11 @@ struct Plan {
     touched: Vec<(String, Option<Vec<Event>>)>,
 }
 
-/// An article's index entries (key → value), event keys and terms, old or new version.
-/// Postings are not among the entries: they are shared by a segment's articles.
+/// An article's index entries (key → value) and event keys, old or new version.
 #[derive(Default)]
 struct Entries {
     index: BTreeMap<Vec<u8>, Vec<u8>>,
     event_keys: BTreeSet<String>,
-    /// (kind, name) of a posting → how many of the article's events it lists (for the
-    /// frequency counters).
-    posting_counts: BTreeMap<(u8, String), i64>,
 }
 
 /// How many times (100 ms apart) `open` retries a locked store before reporting `Locked`.
@@ -298,6 +282,9 @@ impl Store {
                 let found = read_schema(&v).ok_or_else(|| {
                     StoreError::Corrupt(format!("{}: unreadable schema version", self.shown()))
                 })?;
+                if found == 5 {
+                    return self.upgrade_from_sled_postings();
+                }
                 if found != SCHEMA_VERSION {
                     return Err(StoreError::Schema {
                         path: self.shown(),
@@ -349,8 +336,8 @@ impl Store {
 
     /// Stores several articles as [`Store::put_article`] does, in one batch: each article is
     /// all-or-nothing, and so is the batch. For bulk ingest: one write instead of one per
-    /// article, one posting key per term for all of them, and a counter many articles touch (a
-    /// common term's frequency) read and written once. An invalid article fails the whole batch.
+    /// article, and a counter many articles touch (a topic's) read and written once. An invalid
+    /// article fails the whole batch.
     pub fn put_articles(
         &self,
         items: &[(&Article, &[Event])],
@@ -378,7 +365,7 @@ impl Store {
         news: &[Vec<String>],
     ) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock_writer();
-        let mut plan = self.new_plan()?;
+        let mut plan = Plan::default();
         let mut planned: BTreeSet<&str> = BTreeSet::new();
         let mut pending = false;
         let mut outcomes = Vec::with_capacity(items.len());
@@ -388,7 +375,7 @@ impl Store {
                 if pending {
                     self.apply(plan)?;
                 }
-                plan = self.new_plan()?;
+                plan = Plan::default();
                 planned.clear();
                 planned.insert(article.id.as_str());
                 pending = false;
@@ -446,14 +433,6 @@ impl Store {
         Ok(out)
     }
 
-    /// A plan with a segment no earlier plan used (sled's ids are unique across restarts).
-    fn new_plan(&self) -> Result<Plan, StoreError> {
-        Ok(Plan {
-            segment: self.db.generate_id().map_err(|e| self.err(e))?,
-            ..Plan::default()
-        })
-    }
-
     /// The writer lock (a panic elsewhere while holding it leaves nothing half-written: the
     /// batch was either applied or not, so a poisoned lock is still usable).
     fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -495,7 +474,7 @@ impl Store {
             return Ok(PutOutcome::Unchanged);
         }
         let old = match old_hash {
-            Some(_) => Some(self.old_entries(&article.id, plan)?),
+            Some(_) => Some(self.old_entries(&article.id)?),
             None => None,
         };
 
@@ -509,16 +488,6 @@ impl Store {
             new.event_keys.insert(key.clone());
             event_keys.push(key);
         }
-        let mut recorded = Vec::new();
-        for ((kind, name), suffixes) in article_postings(events) {
-            new.posting_counts
-                .insert((kind, name.clone()), suffixes.len() as i64);
-            recorded.push((kind, name.clone(), suffixes.len() as u32));
-            plan.postings
-                .entry((kind, name))
-                .or_default()
-                .push((article.id.clone(), suffixes));
-        }
         new.index.insert(
             keys::published_entry(&article.published, &article.id),
             Vec::new(),
@@ -531,11 +500,7 @@ impl Store {
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
         plan.touched
             .push((article.id.clone(), Some(events.to_vec())));
-        let record = ArticleRecord {
-            event_keys,
-            postings: recorded,
-            segment: plan.segment,
-        };
+        let record = ArticleRecord { event_keys };
         plan.records
             .push((id, Some(encode(&record, "article record")?)));
 
@@ -562,8 +527,8 @@ impl Store {
         if self.article_hash(id)?.is_none() {
             return Ok(false);
         }
-        let mut plan = self.new_plan()?;
-        let old = self.old_entries(id, &mut plan)?;
+        let mut plan = Plan::default();
+        let old = self.old_entries(id)?;
         let key = id.as_bytes().to_vec();
         plan.events.push((key.clone(), None));
         plan.articles.push((key.clone(), None));
@@ -577,11 +542,9 @@ impl Store {
         Ok(true)
     }
 
-    /// The stored version's event keys, index entries and term counts, read before the batch
-    /// (under the writer lock); its postings are marked stale in `plan`. Terms come from the
-    /// record, not from re-extracting them, so postings written by an older term extraction
-    /// are still found and removed.
-    fn old_entries(&self, id: &str, plan: &mut Plan) -> Result<Entries, StoreError> {
+    /// The stored version's event keys and index entries, read before the batch (under the
+    /// writer lock).
+    fn old_entries(&self, id: &str) -> Result<Entries, StoreError> {
         let mut old = Entries::default();
         if let Some(a) = self.article(id)? {
             old.index
@@ -594,20 +557,12 @@ impl Store {
         for e in self.article_events_stored(id)? {
             add_event_entries(&mut old.index, &e, &e.key());
         }
-        old.event_keys.extend(record.event_keys.iter().cloned());
-        for (kind, name, n) in record.postings {
-            old.posting_counts
-                .insert((kind, name.clone()), i64::from(n));
-            plan.stale
-                .entry((kind, name, record.segment))
-                .or_default()
-                .insert(id.to_string());
-        }
+        old.event_keys.extend(record.event_keys);
         Ok(old)
     }
 
-    /// Applies a plan as one batch: its ops, the new segment's postings, the stale postings
-    /// rewritten without their replaced or removed articles, and the counters.
+    /// Applies a plan as one batch (its ops, the counters, the ingest sequence and log entry),
+    /// then hands its articles to the full-text index.
     fn apply(&self, plan: Plan) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut batch = sled::Batch::default();
@@ -621,25 +576,6 @@ impl Store {
         ] {
             for (k, v) in ops {
                 space.stage(&mut batch, k, v.as_deref());
-            }
-        }
-        for ((kind, name), posting) in &plan.postings {
-            let key = keys::posting_entry(*kind, name, plan.segment);
-            self.index
-                .stage(&mut batch, &key, Some(&encode(posting, "posting")?));
-        }
-        for ((kind, name, segment), gone) in &plan.stale {
-            let key = keys::posting_entry(*kind, name, *segment);
-            let Some(v) = self.index.get(&key).map_err(|e| self.err(e))? else {
-                continue;
-            };
-            let mut posting: Posting = decode(&v, "posting")?;
-            posting.retain(|(article, _)| !gone.contains(article));
-            if posting.is_empty() {
-                self.index.stage(&mut batch, &key, None);
-            } else {
-                self.index
-                    .stage(&mut batch, &key, Some(&encode(&posting, "posting")?));
             }
         }
         for (key, delta) in &plan.counts {
@@ -754,8 +690,8 @@ impl Store {
     }
 
     /// Events naming an actor (canonical name) in the order of [`Store::topic_events`]: dated
-    /// ones by event date, then undated ones, each by report day and key. Actor postings are
-    /// kept as sets (retrieval reads them so), so this sorts what it reads.
+    /// ones by event date, then undated ones, each by report day and key. The full-text index
+    /// finds them as a set, so this sorts what it reads.
     pub fn actor_events(&self, actor: &str) -> Result<Vec<Event>, StoreError> {
         let mut out = self
             .actor_event_keys(actor)?
@@ -764,22 +700,6 @@ impl Store {
             .collect::<Result<Vec<Event>, StoreError>>()?;
         out.sort_by_cached_key(|e| (keys::event_day(e), keys::day(e.reported), e.key()));
         Ok(out)
-    }
-
-    /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`), in key
-    /// order.
-    pub fn term_postings(&self, term: &str) -> Result<Vec<String>, StoreError> {
-        self.all_postings(PostingOf::Term(term))
-    }
-
-    /// How many events name `actor` (canonical name), from a counter.
-    pub fn actor_frequency(&self, actor: &str) -> Result<u64, StoreError> {
-        self.counter(&keys::posting_count(keys::ACTOR, actor))
-    }
-
-    /// How many events hold `term` (for weighting rare terms above common ones).
-    pub fn term_frequency(&self, term: &str) -> Result<u64, StoreError> {
-        self.counter(&keys::posting_count(keys::TERM, term))
     }
 
     pub fn event(&self, key: &str) -> Result<Option<Event>, StoreError> {
@@ -878,18 +798,6 @@ impl Plan {
                 }
             }
         }
-        for ((kind, name), n) in &old.posting_counts {
-            *self
-                .counts
-                .entry(keys::posting_count(*kind, name))
-                .or_default() -= n;
-        }
-        for ((kind, name), n) in &new.posting_counts {
-            *self
-                .counts
-                .entry(keys::posting_count(*kind, name))
-                .or_default() += n;
-        }
         let delta = new.event_keys.len() as i64 - old.event_keys.len() as i64;
         if delta != 0 {
             *self.counts.entry(keys::COUNT_EVENTS.to_vec()).or_default() += delta;
@@ -913,8 +821,8 @@ fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i
     *counts.entry(key).or_default() += delta;
 }
 
-/// The index terms of an event: its clause, actors and attribution. The term postings list
-/// exactly these, so a reader holding the event can test a term without reading postings.
+/// The index terms of an event: its clause, actors and attribution (the full-text index's
+/// `term` field holds exactly these).
 pub fn event_terms(e: &Event) -> Vec<String> {
     let mut text = e.clause.clone();
     for a in &e.actors {
@@ -928,8 +836,7 @@ pub fn event_terms(e: &Event) -> Vec<String> {
     crate::text::terms(&text)
 }
 
-/// The date, topic and stage entries of one event (postings are shared by a segment's
-/// articles, see `article_postings`). The map dedupes repeated topics.
+/// The date, topic and stage entries of one event. The map dedupes repeated topics.
 fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &str) {
     if let Some(k) = keys::date_entry(e, key) {
         index.insert(k, Vec::new());
@@ -938,28 +845,6 @@ fn add_event_entries(index: &mut BTreeMap<Vec<u8>, Vec<u8>>, e: &Event, key: &st
         index.insert(keys::dated_name_entry(keys::TOPIC, t, e, key), Vec::new());
     }
     index.extend(stage_entries(e, key));
-}
-
-/// An article's part of the postings: (kind, name) → the sorted (sentence, clause) pairs of
-/// its events holding the term ([`keys::TERM`]) or naming the actor ([`keys::ACTOR`]). The
-/// writer and `Store::check` both build them here.
-fn article_postings(events: &[Event]) -> BTreeMap<(u8, String), Vec<(u32, u32)>> {
-    let mut out: BTreeMap<(u8, String), Vec<(u32, u32)>> = BTreeMap::new();
-    for e in events {
-        let at = (e.sentence_index, e.clause_index);
-        let actors: BTreeSet<&String> = e.actors.iter().collect();
-        let names = event_terms(e)
-            .into_iter()
-            .map(|t| (keys::TERM, t))
-            .chain(actors.into_iter().map(|a| (keys::ACTOR, a.clone())));
-        for name in names {
-            out.entry(name).or_default().push(at);
-        }
-    }
-    for suffixes in out.values_mut() {
-        suffixes.sort();
-    }
-    out
 }
 
 /// The stage index entries of one event (`stages.rs`): one per (topic, stage) it reports, for
@@ -1015,7 +900,7 @@ fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
     Ok(events)
 }
 
-/// The event key of an article's posting pair (`Event::key`'s layout).
+/// The event key of an event's (sentence, clause) in an article (`Event::key`'s layout).
 fn posting_key(article: &str, (sentence, clause): (u32, u32)) -> String {
     format!("{article}:{sentence:04}:{clause:02}")
 }
@@ -1137,7 +1022,6 @@ mod tests {
     #[test]
     fn counters_follow_topic_entries() {
         let mut counts = BTreeMap::new();
-        count_topic_entry(&mut counts, &keys::posting_entry(keys::TERM, "sign", 7), 1);
         count_topic_entry(&mut counts, &keys::name_prefix(keys::TOPIC, "aid"), 1);
         let now = chrono::Utc::now().fixed_offset();
         count_topic_entry(&mut counts, &keys::published_entry(&now, "a"), 1);

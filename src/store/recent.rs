@@ -1,6 +1,5 @@
 //! Bounded reads for answers on large stores: the newest article, a page of the newest
-//! articles, an actor's event keys without decoding the events, and a topic's newest dated
-//! events by whole days. Each reads what the answer shows, not the whole store, so answer time
+//! articles, and a topic's newest dated events by whole days. Each reads what the answer shows, not the whole store, so answer time
 //! stays flat as the store grows (see `storyline bench`).
 
 use chrono::{DateTime, FixedOffset};
@@ -46,12 +45,6 @@ impl Store {
     /// How many articles the store holds (a counter, no scan).
     pub fn article_count(&self) -> Result<u64, StoreError> {
         self.counter(keys::COUNT_ARTICLES)
-    }
-
-    /// The keys of the events naming an actor, in key order, read from the actor postings
-    /// alone (question retrieval needs the keys, not the events).
-    pub fn actor_event_keys(&self, actor: &str) -> Result<Vec<String>, StoreError> {
-        self.all_postings(super::PostingOf::Actor(actor))
     }
 
     /// A topic's dated events of its newest days: whole days (every event of each day read),

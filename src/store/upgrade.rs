@@ -1,4 +1,5 @@
-//! Upgrading stores of schema 1–4, which kept articles, events, records, the index, counters
+//! Upgrading stores of schema 5, which kept term and actor postings (and a counter per term
+//! and actor) in sled, and of schema 1–4, which kept articles, events, records, the index, counters
 //! and meta in trees of their own (written in sled transactions), to the one-tree layout of
 //! `mod.rs`. The articles and their stored events are the whole truth of such a store; every
 //! other entry derives from them. So the upgrade stores each old article with its old events
@@ -9,8 +10,11 @@
 //! the old trees are dropped only after that is flushed. A crash before leaves the old trees in
 //! place and a partial new layout without a version, which the next open clears and redoes.
 
+use serde::{Deserialize, Serialize};
+
 use super::{
-    decode, read_schema, Store, StoreError, META_LAST_INGEST, META_SCHEMA, SCHEMA_VERSION,
+    decode, encode, keys, read_schema, ArticleRecord, Store, StoreError, META_LAST_INGEST,
+    META_SCHEMA, SCHEMA_VERSION,
 };
 use crate::article::Article;
 use crate::event::Event;
@@ -29,7 +33,80 @@ const LEGACY_TREES: [&str; 7] = [
 /// Articles stored per batch while upgrading (as ingest does).
 const BATCH: usize = 64;
 
+/// Schema 5's article record: its event keys, its posting names and its postings' segment.
+#[derive(Serialize, Deserialize)]
+struct RecordV5 {
+    event_keys: Vec<String>,
+    postings: Vec<(u8, String, u32)>,
+    segment: u64,
+}
+
+/// Writes per batch while dropping schema 5's postings (a 100k-article store has millions).
+const DROP_BATCH: usize = 10_000;
+
 impl Store {
+    /// Schema 5 → 6: drops the term and actor postings and counters (the full-text index,
+    /// rebuilt from the events on open, replaces them) and the posting names in the article
+    /// records. Each step can be redone after a crash: the version changes last, and a record
+    /// already rewritten is left alone.
+    pub(super) fn upgrade_from_sled_postings(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let mut batch = sled::Batch::default();
+        let mut staged = 0usize;
+        let flush = |batch: &mut sled::Batch, staged: &mut usize| -> Result<(), StoreError> {
+            if *staged > 0 {
+                self.tree
+                    .apply_batch(std::mem::take(batch))
+                    .map_err(|e| self.err(e))?;
+                *staged = 0;
+            }
+            Ok(())
+        };
+        for (space, kind) in [
+            (&self.index, keys::LEGACY_TERM),
+            (&self.index, keys::LEGACY_ACTOR),
+            (&self.counts, keys::LEGACY_COUNT_TERM),
+            (&self.counts, keys::LEGACY_COUNT_ACTOR),
+        ] {
+            for item in space.scan_prefix([kind]) {
+                let (k, _) = item.map_err(|e| self.err(e))?;
+                space.stage(&mut batch, &k, None);
+                staged += 1;
+                if staged >= DROP_BATCH {
+                    flush(&mut batch, &mut staged)?;
+                }
+            }
+        }
+        for item in self.records.iter() {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            // postcard ignores trailing bytes: a schema-5 record would also read as a new one,
+            // so try the old layout first; a new record is too short for it.
+            let Ok(old) = postcard::from_bytes::<RecordV5>(&v) else {
+                continue;
+            };
+            let record = ArticleRecord {
+                event_keys: old.event_keys,
+            };
+            self.records
+                .stage(&mut batch, &k, Some(&encode(&record, "article record")?));
+            staged += 1;
+            if staged >= DROP_BATCH {
+                flush(&mut batch, &mut staged)?;
+            }
+        }
+        flush(&mut batch, &mut staged)?;
+        self.meta
+            .insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes())
+            .map_err(|e| self.err(e))?;
+        self.db.flush().map_err(|e| self.err(e))?;
+        tracing::info!(
+            store = %self.shown(),
+            secs = format!("{:.1}", started.elapsed().as_secs_f64()),
+            "upgraded the store to schema {SCHEMA_VERSION}: term and actor postings move to the full-text index"
+        );
+        Ok(())
+    }
+
     /// Moves an old-layout store into this one (see the module comment); nothing when the
     /// store has no old trees.
     pub(super) fn upgrade_legacy(&self) -> Result<(), StoreError> {
@@ -225,6 +302,60 @@ mod tests {
         let report = store.check().unwrap();
         assert!(report.is_consistent(), "{:?}", report.problems);
         assert_eq!(report.articles, 2);
+    }
+
+    #[test]
+    fn a_schema_5_store_loses_its_sled_postings_and_gets_a_full_text_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = seed_articles();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            for (a, events) in &articles {
+                store.put_article(a, events).unwrap();
+            }
+            // What schema 5 wrote besides: postings, their counters, longer records.
+            let term = crate::text::terms("minerals")[0].clone();
+            let mut posting = keys::name_prefix(keys::LEGACY_TERM, &term);
+            posting.extend_from_slice(&7u64.to_be_bytes());
+            store.index.insert(&posting, b"p").unwrap();
+            let mut actor = keys::name_prefix(keys::LEGACY_ACTOR, "Ukraine");
+            actor.extend_from_slice(&7u64.to_be_bytes());
+            store.index.insert(&actor, b"p").unwrap();
+            store.counts.insert(b"fminer", 1u64.to_be_bytes()).unwrap();
+            store
+                .counts
+                .insert(b"aUkraine", 1u64.to_be_bytes())
+                .unwrap();
+            for (a, _) in &articles {
+                let record: ArticleRecord =
+                    decode(&store.records.get(&a.id).unwrap().unwrap(), "r").unwrap();
+                let old = RecordV5 {
+                    event_keys: record.event_keys,
+                    postings: vec![(b'x', term.clone(), 1)],
+                    segment: 7,
+                };
+                store
+                    .records
+                    .insert(&a.id, postcard::to_stdvec(&old).unwrap())
+                    .unwrap();
+            }
+            store.meta.insert(META_SCHEMA, 5u32.to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        std::fs::remove_dir_all(dir.path().join(super::super::fulltext::DIR_NAME)).unwrap();
+
+        let store = Store::open(dir.path()).unwrap();
+        let report = store.check().unwrap();
+        assert!(report.is_consistent(), "{:?}", report.problems);
+        assert_eq!(report.articles, 2);
+        let term = &crate::text::terms("minerals")[0];
+        assert_eq!(store.term_postings(term).unwrap().len(), 1);
+        for (a, events) in &articles {
+            let keys: Vec<String> = events.iter().map(Event::key).collect();
+            assert_eq!(store.article_event_keys(&a.id).unwrap(), Some(keys));
+        }
+        let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
+        assert_eq!(read_schema(&schema), Some(SCHEMA_VERSION));
     }
 
     #[test]
