@@ -59,7 +59,7 @@ fn a_past_perfect_date_is_the_clause_own_date() {
 fn a_plan_is_not_a_step_taken() {
     let (_d, e) = engine(&["seeds", "tests/data/dev", "tests/data/later"]);
     let (_, text) = ask(&e, "Is the fund operational?");
-    assert!(text.starts_with("My sources do not report"), "{text}");
+    assert!(text.starts_with("My sources don't report"), "{text}");
     assert!(text.contains("Expected"), "{text}");
 }
 

@@ -9,6 +9,7 @@ mod reply;
 mod request;
 mod search;
 mod status;
+mod verdict;
 
 pub use question::QuestionKind;
 pub use reply::{Action, Citation, Reply, ReplyItem, ReplyKind};
@@ -26,6 +27,7 @@ use crate::extract::time::{find_dates, TimeContext};
 use crate::render::format_day;
 use crate::store::{Store, StoreError};
 use builder::{group_same_facts, ReplyBuilder};
+use verdict::{absence_day, Bound};
 
 /// Who sends a request: front-ends map their own notion of a chat onto this.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -591,8 +593,10 @@ impl Engine {
         Ok(b.finish())
     }
 
-    /// "Is the deal signed?", "When was the memorandum signed?": answered from the status
-    /// machinery, so only facts count as having happened.
+    /// "Is the deal signed?", "When was the memorandum signed?", "Was it in force on May 13?":
+    /// answered from the status machinery (see [`verdict`]), so only facts count as having
+    /// happened, a date or bound in the question is applied, and the headline never comes from
+    /// another stage.
     fn stage_answer(
         &self,
         topic: &Topic,
@@ -606,32 +610,28 @@ impl Engine {
             .iter()
             .find(|s| s.id == stage)
             .map_or(stage, |s| s.name.as_str());
-        let asked_date = self.question_date(question)?;
+        let bound = self.question_bound(question)?;
         let reached = st.reached(stage);
-        let title = match (reached, asked_date) {
-            (Some(step), Some(asked)) if step.date == Some(asked) => {
-                format!("Yes: {stage_name} on {}", format_day(asked))
-            }
-            (Some(step), Some(asked)) => format!(
-                "Not on {}: my sources report it {stage_name} on {}",
-                format_day(asked),
-                step.date
-                    .map(format_day)
-                    .unwrap_or_else(|| "an unknown date".into())
-            ),
-            (Some(step), None) => match (kind, step.date) {
-                (QuestionKind::When, Some(d)) => {
-                    format!("{}: {stage_name} on {}", topic.name, format_day(d))
-                }
-                (_, Some(d)) => format!("Yes: {stage_name} on {}", format_day(d)),
-                (_, None) => format!("Yes: {stage_name} (date not given in my sources)"),
-            },
-            (None, _) => format!(
-                "My sources do not report the {} as {stage_name}",
-                topic.name.to_lowercase()
-            ),
+        // How things stood at the bound, for states ("still paused on March 20?").
+        let status_then = match &bound {
+            Some(b) => Some(topic_status(&self.store, topic, Some(b.last_day()))?),
+            None => None,
         };
-        let mut b = ReplyBuilder::new(&self.store, title);
+        // Statements that the stage had not been reached, newest first, up to the bound.
+        let absent = self.stage_absence(topic, stage, bound.as_ref().map(Bound::last_day))?;
+        let v = verdict::judge(&verdict::Case {
+            kind,
+            stage_name,
+            topic_name: &topic.name,
+            reached: reached.map(|r| r.date),
+            bound: bound.as_ref(),
+            then_current: status_then
+                .as_ref()
+                .and_then(|s| s.current.as_ref())
+                .map(|c| (c.stage == stage, c.stage_name, c.date)),
+            absent_as_of: absent.first().map(absence_day),
+        });
+        let mut b = ReplyBuilder::new(&self.store, v.title);
         if let Some(step) = reached {
             b.event_item(
                 &step.evidence[0],
@@ -639,24 +639,40 @@ impl Engine {
                 &refs(&step.evidence[1..]),
             )?;
         }
-        if let Some(cur) = &st.current {
+        // Evidence that it had not happened, when that is what the answer rests on.
+        if v.shows_absence {
+            for e in absent.iter().take(2) {
+                b.event_item(e, Some(format!("Not yet: {stage_name}")), &[])?;
+            }
+        }
+        if let Some(cur) = status_then.as_ref().unwrap_or(&st).current.as_ref() {
             if reached.is_none_or(|r| r.stage != cur.stage) {
                 b.event_item(
                     &cur.evidence[0],
-                    Some(format!("Now: {}", cur.stage_name)),
+                    Some(format!("Then: {}", cur.stage_name))
+                        .filter(|_| bound.is_some())
+                        .or(Some(format!("Now: {}", cur.stage_name))),
                     &refs(&cur.evidence[1..]),
                 )?;
             }
         }
         // Statements that are not facts about this stage, from the stage index (the first three
         // in topic order), not from every event of the topic.
-        let expected_events: Vec<Event> = self
-            .store
-            .stage_expectations_in_order(&topic.id, stage, 3)?;
-        for e in expected_events.iter().take(3) {
+        // Once the stage is reached, predictions of it are history: shown only while it is not.
+        let expected_events: Vec<Event> = if reached.is_some() {
+            Vec::new()
+        } else {
+            self.store
+                .stage_expectations_in_order(&topic.id, stage, 6)?
+                .into_iter()
+                .filter(|e| e.modality != Modality::Negated)
+                .take(3)
+                .collect()
+        };
+        for e in &expected_events {
             b.event_item(e, Some(expected_label(e.modality)), &[])?;
         }
-        if reached.is_none() && expected_events.is_empty() {
+        if reached.is_none() && expected_events.is_empty() && absent.is_empty() {
             // Nothing on that stage: show what the sources do say about the question, if anything.
             let found = question::retrieve(&self.store, &self.actors, question, kind, None, 2)?;
             for s in &found {
@@ -665,6 +681,37 @@ impl Engine {
         }
         b.note("Only reported facts count as having happened; predictions and hedged statements are marked.");
         Ok(b.finish())
+    }
+
+    /// The negated statements about `stage` of `topic` ("has yet to be ratified", "not yet in
+    /// force"), newest first, counting only those made by `by` when given.
+    fn stage_absence(
+        &self,
+        topic: &Topic,
+        stage: &str,
+        by: Option<NaiveDate>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut absent: Vec<Event> = self
+            .store
+            .stage_expectations(&topic.id, &[stage], None, None, 20)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .filter(|e| e.modality == Modality::Negated)
+            .filter(|e| by.is_none_or(|d| absence_day(e) <= d))
+            .collect();
+        absent.sort_by_key(|e| std::cmp::Reverse((absence_day(e), e.reported)));
+        Ok(absent)
+    }
+
+    /// A date or bound named in a question ("on April 24", "by May 1", "before June", "in
+    /// July"), resolved against the newest article: the story's own "now", not the clock.
+    fn question_bound(&self, question: &str) -> Result<Option<Bound>, StoreError> {
+        let now = self
+            .store
+            .newest_published()?
+            .map(|p| p.date_naive())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        Ok(Bound::find(question, now))
     }
 
     /// A day named in a question ("signed on April 24?"), with its place in the question,

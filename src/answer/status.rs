@@ -62,6 +62,7 @@ pub fn topic_status<'t>(
         .into_iter()
         .filter_map(|c| rank_of(&c.stage).map(|r| (r, c)))
         .collect();
+    drop_loose_mentions(store, &mut cells)?;
     cells.sort_by_key(|(rank, c)| (!c.before, c.day, *rank));
     // The walk needs only each cell's rank, day and keys; events are decoded for the steps it
     // keeps (a topic may have thousands of cells and a dozen steps).
@@ -154,6 +155,44 @@ pub fn topic_status<'t>(
         history,
         expected,
     })
+}
+
+/// "Signed at the end of April" is a loose mention of a signing that other reports date to the
+/// day: it confirms the stage but must not date it, nor (sorted at April 1) make the memorandum
+/// of April 17 look like a step back. Drops the week-, month- and year-dated cells of stages that
+/// have a day-dated fact. Only cells on a Monday or a month's first day can be coarse (that is
+/// where such dates sit), so only those are decoded.
+fn drop_loose_mentions(
+    store: &Store,
+    cells: &mut Vec<(usize, StageCell)>,
+) -> Result<(), StoreError> {
+    use chrono::Datelike;
+    let mut coarse = vec![false; cells.len()];
+    for (i, (_, cell)) in cells.iter().enumerate() {
+        let maybe = cell.day.day() == 1 || cell.day.weekday() == chrono::Weekday::Mon;
+        if cell.before || !maybe {
+            continue;
+        }
+        if let Some(key) = cell.keys.first() {
+            coarse[i] = store.event(key)?.is_some_and(|e| {
+                e.date
+                    .is_some_and(|d| d.precision != crate::event::Precision::Day)
+            });
+        }
+    }
+    let dated_to_the_day: Vec<usize> = cells
+        .iter()
+        .zip(&coarse)
+        .filter(|((_, c), coarse)| !c.before && !**coarse)
+        .map(|((rank, _), _)| *rank)
+        .collect();
+    let mut i = 0;
+    cells.retain(|(rank, _)| {
+        let keep = !(coarse[i] && dated_to_the_day.contains(rank));
+        i += 1;
+        keep
+    });
+    Ok(())
 }
 
 /// Events reporting a stage step: the first, then one per other article, at most this many

@@ -165,6 +165,13 @@ impl Extractor {
                         topics.push(t.clone());
                     }
                 }
+                // In an article about a topic, a clause that speaks of one of its stages belongs
+                // to it even without naming it ("Not yet. It enters into force when …").
+                for t in &article_topics {
+                    if !topics.contains(t) {
+                        topics.push(t.clone());
+                    }
+                }
                 let reading = self.read_clause(
                     clause,
                     words,
@@ -174,7 +181,24 @@ impl Extractor {
                     block.section,
                 );
                 let modality = reading.modality;
-                let date = self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
+                topics.retain(|t| {
+                    !article_topics.contains(t)
+                        || reading.stages.iter().any(|(s, _)| s == t)
+                        || sentence_topics.contains(t)
+                        || (!whole_sentence
+                            && self.topics.topics_in(&folded, &article_topics).contains(t))
+                });
+                let mut date =
+                    self.date_of(clause, clause_mentions, modality, carried.as_ref(), &ctx);
+                // A statement that something has not happened holds as of the day it was made.
+                if modality == Modality::Negated && date.is_none() {
+                    date = Some(EventDate {
+                        date: block.reference,
+                        precision: Precision::Day,
+                        source: DateSource::Context,
+                        expression: String::new(),
+                    });
+                }
                 // A sentence's speaker speaks for a clause only when the sentence is one clause:
                 // in "X halted deliveries on March 3, and Y confirmed on March 5", Y is not the
                 // source of the first clause. A clause that is the whole sentence has the
@@ -242,7 +266,7 @@ impl Extractor {
             .iter()
             .filter_map(|t| {
                 self.topics
-                    .stage_signal(t, &clause_words)
+                    .stage_signal(t, &clause_words, base == Modality::Fact)
                     .map(|s| (t.clone(), s))
             })
             .collect();

@@ -35,7 +35,15 @@ const HEDGES: &[&str] = &[
 const CONDITIONS: &[&str] = &[
     "if", "once", "provided", "unless", "depend", "depends", "until",
 ];
-const CONDITION_PHRASES: &[&str] = &["subject to", "on condition that", "as long as"];
+const CONDITION_PHRASES: &[&str] = &[
+    "subject to",
+    "on condition that",
+    "as long as",
+    "only after",
+    "only when",
+    "only once",
+    "only if",
+];
 
 /// Words and phrases that put it in the future: planned, predicted, scheduled.
 const FUTURE: &[&str] = &[

@@ -264,14 +264,24 @@ impl TopicMatcher {
     /// exchanged"; and it must lie outside every scope (a trigger that itself holds a cue, such
     /// as "without signing", is matched as written). A negated stage needs one of its words in
     /// a scope that negates the clause (not only "without" or "before").
-    pub fn stage_signal(&self, topic: &str, clause: &ClauseWords<'_>) -> Option<StageSignal> {
+    ///
+    /// With `strict_form` false (a clause already hedged, conditional or future, where the
+    /// form says nothing more), any form of a trigger's words counts.
+    pub fn stage_signal(
+        &self,
+        topic: &str,
+        clause: &ClauseWords<'_>,
+        strict_form: bool,
+    ) -> Option<StageSignal> {
         let rule = self.topics.iter().find(|t| t.id == topic)?;
         let vetoed = |s: &StageRule| s.unless.iter().any(|u| u.occurs_in(clause.folded));
         let asserted = rule.stages.iter().rev().filter(|s| !vetoed(s)).find(|s| {
             s.stemmed.iter().any(|(trigger, has_cue)| {
                 match_trigger(trigger, clause, |j, w| {
                     (*has_cue || clause.scope[j].is_none())
-                        && (w.form == Form::Base || w.form == form(clause.folded[j]))
+                        && (!strict_form
+                            || w.form == Form::Base
+                            || w.form == form(clause.folded[j]))
                 })
                 .is_some()
             })
