@@ -410,7 +410,7 @@ impl Extraction {
         );
         Extraction {
             extractor: Extractor::new(config),
-            fingerprint: format!("{:016x}", article::fnv1a64(rules.as_bytes())),
+            fingerprint: format!("{:016x}", crate::fnv::fnv1a64(rules.as_bytes())),
         }
     }
 }

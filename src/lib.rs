@@ -20,6 +20,7 @@
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
 //! - [`notify`]: subscriptions, push planning and the outbox records.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
+//! - [`fnv`]: FNV-1a 64, the one hash for persisted ids and for maps keyed by short strings.
 //! - [`bench`]: `gen-corpus` (a deterministic synthetic corpus in the article formats) and
 //!   `bench` (ingest throughput, answer latency, memory, store size at 1k–100k articles).
 
@@ -30,6 +31,7 @@ pub mod config;
 pub mod event;
 pub mod extract;
 pub mod feeds;
+pub mod fnv;
 pub mod frontend;
 pub mod ingest;
 pub mod notify;

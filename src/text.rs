@@ -2,7 +2,8 @@
 //! and fold words the same way.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::fnv::FnvBuildHasher;
 
 /// Words too common to index or search on.
 const STOPWORDS: &[&str] = &[
@@ -60,7 +61,7 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 }
 
 pub fn is_stopword(word: &str) -> bool {
-    static SET: std::sync::OnceLock<HashSet<&'static str, BuildHasherDefault<WordHasher>>> =
+    static SET: std::sync::OnceLock<HashSet<&'static str, FnvBuildHasher>> =
         std::sync::OnceLock::new();
     SET.get_or_init(|| STOPWORDS.iter().copied().collect())
         .contains(word)
@@ -298,27 +299,7 @@ pub fn word_spans(text: &str) -> Vec<Word<'_>> {
 
 /// A map keyed by words, for the matchers' per-word lookups. Its hasher is FNV-1a: keys are
 /// short words from our own config, so std's DoS-resistant SipHash only costs time here.
-pub type WordMap<V> = std::collections::HashMap<String, V, BuildHasherDefault<WordHasher>>;
-
-/// FNV-1a, 64 bit (see [`WordMap`]).
-pub struct WordHasher(u64);
-
-impl Default for WordHasher {
-    fn default() -> WordHasher {
-        WordHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+pub type WordMap<V> = std::collections::HashMap<String, V, FnvBuildHasher>;
 
 /// The folded forms ([`Word::folded`]) of a run of words, kept in one buffer: matchers that
 /// compare every word of a clause fold it once, with two allocations instead of one per word.

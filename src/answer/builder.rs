@@ -1,8 +1,6 @@
 //! Building a [`Reply`] from events: numbered citations shared across items, and several
 //! outlets' reports of the same fact folded into one item ("also reported by").
 
-use std::collections::HashMap;
-
 use super::{Citation, Reply, ReplyItem};
 use crate::event::Event;
 use crate::store::{Store, StoreError};
@@ -10,8 +8,6 @@ use crate::store::{Store, StoreError};
 pub struct ReplyBuilder<'s> {
     store: &'s Store,
     reply: Reply,
-    /// Article id → index into `reply.citations`.
-    cited: HashMap<String, usize>,
     /// Keys of the events already shown, so no claim appears twice.
     shown: std::collections::HashSet<String>,
 }
@@ -24,7 +20,6 @@ impl<'s> ReplyBuilder<'s> {
                 title: title.into(),
                 ..Reply::default()
             },
-            cited: HashMap::new(),
             shown: Default::default(),
         }
     }
@@ -51,24 +46,16 @@ impl<'s> ReplyBuilder<'s> {
     /// 1-based citation number.
     pub fn cite(&mut self, event: &Event) -> Result<usize, StoreError> {
         let sentence = event.sentence_index + 1;
-        if let Some(&i) = self.cited.get(&event.article) {
-            let c = &mut self.reply.citations[i];
-            if !c.sentences.contains(&sentence) {
-                c.sentences.push(sentence);
-                c.sentences.sort_unstable();
-            }
-            return Ok(i + 1);
+        if let Some(n) = self.reply.cite_again(&event.article, &[sentence]) {
+            return Ok(n);
         }
         let article = self.store.article(&event.article)?.ok_or_else(|| {
             StoreError::Corrupt(format!("event {} names a missing article", event.key()))
         })?;
-        self.reply.citations.push(Citation {
+        Ok(self.reply.cite(&Citation {
             sentences: vec![sentence],
             ..Citation::of(&article)
-        });
-        self.cited
-            .insert(event.article.clone(), self.reply.citations.len() - 1);
-        Ok(self.reply.citations.len())
+        }))
     }
 
     /// Adds one claim from `event` (once: an event already shown is skipped), with the same fact from other articles as "also reported by".

@@ -28,6 +28,39 @@ pub struct Reply {
     pub kind: ReplyKind,
 }
 
+impl Reply {
+    /// Cites `citation`'s article: articles are numbered from 1 in order of first use, one
+    /// number per article, and a second citation of an article adds its sentences to the first.
+    /// Returns the article's number. The one citation numbering (answers, pushes, merges).
+    pub fn cite(&mut self, citation: &Citation) -> usize {
+        if let Some(n) = self.cite_again(&citation.article_id, &citation.sentences) {
+            return n;
+        }
+        let mut c = citation.clone();
+        c.sentences.sort_unstable();
+        c.sentences.dedup();
+        self.citations.push(c);
+        self.citations.len()
+    }
+
+    /// When `article_id` is cited already: adds `sentences` to its citation and returns its
+    /// number (so a caller can skip building a [`Citation`]); `None` otherwise.
+    pub fn cite_again(&mut self, article_id: &str, sentences: &[u32]) -> Option<usize> {
+        let pos = self
+            .citations
+            .iter()
+            .position(|c| c.article_id == article_id)?;
+        let cited = &mut self.citations[pos].sentences;
+        for s in sentences {
+            if !cited.contains(s) {
+                cited.push(*s);
+            }
+        }
+        cited.sort_unstable();
+        Some(pos + 1)
+    }
+}
+
 /// What sort of reply this is, so front-ends and tests can tell them apart without parsing text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum ReplyKind {

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::event::ArticleId;
+use crate::fnv::{fnv1a64, Fnv64};
+use std::hash::Hasher;
 
 pub use manifest::Manifest;
 pub use parse::{Metadata, RawMeta, MAX_LINE_BYTES};
@@ -69,38 +71,10 @@ pub fn article_id(url: &str) -> ArticleId {
     format!("{:016x}", fnv1a64(url.as_bytes()))
 }
 
-/// FNV-1a, 64 bit. Used instead of std's `DefaultHasher` because ids and hashes are persisted
-/// and `DefaultHasher`'s output may change between Rust releases.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash = Fnv::new();
-    hash.write(bytes);
-    hash.0
-}
-
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    /// A field followed by a separator byte that cannot occur in text, so that moving
-    /// characters between fields changes the hash.
-    fn field(&mut self, text: &str) {
-        self.write(text.as_bytes());
-        self.write(&[0xff]);
-    }
-}
-
 /// Hash of everything that makes up the article's content (not its file path: a renamed file
 /// is the same article).
 fn content_hash(meta: &Metadata, paragraphs: &[String]) -> String {
-    let mut h = Fnv::new();
+    let mut h = Fnv64::new();
     h.field(&meta.title);
     h.field(&meta.outlet);
     h.field(&meta.url);
@@ -109,7 +83,7 @@ fn content_hash(meta: &Metadata, paragraphs: &[String]) -> String {
     for p in paragraphs {
         h.field(p);
     }
-    format!("{:016x}", h.0)
+    format!("{:016x}", h.finish())
 }
 
 /// Why a file could not be read as an article. Display is one line starting with the path

@@ -49,14 +49,6 @@ fn front_matter_article_parses() {
 }
 
 #[test]
-fn fnv_is_the_reference_function() {
-    // Reference values of FNV-1a 64.
-    assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
-    assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
-    assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
-}
-
-#[test]
 fn content_hash_changes_with_body_and_metadata_but_not_path() {
     let a = parse_text(GOOD).unwrap();
     let b = parse_text(&GOOD.replace("Second.", "Second!")).unwrap();

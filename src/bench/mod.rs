@@ -262,7 +262,7 @@ fn cached_corpus(
     );
     let key = format!(
         "corpus-v{GENERATOR_VERSION}-{size}-seed{seed}-{:08x}",
-        crate::article::fnv1a64(rules.as_bytes()) as u32
+        crate::fnv::fnv1a64(rules.as_bytes()) as u32
     );
     let dir = root.join(key);
     let marker = dir.join(".complete");

@@ -373,7 +373,7 @@ impl FeedPoller {
             }) => (bytes, final_url, validators),
             Err(e) => return Err(PollError::fetch(e)),
         };
-        let body_hash = format!("{:016x}", article::fnv1a64(&bytes));
+        let body_hash = format!("{:016x}", crate::fnv::fnv1a64(&bytes));
         if state.body_hash.as_deref() == Some(body_hash.as_str()) {
             return Ok(Polled {
                 report: FeedReport::new(url, default_outlet(feed, None), FeedStatus::Unchanged),

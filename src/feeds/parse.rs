@@ -116,7 +116,7 @@ fn fingerprint(e: &FeedEntry) -> String {
         text.push_str(&field);
         text.push('\u{1f}');
     }
-    format!("{:016x}", crate::article::fnv1a64(text.as_bytes()))
+    format!("{:016x}", crate::fnv::fnv1a64(text.as_bytes()))
 }
 
 fn is_html(media_type: &str) -> bool {

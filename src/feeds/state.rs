@@ -108,7 +108,7 @@ pub fn next_delay(
 pub fn seed(url: &str, now: DateTime<Utc>) -> u64 {
     let text = format!("{url}{}", now.timestamp_nanos_opt().unwrap_or_default());
     // FNV's low bits mix poorly for similar inputs; fold the high half in.
-    let h = crate::article::fnv1a64(text.as_bytes());
+    let h = crate::fnv::fnv1a64(text.as_bytes());
     h ^ (h >> 29)
 }
 

@@ -9,7 +9,7 @@ pub mod watch;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Action, Citation, Engine, Reply, ReplyItem, ReplyKind, Request, Subscriber};
+use crate::answer::{Action, Engine, Reply, ReplyItem, ReplyKind, Request, Subscriber};
 use crate::config::Topic;
 
 pub use plan::{plan, ArticleNews, PlanInput, StageNow, StatusChange};
@@ -352,7 +352,7 @@ fn storage_error(e: &crate::store::StoreError) -> Reply {
 pub fn merge_into(into: &mut Reply, part: &Reply) {
     let mut map = Vec::with_capacity(part.citations.len());
     for c in &part.citations {
-        map.push(cite_index(&mut into.citations, c));
+        map.push(into.cite(c));
     }
     let remap = |ix: &[usize]| -> Vec<usize> {
         ix.iter()
@@ -377,23 +377,6 @@ pub fn merge_into(into: &mut Reply, part: &Reply) {
         if !into.notes.contains(note) {
             into.notes.push(note.clone());
         }
-    }
-}
-
-/// The 1-based number of `c`'s article in `citations`, adding it (or its sentences) if needed.
-fn cite_index(citations: &mut Vec<Citation>, c: &Citation) -> usize {
-    if let Some(pos) = citations.iter().position(|x| x.article_id == c.article_id) {
-        let existing = &mut citations[pos];
-        for s in &c.sentences {
-            if !existing.sentences.contains(s) {
-                existing.sentences.push(*s);
-            }
-        }
-        existing.sentences.sort_unstable();
-        pos + 1
-    } else {
-        citations.push(c.clone());
-        citations.len()
     }
 }
 

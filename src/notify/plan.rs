@@ -259,24 +259,22 @@ fn push_reply(
             source.outlet
         ));
     }
-    reply.citations.push(Citation {
+    // The article itself is citation 1.
+    reply.cite(&Citation {
         sentences: Vec::new(),
         ..source.clone()
     });
     let shown = fresh.iter().chain(repeats.iter()).take(MAX_ITEMS);
     for (e, earlier) in shown.copied() {
-        let sentence = e.sentence_index.saturating_add(1);
-        if !reply.citations[0].sentences.contains(&sentence) {
-            reply.citations[0].sentences.push(sentence);
-        }
+        reply.cite_again(&source.article_id, &[e.sentence_index.saturating_add(1)]);
         let mut also = Vec::new();
         if let Some(p) = earlier {
             if let Some(c) = input.sources.get(&p.article) {
-                also.push(cite(
-                    &mut reply.citations,
-                    c,
-                    p.sentence_index.saturating_add(1),
-                ));
+                let sentence = p.sentence_index.saturating_add(1);
+                also.push(reply.cite(&Citation {
+                    sentences: vec![sentence],
+                    ..c.clone()
+                }));
             }
         }
         let label = if earlier.is_some() {
@@ -295,7 +293,6 @@ fn push_reply(
             label,
         });
     }
-    reply.citations[0].sentences.sort_unstable();
     let hidden = relevant.len().saturating_sub(MAX_ITEMS);
     if hidden > 0 {
         reply.notes.push(format!(
@@ -320,25 +317,6 @@ fn push_reply(
         ];
     }
     reply
-}
-
-/// The 1-based number of article `c` in `citations` (added if new), with `sentence` recorded.
-fn cite(citations: &mut Vec<Citation>, c: &Citation, sentence: u32) -> usize {
-    let pos = match citations.iter().position(|x| x.article_id == c.article_id) {
-        Some(pos) => pos,
-        None => {
-            citations.push(Citation {
-                sentences: Vec::new(),
-                ..c.clone()
-            });
-            citations.len() - 1
-        }
-    };
-    if !citations[pos].sentences.contains(&sentence) {
-        citations[pos].sentences.push(sentence);
-        citations[pos].sentences.sort_unstable();
-    }
-    pos + 1
 }
 
 /// "Stage: signed" for a fact that moves one of the push's topics.

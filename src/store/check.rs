@@ -333,9 +333,9 @@ struct Digest {
 
 impl Digest {
     fn add(&mut self, key: &[u8], value: &[u8]) {
-        let mut h = crate::article::fnv1a64(key);
+        let mut h = crate::fnv::fnv1a64(key);
         // Key and value hashed apart and mixed, so that bytes moved between them change it.
-        h ^= crate::article::fnv1a64(value).rotate_left(29);
+        h ^= crate::fnv::fnv1a64(value).rotate_left(29);
         // splitmix64's finaliser: spreads FNV's weak high bits before the sum.
         h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
