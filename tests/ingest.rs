@@ -95,7 +95,8 @@ fn each_bad_file_gets_its_error_and_good_files_are_stored() {
     let report = ingest_paths(&fx.store, &config, &[fx.dir.as_path()]).unwrap();
 
     use ArticleError as E;
-    let expect: &[(&str, fn(&ArticleError) -> bool)] = &[
+    type IsExpected = fn(&ArticleError) -> bool;
+    let expect: &[(&str, IsExpected)] = &[
         ("empty.txt", |e| matches!(e, E::Empty { .. })),
         ("whitespace_only.txt", |e| {
             matches!(e, E::WhitespaceOnly { .. })

@@ -680,7 +680,7 @@ fn articles_sharing_a_batch_are_replaced_and_removed_one_by_one() {
     let a = article("a1", "h1", "2025-03-04T10:00:00+02:00");
     let b = article("b2", "h2", "2025-03-05T10:00:00+02:00");
     let c = article("c3", "h3", "2025-03-06T10:00:00+02:00");
-    let ea = vec![event(
+    let ea = [event(
         &a,
         0,
         "Washington paused military aid.",
@@ -688,7 +688,7 @@ fn articles_sharing_a_batch_are_replaced_and_removed_one_by_one() {
         &["aid"],
         &["Trump"],
     )];
-    let eb = vec![
+    let eb = [
         event(
             &b,
             0,
@@ -706,7 +706,7 @@ fn articles_sharing_a_batch_are_replaced_and_removed_one_by_one() {
             &["Rubio"],
         ),
     ];
-    let ec = vec![event(
+    let ec = [event(
         &c,
         0,
         "Military aid resumed.",

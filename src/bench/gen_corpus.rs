@@ -639,6 +639,9 @@ impl Writer<'_> {
             self.body()
         }
     }
+    // The deref is needed: without it the `'static` of the picked name is lost (clippy's
+    // suggestion does not compile).
+    #[allow(clippy::explicit_auto_deref)]
     fn city(&mut self) -> &'static str {
         *self.rng.pick(&self.vocab.cities)
     }

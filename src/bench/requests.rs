@@ -39,7 +39,7 @@ pub const MIX_SIZE: usize = 1000;
 
 /// The mix, shuffled so that kinds interleave as they would in a chat.
 pub fn request_mix(config: &Config, vocab: &Vocabulary, seed: u64) -> Vec<(RequestKind, String)> {
-    let mut rng = Rng::for_item(seed ^ 0x5EED_0F_BE4C, 0);
+    let mut rng = Rng::for_item(seed ^ 0x5E_ED0F_BE4C, 0);
     let topics: Vec<&str> = config.topics.iter().map(|t| t.id.as_str()).collect();
     let topic = |rng: &mut Rng| -> String {
         if topics.is_empty() {

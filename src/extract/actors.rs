@@ -185,7 +185,7 @@ impl ActorMatcher {
                 found.push((i, self.names[alias.canonical].clone()));
             }
         }
-        with_titled_names(&words, &taken, found)
+        with_titled_names(words, &taken, found)
     }
 
     /// The gazetteer's canonical name for a user's spelling ("Zelenskyy" → "Volodymyr Zelensky").

@@ -614,7 +614,7 @@ mod tests {
                 let p = e.path();
                 if p.is_dir() {
                     walk(&p, out);
-                } else if !p.file_name().is_some_and(|n| n == "manifest.toml") {
+                } else if p.file_name().is_none_or(|n| n != "manifest.toml") {
                     out.push(p);
                 }
             }

@@ -512,7 +512,7 @@ mod tests {
         // On restart the file is unchanged, so ingest alone would push nothing.
         let mut planner = PushPlanner::new();
         let rerun = planner
-            .ingest_and_queue(&engine, &[signed.clone()])
+            .ingest_and_queue(&engine, std::slice::from_ref(&signed))
             .unwrap();
         assert_eq!(rerun.pushes_queued, 0);
         let recovered = planner.recover(&engine).unwrap();

@@ -736,10 +736,11 @@ impl Store {
             let topic = String::from_utf8_lossy(&k[1..]).into_owned();
             per_topic.push((topic, read_u64(&v).ok_or_else(|| bad_entry(&k))?));
         }
-        let last_ingest = match self.meta.get(META_LAST_INGEST).map_err(|e| self.err(e))? {
-            Some(v) => Some(String::from_utf8_lossy(&v).into_owned()),
-            None => None,
-        };
+        let last_ingest = self
+            .meta
+            .get(META_LAST_INGEST)
+            .map_err(|e| self.err(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
         Ok(Stats {
             articles: self.counter(keys::COUNT_ARTICLES)?,
             events: self.event_count()?,
@@ -1036,7 +1037,7 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             store
                 .meta
-                .insert(META_SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes())
+                .insert(META_SCHEMA, (SCHEMA_VERSION + 1).to_be_bytes())
                 .unwrap();
             store.flush().unwrap();
         }
