@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::event::ArticleId;
-use crate::fnv::{fnv1a64, Fnv64};
+/// The one FNV-1a ([`crate::fnv`]), also reachable here where article ids are made.
+pub use crate::fnv::fnv1a64;
+use crate::fnv::Fnv64;
 use std::hash::Hasher;
 
 pub use manifest::Manifest;

@@ -349,9 +349,7 @@ fn timestamp(line: &str) -> Option<(u32, Option<&str>)> {
     if rest.is_empty() {
         return Some((hour * 60 + minute, None));
     }
-    if zone.is_none() {
-        return None;
-    }
+    zone?;
     Some((hour * 60 + minute, Some(rest)))
 }
 

@@ -459,7 +459,7 @@ mod tests {
                 "counter off",
                 |s, _| {
                     s.counts
-                        .insert(keys::COUNT_EVENTS, &999u64.to_be_bytes())
+                        .insert(keys::COUNT_EVENTS, 999u64.to_be_bytes())
                         .unwrap();
                 },
                 "counter E is 999",

@@ -66,7 +66,7 @@ pub(crate) fn analyzer_fingerprint() -> String {
     let terms = crate::text::terms(ANALYZER_SAMPLE).join(" ");
     format!(
         "{FORMAT_VERSION}-{:016x}",
-        crate::article::fnv1a64(terms.as_bytes())
+        crate::fnv::fnv1a64(terms.as_bytes())
     )
 }
 
@@ -537,7 +537,7 @@ fn names_digest(terms: &[String], actors: &[String], topics: &[String]) -> u64 {
         text.push('\u{1e}');
     }
     // 32 bits: enough to tell versions apart, and half the fast field of 64.
-    crate::article::fnv1a64(text.as_bytes()) & 0xFFFF_FFFF
+    crate::fnv::fnv1a64(text.as_bytes()) & 0xFFFF_FFFF
 }
 
 fn day_number(d: chrono::NaiveDate) -> i64 {
@@ -561,8 +561,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
