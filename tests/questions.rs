@@ -143,42 +143,84 @@ fn check(case: &Case, answer: &str) -> Vec<String> {
     problems
 }
 
-#[test]
-fn every_evaluation_question_is_answered_through_the_binary() {
-    let text =
-        std::fs::read_to_string(root().join("tests/data/questions.toml")).expect("questions");
-    let cases: Cases = toml::from_str(&text).expect("questions.toml parses");
-    assert!(cases.case.len() >= 20, "the question set is complete");
-    let seed = root().join("seeds");
-    let dev = root().join("tests/data/dev");
+/// The folders each stage ingests, in order.
+fn stage_folders(stage: &str) -> Vec<PathBuf> {
+    let mut folders = vec![root().join("seeds")];
+    if stage == "dev" || stage == "wild" {
+        folders.push(root().join("tests/data/dev"));
+    }
+    if stage == "wild" {
+        folders.push(root().join("tests/data/wild"));
+    }
+    folders
+}
+
+/// Asks every case of `stage` in `file` after ingesting the stage's folders into an empty
+/// store; returns (cases asked, failures with the answer).
+fn run_stage(file: &str, stage: &str) -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(root().join(file)).expect("questions file");
+    let cases: Cases = toml::from_str(&text).expect("questions file parses");
+    let data = tempfile::tempdir().expect("tempdir");
+    let folders = stage_folders(stage);
+    let mut args = vec!["ingest".to_string()];
+    args.extend(folders.iter().map(|f| f.to_string_lossy().into_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, _, err) = storyline(data.path(), &args);
+    assert!(ok, "ingest of stage {stage} failed: {err}");
+    let mut asked = 0;
     let mut failures = Vec::new();
-    for stage in ["seed", "dev"] {
-        let data = tempfile::tempdir().expect("tempdir");
-        let mut paths = vec![seed.to_str().unwrap()];
-        if stage == "dev" {
-            paths.push(dev.to_str().unwrap());
-        }
-        let mut args = vec!["ingest"];
-        args.extend(paths);
-        let (ok, _, err) = storyline(data.path(), &args);
-        assert!(ok, "ingest of stage {stage} failed: {err}");
-        for case in cases.case.iter().filter(|c| c.stage == stage) {
-            let (ok, answer, err) = storyline(data.path(), &["ask", &case.ask]);
-            assert!(ok, "ask {:?} failed: {err}", case.ask);
-            let problems = check(case, &answer);
-            if !problems.is_empty() {
-                failures.push(format!(
-                    "[{stage}] {:?}: {}\n{answer}",
-                    case.ask,
-                    problems.join("; ")
-                ));
-            }
+    for case in cases.case.iter().filter(|c| c.stage == stage) {
+        asked += 1;
+        let (ok, answer, err) = storyline(data.path(), &["ask", &case.ask]);
+        assert!(ok, "ask {:?} failed: {err}", case.ask);
+        let problems = check(case, &answer);
+        if !problems.is_empty() {
+            failures.push(format!(
+                "[{stage}] {:?}: {}\n{answer}",
+                case.ask,
+                problems.join("; ")
+            ));
         }
     }
+    (asked, failures)
+}
+
+#[test]
+fn every_evaluation_question_is_answered_through_the_binary() {
+    let mut failures = Vec::new();
+    let mut asked = 0;
+    for stage in ["seed", "dev"] {
+        let (n, f) = run_stage("tests/data/questions.toml", stage);
+        asked += n;
+        failures.extend(f);
+    }
+    assert!(asked >= 20, "the question set is complete");
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n\n{}",
         failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// The wild stage: articles in the styles real pages come in (live blog, datelines, explainer,
+/// interview, clutter, Ukrainian). Not every case passes yet: the test holds the score at or
+/// above the floor reached so far (raise it as answers improve, never lower it) and prints
+/// every failing case with its answer.
+const WILD_FLOOR: usize = 36;
+
+#[test]
+fn wild_questions_hold_their_score() {
+    let (asked, failures) = run_stage("tests/data/questions.toml", "wild");
+    let passed = asked - failures.len();
+    eprintln!(
+        "wild questions: {passed}/{asked} pass\n\n{}",
+        failures.join("\n\n")
+    );
+    assert!(asked >= 50, "the wild set is complete");
+    assert!(
+        passed >= WILD_FLOOR,
+        "wild questions: {passed}/{asked} pass, below the floor of {WILD_FLOOR}:\n\n{}",
         failures.join("\n\n")
     );
 }
