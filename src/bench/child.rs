@@ -18,17 +18,38 @@ use crate::config::Config;
 use crate::ingest::ingest_paths;
 use crate::store::Store;
 
-fn emit(metric: &str, value: f64, unit: &str) {
+pub(super) fn emit(metric: &str, value: f64, unit: &str) {
     println!(
         "{}",
         json!({ "metric": metric, "value": round3(value), "unit": unit })
     );
 }
 
-fn emit_request(metric: &str, request: RequestKind, value: f64) {
+fn emit_request(metric: &str, request: &str, value: f64) {
     println!(
         "{}",
-        json!({ "metric": metric, "request": request.name(), "value": round3(value), "unit": "ms" })
+        json!({ "metric": metric, "request": request, "value": round3(value), "unit": "ms" })
+    );
+}
+
+/// p50, p99 and max of `times` (ms) for one kind of request; `prefix` names the engine
+/// (empty for Storyline, `ref_` for the reference).
+pub(super) fn emit_latencies(prefix: &str, request: &str, mut times: Vec<f64>) {
+    times.sort_by(f64::total_cmp);
+    emit_request(
+        &format!("{prefix}latency_p50_ms"),
+        request,
+        percentile(&times, 0.50),
+    );
+    emit_request(
+        &format!("{prefix}latency_p99_ms"),
+        request,
+        percentile(&times, 0.99),
+    );
+    emit_request(
+        &format!("{prefix}latency_max_ms"),
+        request,
+        times.last().copied().unwrap_or(f64::NAN),
     );
 }
 
@@ -82,9 +103,14 @@ pub fn ingest(config: &Config, corpus: &Path, store_dir: &Path) -> anyhow::Resul
 
 /// Opens the store, answers once (the open → first answer time), then the fixed mix of
 /// requests, timing each; reports percentiles per request kind and the process's peak RSS.
-pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()> {
+pub fn answer(
+    config: Config,
+    store_dir: &Path,
+    seed: u64,
+    questions: &[String],
+) -> anyhow::Result<()> {
     let vocab = Vocabulary::new(&config);
-    let mix = request_mix(&config, &vocab, seed);
+    let mix = request_mix(&config, &vocab, seed, questions);
     let config = Arc::new(config);
     let from = Subscriber::terminal();
 
@@ -122,19 +148,12 @@ pub fn answer(config: Config, store_dir: &Path, seed: u64) -> anyhow::Result<()>
         times.push((*kind, ms));
     }
     for kind in RequestKind::ALL {
-        let mut v: Vec<f64> = times
+        let v: Vec<f64> = times
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, t)| *t)
             .collect();
-        v.sort_by(f64::total_cmp);
-        emit_request("latency_p50_ms", kind, percentile(&v, 0.50));
-        emit_request("latency_p99_ms", kind, percentile(&v, 0.99));
-        emit_request(
-            "latency_max_ms",
-            kind,
-            v.last().copied().unwrap_or(f64::NAN),
-        );
+        emit_latencies("", kind.name(), v);
     }
     emit("peak_rss_mb", peak_rss_mb().unwrap_or(f64::NAN), "MB");
     Ok(())

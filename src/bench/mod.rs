@@ -12,11 +12,20 @@
 //!    answer), answers the fixed mix of 1,000 requests and reports its peak RSS;
 //! 4. a last child (`bench --child push`) adds 10,000 subscribers to a topic, ingests one new
 //!    article about it and times the push planning (`PushPlanner::queue_report`);
-//! 5. the parent measures the store's files on disk against the corpus bytes and prints a table
+//! 5. the reference (`reference.rs`): a child builds a bare tantivy sentence index of the same
+//!    corpus (`bench --child reference`), another answers the same questions from it
+//!    (`--child reference-answer`); its figures are reported as `ref_*` beside Storyline's,
+//!    with `ratio_*` = Storyline / reference;
+//! 6. the parent measures the stores' files on disk against the corpus bytes and prints a table
 //!    or, with `--json`, one JSON object per line.
+//!
+//! Sizes are any article counts: the README's figures come from 1,000 to 100,000, and a
+//! 1,000,000-article point (`--sizes 1000000`: about 1.4 GB of text, kept out of CI) shows the
+//! growth beyond.
 
 pub mod child;
 pub mod gen_corpus;
+pub mod reference;
 pub mod requests;
 pub mod rng;
 
@@ -64,9 +73,13 @@ pub struct GenCorpusArgs {
 /// `bench` arguments.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Corpus sizes in articles, comma-separated.
+    /// Corpus sizes in articles, comma-separated (1000000 for the million-article point).
     #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000])]
     pub sizes: Vec<usize>,
+    /// Questions to ask, one a line (blank lines and `#` comments skipped), instead of the
+    /// generated ones; Storyline and the reference are asked the same.
+    #[arg(long, value_name = "FILE")]
+    pub questions: Option<PathBuf>,
     /// One JSON object per line instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -76,7 +89,8 @@ pub struct BenchArgs {
     /// Where generated corpora are cached (default: <temp dir>/storyline-bench).
     #[arg(long)]
     pub cache: Option<PathBuf>,
-    /// Internal: run one measuring phase ("ingest" or "answer") in this process.
+    /// Internal: run one measuring phase ("ingest", "answer", "push", "reference",
+    /// "reference-answer") in this process.
     #[arg(long, hide = true)]
     pub child: Option<String>,
     /// Internal: the corpus folder of an ingest child.
@@ -122,6 +136,10 @@ pub fn bench_command(
     config_path: Option<&Path>,
     args: &BenchArgs,
 ) -> anyhow::Result<ExitCode> {
+    let questions = match &args.questions {
+        Some(path) => read_questions(path)?,
+        None => Vec::new(),
+    };
     if let Some(phase) = &args.child {
         let store = args.store.as_deref().context("--child needs --store")?;
         match phase.as_str() {
@@ -132,8 +150,25 @@ pub fn bench_command(
                     .context("--child ingest needs --corpus")?,
                 store,
             )?,
-            "answer" => child::answer(config.clone(), store, args.seed)?,
+            "answer" => child::answer(config.clone(), store, args.seed, &questions)?,
             "push" => child::push(config.clone(), store)?,
+            "reference" => reference::build(
+                config,
+                args.corpus
+                    .as_deref()
+                    .context("--child reference needs --corpus")?,
+                store,
+            )?,
+            "reference-answer" => {
+                let vocab = gen_corpus::Vocabulary::new(config);
+                let asked: Vec<String> =
+                    requests::request_mix(config, &vocab, args.seed, &questions)
+                        .into_iter()
+                        .filter(|(k, _)| *k == requests::RequestKind::Question)
+                        .map(|(_, q)| q)
+                        .collect();
+                reference::answer(store, &asked)?
+            }
             other => bail!("unknown bench phase {other:?}"),
         }
         return Ok(ExitCode::SUCCESS);
@@ -148,7 +183,14 @@ pub fn bench_command(
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let mut rows: Vec<Value> = Vec::new();
     for &size in &args.sizes {
-        let lines = bench_size(config, config_path, &root, size, args.seed)?;
+        let lines = bench_size(
+            config,
+            config_path,
+            &root,
+            size,
+            args.seed,
+            args.questions.as_deref(),
+        )?;
         for line in lines {
             if args.json {
                 println!("{line}");
@@ -169,8 +211,13 @@ fn bench_size(
     root: &Path,
     size: usize,
     seed: u64,
+    questions: Option<&Path>,
 ) -> anyhow::Result<Vec<Value>> {
     let (corpus, text_bytes) = cached_corpus(config, root, size, seed)?;
+    let mut asked: Vec<&str> = Vec::new();
+    if let Some(q) = questions {
+        asked.extend(["--questions", path_str(q)?]);
+    }
     let store = root.join(format!("store-{size}-{}", std::process::id()));
     if store.exists() {
         std::fs::remove_dir_all(&store)?;
@@ -217,7 +264,10 @@ fn bench_size(
             path_str(&store)?,
             "--seed",
             &seed_s,
-        ],
+        ]
+        .into_iter()
+        .chain(asked.iter().copied())
+        .collect::<Vec<_>>(),
     )?);
     // Last: it adds subscriptions, an article and pushes to the store.
     eprintln!("bench: {size} articles: planning a push to 10,000 subscribers…");
@@ -226,6 +276,15 @@ fn bench_size(
         &["--child", "push", "--store", path_str(&store)?],
     )?);
     std::fs::remove_dir_all(&store).ok();
+    out.extend(reference_figures(
+        config_path,
+        &corpus,
+        &root.join(format!("reference-{size}-{}", std::process::id())),
+        text_bytes,
+        &seed_s,
+        &asked,
+    )?);
+    out.extend(ratios(&out));
     for v in &mut out {
         if let Some(o) = v.as_object_mut() {
             o.insert("articles".into(), json!(size));
@@ -233,6 +292,97 @@ fn bench_size(
     }
     // Field order as the issue writes it: metric, articles, value, unit (then request / note).
     Ok(out.into_iter().map(order_fields).collect())
+}
+
+/// The reference's figures for one corpus: build, size, answers (see `reference.rs`).
+fn reference_figures(
+    config_path: Option<&Path>,
+    corpus: &Path,
+    index: &Path,
+    text_bytes: u64,
+    seed: &str,
+    asked: &[&str],
+) -> anyhow::Result<Vec<Value>> {
+    if index.exists() {
+        std::fs::remove_dir_all(index)?;
+    }
+    eprintln!("bench: the tantivy reference: indexing…");
+    let mut out = run_child(
+        config_path,
+        &[
+            "--child",
+            "reference",
+            "--corpus",
+            path_str(corpus)?,
+            "--store",
+            path_str(index)?,
+        ],
+    )?;
+    let bytes = dir_bytes(index)?;
+    out.push(json!({
+        "metric": "ref_store_bytes_per_text_byte",
+        "value": (bytes as f64 / text_bytes.max(1) as f64 * 1000.0).round() / 1000.0,
+        "unit": "bytes/byte",
+    }));
+    eprintln!("bench: the tantivy reference: answering…");
+    let mut args = vec![
+        "--child",
+        "reference-answer",
+        "--store",
+        path_str(index)?,
+        "--seed",
+        seed,
+    ];
+    args.extend(asked.iter().copied());
+    out.extend(run_child(config_path, &args)?);
+    std::fs::remove_dir_all(index).ok();
+    Ok(out)
+}
+
+/// `ratio_<metric>` = Storyline's figure / the reference's, for each metric both report.
+fn ratios(rows: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for r in rows {
+        let Some(name) = r["metric"].as_str().and_then(|m| m.strip_prefix("ref_")) else {
+            continue;
+        };
+        let ours = rows.iter().find(|o| {
+            o["metric"] == name && o.get("request").is_none_or(|q| Some(q) == r.get("request"))
+        });
+        let (Some(a), Some(b)) = (ours.and_then(|o| o["value"].as_f64()), r["value"].as_f64())
+        else {
+            continue;
+        };
+        if b == 0.0 {
+            continue;
+        }
+        let mut line = json!({
+            "metric": format!("ratio_{name}"),
+            "value": (a / b * 100.0).round() / 100.0,
+            "unit": "x",
+        });
+        if let Some(q) = r.get("request") {
+            line["request"] = q.clone();
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// The questions of a `--questions` file: one a line, blank lines and `#` comments skipped.
+fn read_questions(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading questions from {}", path.display()))?;
+    let questions: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if questions.is_empty() {
+        bail!("{} holds no questions", path.display());
+    }
+    Ok(questions)
 }
 
 fn order_fields(v: Value) -> Value {
@@ -371,13 +521,20 @@ fn table(sizes: &[usize], rows: &[Value]) -> String {
             }
         })
         .collect();
+    // Each metric, then the reference's figure and the ratio beside it.
     let rank = |label: &str| {
-        table_order
+        let (base, engine) = match (label.strip_prefix("ref_"), label.strip_prefix("ratio_")) {
+            (Some(base), _) => (base, 1),
+            (_, Some(base)) => (base, 2),
+            _ => (label, 0),
+        };
+        let at = table_order
             .iter()
-            .position(|m| label.starts_with(m))
-            .unwrap_or(table_order.len())
+            .position(|m| base.starts_with(m))
+            .unwrap_or(table_order.len());
+        (at, base.to_string(), engine)
     };
-    order.sort_by_key(|(l, _)| rank(l));
+    order.sort_by_cached_key(|(l, _)| rank(l));
     let width = order
         .iter()
         .map(|(l, _)| l.len())

@@ -37,8 +37,14 @@ impl RequestKind {
 /// Requests in the mix.
 pub const MIX_SIZE: usize = 1000;
 
-/// The mix, shuffled so that kinds interleave as they would in a chat.
-pub fn request_mix(config: &Config, vocab: &Vocabulary, seed: u64) -> Vec<(RequestKind, String)> {
+/// The mix, shuffled so that kinds interleave as they would in a chat. The questions are
+/// `questions` in turn when some are given (`bench --questions FILE`), else generated.
+pub fn request_mix(
+    config: &Config,
+    vocab: &Vocabulary,
+    seed: u64,
+    questions: &[String],
+) -> Vec<(RequestKind, String)> {
     let mut rng = Rng::for_item(seed ^ 0x5E_ED0F_BE4C, 0);
     let topics: Vec<&str> = config.topics.iter().map(|t| t.id.as_str()).collect();
     let topic = |rng: &mut Rng| -> String {
@@ -77,7 +83,12 @@ pub fn request_mix(config: &Config, vocab: &Vocabulary, seed: u64) -> Vec<(Reque
             format!("/timeline{}", topic(&mut rng))
         };
         out.push((RequestKind::Timeline, timeline));
-        out.push((RequestKind::Question, question(config, vocab, &mut rng)));
+        let generated = question(config, vocab, &mut rng);
+        let asked = match questions {
+            [] => generated,
+            given => given[i % given.len()].clone(),
+        };
+        out.push((RequestKind::Question, asked));
     }
     rng.shuffle(&mut out);
     out
@@ -125,11 +136,25 @@ mod tests {
     fn the_mix_is_fixed_and_balanced() {
         let config = Config::builtin();
         let vocab = Vocabulary::new(&config);
-        let a = request_mix(&config, &vocab, 42);
-        assert_eq!(a, request_mix(&config, &vocab, 42));
+        let a = request_mix(&config, &vocab, 42, &[]);
+        assert_eq!(a, request_mix(&config, &vocab, 42, &[]));
         assert_eq!(a.len(), MIX_SIZE);
         for kind in RequestKind::ALL {
             assert_eq!(a.iter().filter(|(k, _)| *k == kind).count(), MIX_SIZE / 4);
         }
+        // Given questions replace the generated ones, in turn; the rest stays.
+        let given = vec!["Who signed the deal?".to_string(), "Why?".to_string()];
+        let b = request_mix(&config, &vocab, 42, &given);
+        let asked: Vec<&String> = b
+            .iter()
+            .filter(|(k, _)| *k == RequestKind::Question)
+            .map(|(_, q)| q)
+            .collect();
+        assert_eq!(asked.len(), MIX_SIZE / 4);
+        assert!(asked.iter().all(|q| given.contains(q)));
+        assert_eq!(
+            b.iter().filter(|(k, _)| *k == RequestKind::Latest).count(),
+            MIX_SIZE / 4
+        );
     }
 }
