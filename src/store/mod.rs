@@ -199,6 +199,15 @@ struct ArticleRecord {
     event_keys: Vec<String>,
 }
 
+/// What a plan does to one article, for the full-text index.
+struct Touched {
+    id: String,
+    /// Its new events (none: removed).
+    events: Option<Vec<Event>>,
+    /// Whether an earlier version's documents may be in the index.
+    stored_before: bool,
+}
+
 /// One write to a space: `Some(value)` inserts, `None` removes.
 type Op = (Vec<u8>, Option<Vec<u8>>);
 
@@ -213,9 +222,8 @@ struct Plan {
     news: Vec<Op>,
     /// Counter key → change.
     counts: BTreeMap<Vec<u8>, i64>,
-    /// The articles written or removed, with their new events (none: removed), for the
-    /// full-text index and the ingest log.
-    touched: Vec<(String, Option<Vec<Event>>)>,
+    /// The articles written or removed, for the full-text index and the ingest log.
+    touched: Vec<Touched>,
 }
 
 /// An article's index entries (key → value) and event keys, old or new version.
@@ -498,8 +506,11 @@ impl Store {
             .push((id.clone(), Some(encode(article, "article")?)));
         plan.hashes
             .push((id.clone(), Some(article.content_hash.as_bytes().to_vec())));
-        plan.touched
-            .push((article.id.clone(), Some(events.to_vec())));
+        plan.touched.push(Touched {
+            id: article.id.clone(),
+            events: Some(events.to_vec()),
+            stored_before: old.is_some(),
+        });
         let record = ArticleRecord { event_keys };
         plan.records
             .push((id, Some(encode(&record, "article record")?)));
@@ -535,7 +546,11 @@ impl Store {
         plan.hashes.push((key.clone(), None));
         plan.records.push((key.clone(), None));
         plan.news.push((key, None));
-        plan.touched.push((id.to_string(), None));
+        plan.touched.push(Touched {
+            id: id.to_string(),
+            events: None,
+            stored_before: true,
+        });
         plan.counts.insert(keys::COUNT_ARTICLES.to_vec(), -1);
         plan.diff(&old, &Entries::default());
         self.apply(plan)?;
@@ -595,16 +610,22 @@ impl Store {
         let seq = self.ingest_seq()? + 1;
         self.meta
             .stage(&mut batch, META_INGEST_SEQ, Some(&seq.to_be_bytes()));
-        let touched: Vec<&String> = plan.touched.iter().map(|(id, _)| id).collect();
+        let touched: Vec<&String> = plan.touched.iter().map(|t| &t.id).collect();
         self.log.stage(
             &mut batch,
             &seq.to_be_bytes(),
             Some(&encode(&touched, "ingest log entry")?),
         );
         self.tree.apply_batch(batch).map_err(|e| self.err(e))?;
-        for (id, events) in &plan.touched {
-            self.fulltext
-                .replace_article(id, events.as_deref().unwrap_or_default())?;
+        for t in &plan.touched {
+            let events = t.events.as_deref().unwrap_or_default();
+            if t.stored_before {
+                self.fulltext.replace_article(&t.id, events)?;
+            } else {
+                // A new article has no documents to delete (a delete costs a lookup in every
+                // segment at the commit).
+                self.fulltext.add_events(events)?;
+            }
         }
         self.fulltext_dirty
             .store(true, std::sync::atomic::Ordering::SeqCst);
