@@ -65,7 +65,7 @@ pub fn search(
     }
     let weights = concept_weights(store, concepts)?;
     let total_weight: f32 = weights.iter().sum();
-    let required = required_concepts(&weights);
+    let gates = covering_sets(&weights);
     let scored: Vec<ScoredConcept<'_>> = concepts
         .iter()
         .zip(&weights)
@@ -82,12 +82,12 @@ pub fn search(
     let keep = limit * 4;
     let bar = MIN_COVERAGE * total_weight;
     let mut keys = ranked(
-        store.best_events(&scored, &required, None, keep + TIE_MARGIN)?,
+        store.best_events(&scored, &gates, None, keep + TIE_MARGIN)?,
         bar,
     );
     keys.truncate(keep);
     if day.is_some() {
-        let of_day = store.best_events(&scored, &required, day, keep + TIE_MARGIN)?;
+        let of_day = store.best_events(&scored, &gates, day, keep + TIE_MARGIN)?;
         for key in ranked(of_day, bar) {
             if !keys.contains(&key) {
                 keys.push(key);
@@ -160,23 +160,52 @@ fn concept_weights(store: &Store, concepts: &[Concept]) -> Result<Vec<f32>, Stor
         .collect()
 }
 
-/// The concepts of which an answer must say at least one: the heaviest, until the others
-/// together weigh less than the coverage an answer needs (an event saying none of these
-/// cannot reach it). They are the rarest, so their events are few.
-fn required_concepts(weights: &[f32]) -> Vec<usize> {
+/// Questions with more concepts than this are gated on single concepts instead of covering
+/// sets (2^n subsets are enumerated).
+const MAX_COVER_CONCEPTS: usize = 12;
+
+/// The sets of concepts an answer must say all of, one set or another: the minimal sets whose
+/// weight reaches the coverage an answer needs. An event's coverage is at most the weight of
+/// the concepts it says (factors are at most 1), so an event reaching the bar says every
+/// concept of at least one of these sets. Intersections, not a union of every concept: an
+/// event must say a rare concept, or several common ones together, and the index finds those
+/// without walking every event that says one common word.
+fn covering_sets(weights: &[f32]) -> Vec<Vec<usize>> {
+    let n = weights.len();
     let total: f32 = weights.iter().sum();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]).then(a.cmp(b)));
-    let mut rest = total;
-    let mut required = Vec::new();
-    for ci in order {
-        if rest < MIN_COVERAGE * total {
-            break;
+    // Float sums in another order may land a hair lower: never drop a set on that.
+    let bar = MIN_COVERAGE * total * (1.0 - 1e-5);
+    if n > MAX_COVER_CONCEPTS {
+        // Any event reaching the bar says one of the heaviest concepts that together weigh
+        // more than the rest can make up for.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| weights[*b].total_cmp(&weights[*a]).then(a.cmp(b)));
+        let mut rest = total;
+        let mut out = Vec::new();
+        for ci in order {
+            if rest < bar {
+                break;
+            }
+            out.push(vec![ci]);
+            rest -= weights[ci];
         }
-        required.push(ci);
-        rest -= weights[ci];
+        return out;
     }
-    required
+    let weight = |mask: u32| -> f32 {
+        (0..n)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| weights[i])
+            .sum()
+    };
+    let mut out = Vec::new();
+    for mask in 1u32..(1 << n) {
+        let members = || (0..n).filter(move |i| mask & (1 << i) != 0);
+        let reaches = weight(mask) >= bar;
+        if reaches && members().all(|i| weight(mask & !(1 << i)) < bar) {
+            out.push(members().collect());
+        }
+    }
+    out
 }
 
 /// Candidates at or above `bar`, best score first and in key order among equals.
@@ -209,4 +238,29 @@ fn coverage(event: &Event, concepts: &[Concept], weights: &[f32]) -> f32 {
             best * w
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covering_sets_are_the_minimal_sets_that_reach_the_bar() {
+        // Total 6, bar 3: the rare concept alone, or all three common ones together.
+        assert_eq!(
+            covering_sets(&[3.0, 1.0, 1.0, 1.0]),
+            vec![vec![0], vec![1, 2, 3]]
+        );
+        // No single concept reaches half: every pair does.
+        assert_eq!(
+            covering_sets(&[1.0, 1.0, 1.0]),
+            vec![vec![0, 1], vec![0, 2], vec![1, 2]]
+        );
+        // Too many concepts to enumerate: single concepts, heaviest first, until the rest
+        // cannot reach the bar (11 of 22) without one of them: the ten light ones make 10.
+        let many = [
+            5.0, 4.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+        ];
+        assert_eq!(covering_sets(&many), vec![vec![0], vec![1], vec![2]]);
+    }
 }

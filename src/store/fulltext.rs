@@ -19,6 +19,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
@@ -295,29 +296,50 @@ impl FullText {
         let docs = searcher
             .search(&self.form_query(form), &tantivy::collector::DocSetCollector)
             .map_err(|e| index_err("searching", e))?;
+        let mut columns = KeyColumns::default();
         let mut keys = docs
             .into_iter()
-            .map(|d| self.key_of(&searcher, d))
+            .map(|d| columns.key_of(&searcher, d))
             .collect::<Result<Vec<_>, _>>()?;
         keys.sort();
         Ok(keys)
     }
 
+    /// Events holding a form of every concept of `set`.
+    fn all_of(&self, concepts: &[ScoredConcept<'_>], set: &[usize]) -> Option<Box<dyn Query>> {
+        let mut each: Vec<Box<dyn Query>> = Vec::new();
+        for c in set.iter().filter_map(|&i| concepts.get(i)) {
+            let mut forms: Vec<Box<dyn Query>> =
+                c.forms.iter().map(|(f, _)| self.form_query(*f)).collect();
+            // A union costs buffers per segment: one form needs none.
+            match forms.len() {
+                0 => return None,
+                1 => each.extend(forms.pop()),
+                _ => each.push(Box::new(BooleanQuery::union(forms))),
+            }
+        }
+        match each.len() {
+            0 => None,
+            1 => each.pop(),
+            _ => Some(Box::new(BooleanQuery::intersection(each))),
+        }
+    }
+
     /// The best `limit` events for `concepts`, with their scores (the sum over concepts of
-    /// the best matching form's score), best first. Only events holding a form of one of the
-    /// `required` concepts are considered; with `day`, only events of that day.
+    /// the best matching form's score), best first. Only events holding every concept of one
+    /// of the `gates` (sets of concept indexes) are considered; with `day`, only events of
+    /// that day.
     pub(crate) fn best(
         &self,
         concepts: &[ScoredConcept<'_>],
-        required: &[usize],
+        gates: &[Vec<usize>],
         day: Option<chrono::NaiveDate>,
         limit: usize,
     ) -> Result<Vec<(String, f32)>, StoreError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let gate: Vec<Box<dyn Query>> = required
+        let gate: Vec<Box<dyn Query>> = gates
             .iter()
-            .filter_map(|&i| concepts.get(i))
-            .flat_map(|c| c.forms.iter().map(|(f, _)| self.form_query(*f)))
+            .filter_map(|set| self.all_of(concepts, set))
             .collect();
         if gate.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -342,15 +364,17 @@ impl FullText {
             ));
         }
         for c in concepts {
-            let forms: Vec<Box<dyn Query>> = c
+            let mut forms: Vec<Box<dyn Query>> = c
                 .forms
                 .iter()
                 .map(|(f, score)| {
                     Box::new(ConstScoreQuery::new(self.form_query(*f), *score)) as Box<dyn Query>
                 })
                 .collect();
-            if !forms.is_empty() {
-                clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(forms))));
+            match forms.len() {
+                0 => {}
+                1 => clauses.extend(forms.pop().map(|q| (Occur::Should, q))),
+                _ => clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(forms)))),
             }
         }
         let searcher = self.reader.searcher();
@@ -360,31 +384,10 @@ impl FullText {
                 &TopDocs::with_limit(limit).order_by_score(),
             )
             .map_err(|e| index_err("searching", e))?;
+        let mut columns = KeyColumns::default();
         hits.into_iter()
-            .map(|(score, d)| Ok((self.key_of(&searcher, d)?, score)))
+            .map(|(score, d)| Ok((columns.key_of(&searcher, d)?, score)))
             .collect()
-    }
-
-    /// The event key of a document, from its fast fields.
-    fn key_of(&self, searcher: &tantivy::Searcher, d: DocAddress) -> Result<String, StoreError> {
-        let segment = searcher.segment_reader(d.segment_ord);
-        let fast = segment.fast_fields();
-        let bad = || StoreError::Corrupt(format!("full-text document {d:?} has no event key"));
-        let articles = fast
-            .str("article")
-            .map_err(|e| index_err("reading article ids", e))?
-            .ok_or_else(bad)?;
-        let mut article = String::new();
-        let ord = articles.term_ords(d.doc_id).next().ok_or_else(bad)?;
-        articles
-            .ord_to_str(ord, &mut article)
-            .map_err(|e| index_err("reading an article id", e))?;
-        let at = fast
-            .u64("at")
-            .map_err(|e| index_err("reading event positions", e))?
-            .first(d.doc_id)
-            .ok_or_else(bad)?;
-        Ok(super::posting_key(&article, split_at(at)))
     }
 
     /// Calls `f` with each live document's event key and digest, for `Store::check`.
@@ -395,8 +398,9 @@ impl FullText {
                 .fast_fields()
                 .u64("digest")
                 .map_err(|e| index_err("reading digests", e))?;
+            let mut columns = KeyColumns::default();
             for doc in segment.doc_ids_alive() {
-                let key = self.key_of(&searcher, DocAddress::new(ord as u32, doc))?;
+                let key = columns.key_of(&searcher, DocAddress::new(ord as u32, doc))?;
                 f(&key, digests.first(doc).unwrap_or_default());
             }
         }
@@ -463,6 +467,43 @@ impl FullText {
             .collect();
         out.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
         Ok(out)
+    }
+}
+
+/// The fast-field columns that make a document's event key, opened once per segment (opening
+/// reads the column's header).
+#[derive(Default)]
+struct KeyColumns {
+    by_segment: std::collections::HashMap<u32, (StrColumn, Column<u64>)>,
+}
+
+impl KeyColumns {
+    /// The event key of a document, from its fast fields.
+    fn key_of(
+        &mut self,
+        searcher: &tantivy::Searcher,
+        d: DocAddress,
+    ) -> Result<String, StoreError> {
+        let bad = || StoreError::Corrupt(format!("full-text document {d:?} has no event key"));
+        if !self.by_segment.contains_key(&d.segment_ord) {
+            let fast = searcher.segment_reader(d.segment_ord).fast_fields();
+            let articles = fast
+                .str("article")
+                .map_err(|e| index_err("reading article ids", e))?
+                .ok_or_else(bad)?;
+            let at = fast
+                .u64("at")
+                .map_err(|e| index_err("reading event positions", e))?;
+            self.by_segment.insert(d.segment_ord, (articles, at));
+        }
+        let (articles, at) = &self.by_segment[&d.segment_ord];
+        let mut article = String::new();
+        let ord = articles.term_ords(d.doc_id).next().ok_or_else(bad)?;
+        articles
+            .ord_to_str(ord, &mut article)
+            .map_err(|e| index_err("reading an article id", e))?;
+        let at = at.first(d.doc_id).ok_or_else(bad)?;
+        Ok(super::posting_key(&article, split_at(at)))
     }
 }
 

@@ -29,18 +29,19 @@ impl Store {
     }
 
     /// The `limit` best events (key and score) for `concepts`: an event scores the sum over
-    /// concepts of the best score among the forms it holds. Only events holding a form of one
-    /// of the `required` concepts count (with none, nothing does), and with `day` only events
-    /// dated that day. Best first; among equal scores, the order is the index's.
+    /// concepts of the best score among the forms it holds. Only events holding every concept
+    /// of one of the `gates` (sets of indexes into `concepts`) count (with none, nothing does),
+    /// and with `day` only events dated that day. Best first; among equal scores, the order is
+    /// the index's.
     pub fn best_events(
         &self,
         concepts: &[ScoredConcept<'_>],
-        required: &[usize],
+        gates: &[Vec<usize>],
         day: Option<NaiveDate>,
         limit: usize,
     ) -> Result<Vec<(String, f32)>, StoreError> {
         self.fulltext_current()?;
-        self.fulltext.best(concepts, required, day, limit)
+        self.fulltext.best(concepts, gates, day, limit)
     }
 
     /// Keys of events whose text holds `term` (a stemmed term from `crate::text::terms`), in key
