@@ -485,18 +485,20 @@ impl KeyColumns {
         d: DocAddress,
     ) -> Result<String, StoreError> {
         let bad = || StoreError::Corrupt(format!("full-text document {d:?} has no event key"));
-        if !self.by_segment.contains_key(&d.segment_ord) {
-            let fast = searcher.segment_reader(d.segment_ord).fast_fields();
-            let articles = fast
-                .str("article")
-                .map_err(|e| index_err("reading article ids", e))?
-                .ok_or_else(bad)?;
-            let at = fast
-                .u64("at")
-                .map_err(|e| index_err("reading event positions", e))?;
-            self.by_segment.insert(d.segment_ord, (articles, at));
-        }
-        let (articles, at) = &self.by_segment[&d.segment_ord];
+        let (articles, at) = match self.by_segment.entry(d.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let fast = searcher.segment_reader(d.segment_ord).fast_fields();
+                let articles = fast
+                    .str("article")
+                    .map_err(|e| index_err("reading article ids", e))?
+                    .ok_or_else(bad)?;
+                let at = fast
+                    .u64("at")
+                    .map_err(|e| index_err("reading event positions", e))?;
+                e.insert((articles, at))
+            }
+        };
         let mut article = String::new();
         let ord = articles.term_ords(d.doc_id).next().ok_or_else(bad)?;
         articles
