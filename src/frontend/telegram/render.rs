@@ -1,6 +1,11 @@
 //! A [`Reply`] as Telegram HTML: every piece of text escaped, citations as links, dates with the
 //! year, split into messages under Telegram's 4096-character limit at item boundaries (never
 //! inside a tag), and actions as inline keyboard buttons.
+//!
+//! The limit is on what Telegram shows, not on what we send: it parses the HTML into text and
+//! entities and counts the text's UTF-16 units. So `<a href="…">[1]</a>` costs 3, `&amp;` 1
+//! and an emoji 2. Counting the markup too split a `/status` of 2,688 visible characters in
+//! two, the second holding only a footnote.
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -54,10 +59,34 @@ fn link(url: &str, text: &str) -> String {
     }
 }
 
-/// Length as Telegram counts it (UTF-16 code units); counting the markup too keeps us safely
-/// under the limit.
-fn telegram_len(s: &str) -> usize {
-    s.encode_utf16().count()
+/// The length Telegram checks against [`MAX_MESSAGE`]: UTF-16 units of the text left once our
+/// HTML is parsed (tags gone, each entity one character). Only for HTML this module writes:
+/// every `<` opens a tag and every `&` starts one of [`escape`]'s entities.
+pub fn visible_len(html: &str) -> usize {
+    let mut len = 0;
+    let mut chars = html.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => {
+                for c in chars.by_ref() {
+                    if c == '>' {
+                        break;
+                    }
+                }
+            }
+            '&' => {
+                // `&lt;`, `&gt;`, `&amp;`, `&quot;`: one character, one unit.
+                for c in chars.by_ref() {
+                    if c == ';' {
+                        break;
+                    }
+                }
+                len += 1;
+            }
+            c => len += c.len_utf16(),
+        }
+    }
+    len
 }
 
 /// One unit that is never split unless it alone exceeds the limit: the header, an item, a
@@ -80,23 +109,29 @@ pub fn render_with_limit(reply: &Reply, limit: usize) -> Vec<String> {
     let limit = limit.max(16);
     let mut parts: Vec<String> = Vec::new();
     let mut current = String::new();
+    // Visible length of `current`, kept as blocks are added rather than recounted.
+    let mut current_len = 0;
     for block in blocks(reply) {
         let gap = if current.is_empty() { "" } else { block.gap };
-        if telegram_len(&current) + telegram_len(gap) + telegram_len(&block.html) <= limit {
+        let block_len = visible_len(&block.html);
+        if current_len + gap.len() + block_len <= limit {
             current.push_str(gap);
             current.push_str(&block.html);
+            current_len += gap.len() + block_len;
             continue;
         }
         if !current.is_empty() {
             parts.push(std::mem::take(&mut current));
         }
-        if telegram_len(&block.html) <= limit {
+        if block_len <= limit {
             current = block.html;
+            current_len = block_len;
         } else {
             // A single oversized block: plain escaped text in pieces, so no tag is ever cut.
             let mut pieces = split_plain(&block.plain, limit);
             if let Some(last) = pieces.pop() {
                 parts.extend(pieces);
+                current_len = visible_len(&last);
                 current = last;
             }
         }
@@ -111,15 +146,15 @@ pub fn render_with_limit(reply: &Reply, limit: usize) -> Vec<String> {
     parts
 }
 
-/// Escaped pieces of `text`, each at most `limit` long, cut at white space where possible and
-/// never inside an escape sequence.
+/// Escaped pieces of `text`, each at most `limit` long (visibly), cut at white space where
+/// possible and never inside an escape sequence.
 fn split_plain(text: &str, limit: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
     let mut current_len = 0;
     for word in text.split_inclusive(char::is_whitespace) {
         let escaped = escape(word);
-        let len = telegram_len(&escaped);
+        let len = visible_len(&escaped);
         if current_len + len <= limit {
             current.push_str(&escaped);
             current_len += len;
@@ -136,7 +171,7 @@ fn split_plain(text: &str, limit: usize) -> Vec<String> {
             // One enormous "word": cut by characters.
             for c in word.chars() {
                 let e = escape(c.encode_utf8(&mut [0; 4]));
-                let l = telegram_len(&e);
+                let l = visible_len(&e);
                 if current_len + l > limit {
                     pieces.push(std::mem::take(&mut current));
                     current_len = 0;
@@ -466,7 +501,7 @@ mod tests {
         assert!(parts.len() > 1);
         let mut bullets = 0;
         for part in &parts {
-            assert!(telegram_len(part) <= MAX_MESSAGE);
+            assert!(visible_len(part) <= MAX_MESSAGE);
             assert_eq!(
                 part.matches("<b>").count(),
                 part.matches("</b>").count(),
@@ -479,12 +514,106 @@ mod tests {
         assert_eq!(bullets, 200, "every item appears exactly once");
     }
 
+    /// What Telegram would show for our HTML: tags dropped, entities decoded (the fake Bot
+    /// API's parser, cut down to the tags and entities [`render`] writes).
+    fn shown(html: &str) -> String {
+        let no_tags = strip_tags(html);
+        no_tags
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    }
+
+    fn strip_tags(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn visible_length_counts_shown_utf16_units_not_markup() {
+        let html = "<b>a &amp; b</b> <a href=\"https://x.example/?a=1&amp;b=2\">[1]</a> <i>&lt;&quot;&gt;</i>";
+        assert_eq!(shown(html), "a & b [1] <\">");
+        assert_eq!(visible_len(html), 13);
+        // Outside the Basic Multilingual Plane a character is two units, as Telegram counts.
+        assert_eq!(visible_len("\u{1F1FA}\u{1F1E6} \u{5E9}"), 6);
+        assert_eq!(visible_len(&escape("Зеленський")), 10);
+    }
+
+    /// A reply whose markup is heavy (long citation URLs, a link per reference) but whose text
+    /// fits: one message, as in `/status` with its sources.
+    #[test]
+    fn a_reply_that_fits_visibly_is_one_message_however_long_its_html() {
+        let url = format!("https://dniprowire.example/{}", "section/".repeat(20));
+        let mut r = reply(
+            (0..14)
+                .map(|i| item(&format!("Item {i}: the fund's board met in Kyiv & agreed on its rules of procedure for the year ahead.")))
+                .collect(),
+        );
+        r.citations = (0..14).map(|i| citation(&format!("{url}{i}"))).collect();
+        for (i, it) in r.items.iter_mut().enumerate() {
+            it.cites = vec![i + 1];
+        }
+        let html = blocks(&r)
+            .iter()
+            .map(|b| b.html.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        assert!(
+            html.encode_utf16().count() > MAX_MESSAGE,
+            "the HTML must exceed the limit"
+        );
+        assert!(visible_len(&html) < MAX_MESSAGE, "{}", visible_len(&html));
+        let parts = render(&r);
+        assert_eq!(parts.len(), 1, "split needlessly");
+        assert_eq!(
+            visible_len(&parts[0]),
+            shown(&parts[0]).encode_utf16().count()
+        );
+    }
+
+    #[test]
+    fn a_split_happens_only_where_the_next_item_would_not_fit() {
+        // Wide characters: 2 units each, so a byte or char count would split in the wrong place.
+        let items: Vec<ReplyItem> = (0..40)
+            .map(|i| item(&format!("{i} {}", "\u{1F4B0}".repeat(60))))
+            .collect();
+        let limit = 1000;
+        let parts = render_with_limit(&reply(items), limit);
+        assert!(parts.len() > 1);
+        let mut bullets = 0;
+        for (i, part) in parts.iter().enumerate() {
+            let len = shown(part).encode_utf16().count();
+            assert_eq!(visible_len(part), len);
+            assert!(len <= limit, "part {i}: {len}");
+            bullets += part.matches("• ").count();
+            // The next part's first block did not fit after this one.
+            if let Some(next) = parts.get(i + 1) {
+                let first_block = shown(next.split("\n\n").next().unwrap_or(""));
+                assert!(
+                    len + 2 + first_block.encode_utf16().count() > limit,
+                    "part {i} ({len}) had room for the next block"
+                );
+            }
+        }
+        assert_eq!(bullets, 40, "every item exactly once");
+    }
+
     #[test]
     fn an_oversized_single_block_is_cut_as_plain_text() {
         let long = "word & <tag> ".repeat(2000);
         let parts = render_with_limit(&reply(vec![item(&long)]), 500);
         for part in &parts {
-            assert!(telegram_len(part) <= 500, "{}", telegram_len(part));
+            assert!(visible_len(part) <= 500, "{}", visible_len(part));
             // No half escape sequences at the ends.
             assert!(!part.ends_with("&am") && !part.ends_with("&l"));
         }
