@@ -22,8 +22,13 @@
 //! Sizes are any article counts: the README's figures come from 1,000 to 100,000, and a
 //! 1,000,000-article point (`--sizes 1000000`: about 1.4 GB of text, kept out of CI) shows the
 //! growth beyond.
+//!
+//! `bench --fanout N` measures serving instead: one article pushed to N subscribers by the real
+//! `serve` against the in-project fake Bot API ([`fanout`], [`fake_bot_api`]).
 
 pub mod child;
+pub mod fake_bot_api;
+pub mod fanout;
 pub mod gen_corpus;
 pub mod reference;
 pub mod requests;
@@ -89,6 +94,18 @@ pub struct BenchArgs {
     /// Where generated corpora are cached (default: <temp dir>/storyline-bench).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Instead of the store benchmark: push one article to this many subscribers through the
+    /// real `serve` and the in-project fake Bot API (pushes/s, time to the last push, lost,
+    /// doubled, serve's peak RSS).
+    #[arg(long, value_name = "N")]
+    pub fanout: Option<usize>,
+    /// With --fanout: this many subscribers' first push is refused with 429 (retry after 5 s).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub inject_429: usize,
+    /// With --fanout: the storyline binary whose `serve` is measured (default: this one), for
+    /// comparing two builds.
+    #[arg(long, value_name = "PATH")]
+    pub serve_exe: Option<PathBuf>,
     /// Internal: run one measuring phase ("ingest", "answer", "push", "reference",
     /// "reference-answer") in this process.
     #[arg(long, hide = true)]
@@ -172,6 +189,19 @@ pub fn bench_command(
             other => bail!("unknown bench phase {other:?}"),
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(subscribers) = args.fanout {
+        let serve_exe = match &args.serve_exe {
+            Some(p) => p.clone(),
+            None => std::env::current_exe().context("finding the storyline binary")?,
+        };
+        let settings = fanout::FanoutSettings {
+            subscribers,
+            inject_429: args.inject_429,
+            serve_exe,
+            config_path: config_path.map(Path::to_path_buf),
+        };
+        return fanout::fanout_command(&settings, args.json);
     }
     if args.sizes.is_empty() || args.sizes.contains(&0) {
         bail!("--sizes needs one or more article counts above zero");

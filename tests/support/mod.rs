@@ -4,7 +4,8 @@
 
 #![allow(dead_code)]
 
-pub mod fake_bot_api;
+/// The fake lives in the library, where `storyline bench --fanout` uses it too.
+pub use storyline::bench::fake_bot_api;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

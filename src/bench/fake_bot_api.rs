@@ -1,4 +1,4 @@
-//! A fake Telegram Bot API on 127.0.0.1 for end-to-end tests: a minimal HTTP/1.1 server (one
+//! A fake Telegram Bot API on 127.0.0.1 for end-to-end tests and `storyline bench --fanout`: a minimal HTTP/1.1 server (one
 //! request per connection, `Connection: close`) that answers the JSON methods the bot uses,
 //! holds `getUpdates` like a long poll, records every message sent, lets a test queue updates
 //! (messages of every kind, edits, button presses) and inject Telegram's faults: per chat (403,
@@ -6,8 +6,6 @@
 //! requests that hang past the client's timeout), a network outage (connections refused), slow
 //! acceptance, and the group member statuses `getChatMember` reports. Like Telegram, it refuses
 //! HTML it could not parse, so every test also checks that what the bot sends is valid.
-
-#![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -412,6 +410,30 @@ impl FakeBotApi {
             .into_iter()
             .filter(|s| s.chat_id == chat_id)
             .collect()
+    }
+
+    /// How many accepted messages to each chat pass `keep`, without copying them (a fan-out's
+    /// progress is polled often, and copying 10,000 texts each time would load the machine).
+    pub fn delivered_count_by_chat(&self, keep: impl Fn(&Sent) -> bool) -> HashMap<i64, usize> {
+        let mut counts = HashMap::new();
+        for s in self.lock().sends.iter().filter(|s| s.fault.is_none()) {
+            if keep(s) {
+                *counts.entry(s.chat_id).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// When the first and the last accepted message passing `keep` were accepted.
+    pub fn delivered_span(&self, keep: impl Fn(&Sent) -> bool) -> Option<(Instant, Instant)> {
+        let inner = self.lock();
+        let mut times = inner
+            .sends
+            .iter()
+            .filter(|s| s.fault.is_none() && keep(s))
+            .map(|s| s.at);
+        let first = times.next()?;
+        Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
     }
 
     /// Every `sendMessage` attempt, including refused ones.
