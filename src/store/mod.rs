@@ -77,6 +77,7 @@ mod subscriptions;
 mod upgrade;
 
 pub use fulltext::{Form, ScoredConcept};
+pub use outbox::OutboxProgress;
 pub use quarantine::Quarantined;
 pub use recent::RecentDays;
 pub use stages::StageCell;

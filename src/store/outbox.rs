@@ -114,6 +114,77 @@ impl Store {
             .collect())
     }
 
+    /// Up to `limit` pending pushes with ids above `after` (all, with `None`), oldest first: the
+    /// delivery reads the outbox a window at a time instead of decoding 10,000 pushes at once.
+    /// Unreadable records are set aside, as in [`Store::pending_pushes`].
+    pub fn pending_pushes_after(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let outbox = self.outbox_tree()?;
+        let range = match after {
+            Some(id) => outbox.range((
+                std::ops::Bound::Excluded(id.to_be_bytes()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => outbox.iter(),
+        };
+        let mut items = Vec::new();
+        let mut unreadable = Vec::new();
+        for kv in range {
+            if items.len() >= limit {
+                break;
+            }
+            let (k, v) = kv.map_err(io)?;
+            match decode_record(&k, &v) {
+                Ok((id, record)) => items.push(OutboxItem {
+                    id,
+                    push: record.push,
+                    parts_sent: record.parts_sent,
+                }),
+                Err(reason) => unreadable.push((k, v, reason)),
+            }
+        }
+        for (k, v, reason) in unreadable {
+            self.set_aside(&outbox, OUTBOX, &k, &v, &reason);
+        }
+        Ok(items)
+    }
+
+    /// Records what Telegram accepted for several pushes in one atomic write and one flush (the
+    /// delivery's group commit): pushes [`OutboxProgress::Done`] leave the outbox, the others
+    /// keep how many parts went out. A push no longer in the outbox (its chat was removed) is
+    /// skipped.
+    pub fn record_progress(&self, progress: &[OutboxProgress]) -> Result<(), StoreError> {
+        if progress.is_empty() {
+            return Ok(());
+        }
+        let outbox = self.outbox_tree()?;
+        let mut batch = sled::Batch::default();
+        for p in progress {
+            match *p {
+                OutboxProgress::Done(id) => batch.remove(&id.to_be_bytes()),
+                OutboxProgress::PartsSent(id, parts_sent) => {
+                    let key = id.to_be_bytes();
+                    let Some(bytes) = outbox.get(key).map_err(io)? else {
+                        continue;
+                    };
+                    match decode_record(&key, &bytes) {
+                        Ok((_, mut record)) => {
+                            record.parts_sent = parts_sent;
+                            batch.insert(&key, encode(&record)?);
+                        }
+                        Err(reason) => self.set_aside(&outbox, OUTBOX, &key, &bytes, &reason),
+                    }
+                }
+            }
+        }
+        outbox.apply_batch(batch).map_err(io)?;
+        outbox.flush().map_err(io)?;
+        Ok(())
+    }
+
     /// Records that Telegram accepted the first `parts_sent` messages of a push.
     pub fn record_parts_sent(&self, id: u64, parts_sent: u32) -> Result<(), StoreError> {
         let outbox = self.outbox_tree()?;
@@ -160,6 +231,15 @@ impl Store {
         }
         Ok(records)
     }
+}
+
+/// What the delivery learnt about one push, for [`Store::record_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxProgress {
+    /// Telegram accepted this many of the push's message parts (not all of them).
+    PartsSent(u64, u32),
+    /// Done with the push: every part accepted, or given up (it can never be delivered).
+    Done(u64),
 }
 
 /// One outbox entry: its id (from the key) and its record.
@@ -306,6 +386,44 @@ mod tests {
             .collect();
         assert_eq!(left, vec![next]);
         assert_eq!(store.quarantined_count().unwrap(), 4);
+    }
+
+    #[test]
+    fn the_outbox_is_read_a_page_at_a_time_and_progress_is_recorded_in_one_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids;
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let pushes: Vec<Push> = (0..10).map(|c| push(c, "a")).collect();
+            ids = store.enqueue_pushes(&pushes).unwrap();
+            let first = store.pending_pushes_after(None, 4).unwrap();
+            assert_eq!(
+                first.iter().map(|p| p.id).collect::<Vec<_>>(),
+                ids[..4].to_vec()
+            );
+            let next = store.pending_pushes_after(Some(ids[3]), 4).unwrap();
+            assert_eq!(
+                next.iter().map(|p| p.id).collect::<Vec<_>>(),
+                ids[4..8].to_vec()
+            );
+            assert_eq!(store.pending_pushes_after(Some(ids[9]), 4).unwrap(), vec![]);
+            store
+                .record_progress(&[
+                    OutboxProgress::Done(ids[0]),
+                    OutboxProgress::PartsSent(ids[1], 2),
+                    OutboxProgress::Done(ids[2]),
+                    // Already gone (its chat was removed): skipped.
+                    OutboxProgress::PartsSent(ids[9] + 50, 1),
+                ])
+                .unwrap();
+        }
+        // Durable: the store reopened holds what was recorded.
+        let store = Store::open(dir.path()).unwrap();
+        let pending = store.pending_pushes_after(None, 100).unwrap();
+        assert_eq!(pending.len(), 8);
+        assert_eq!(pending[0].id, ids[1]);
+        assert_eq!(pending[0].parts_sent, 2);
+        assert_eq!(pending[1].id, ids[3]);
     }
 
     #[test]

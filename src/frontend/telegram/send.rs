@@ -23,7 +23,7 @@ const ANSWER_PATIENCE: Duration = Duration::from_secs(180);
 const ANSWER_MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// What a failed send means for the sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
     /// 429: wait this long; the same request may then succeed.
     RetryAfter(Duration),
