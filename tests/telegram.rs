@@ -459,11 +459,11 @@ async fn older_and_corrupt_outbox_records_do_not_stop_the_other_pushes() {
             thread_id: None,
             article_id: "new".into(),
             topics: vec!["minerals".into()],
-            reply: Reply {
+            reply: std::sync::Arc::new(Reply {
                 title: "Minerals deal: new from Reuters".into(),
                 intro: vec!["The record of this build was delivered.".into()],
                 ..Reply::default()
-            },
+            }),
             quiet: false,
         };
         store.enqueue_pushes(&[push]).expect("enqueue");

@@ -7,6 +7,8 @@ pub mod plan;
 pub mod stats;
 pub mod watch;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{Action, Engine, Reply, ReplyItem, ReplyKind, Request, Subscriber};
@@ -36,7 +38,8 @@ impl Subscription {
 
 /// One planned message: a reply about one article for one chat. Kept in the store's outbox as
 /// JSON until delivered: a field added here (or in the [`Reply`] it holds) needs a serde
-/// default, so pushes queued by an older release are still delivered.
+/// default, so pushes queued by an older release are still delivered. Chats that get the same
+/// message share its reply (one `Arc`), and the outbox stores it once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Push {
     pub chat_id: i64,
@@ -47,7 +50,7 @@ pub struct Push {
     /// The subscribed topics this push is about.
     #[serde(default)]
     pub topics: Vec<String>,
-    pub reply: Reply,
+    pub reply: Arc<Reply>,
     /// Nothing new (another outlet repeating known facts): sent without a notification sound.
     #[serde(default)]
     pub quiet: bool,
@@ -60,6 +63,9 @@ pub struct OutboxItem {
     pub push: Push,
     /// How many of the rendered message parts Telegram already accepted.
     pub parts_sent: u32,
+    /// The stored message this push shares with others (`None` for records of older releases,
+    /// which hold their own): the delivery renders it once for all of them.
+    pub body: Option<u64>,
 }
 
 /// `/subscribe [topic]`: records the subscription and replies with the topic's current status

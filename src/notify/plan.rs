@@ -6,6 +6,7 @@
 //! push is quiet: a repeat is not a fresh alarm.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -137,45 +138,74 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<Push> {
             .filter(|e| sentences.insert(e.sentence_index))
             .map(|e| (e, seen.iter().copied().find(|p| same_fact(e, p))))
             .collect();
+        // Chats that follow the same topics get the same message: planned once and shared
+        // (one `Arc`), so 10,000 followers cost one reply, not 10,000 copies.
+        let mut planned: HashMap<&BTreeSet<&str>, Option<Message>> = HashMap::new();
         for (&(chat_id, thread_id), topics) in &followers {
-            let relevant: Vec<(&Event, Option<&Event>)> = events
-                .iter()
-                .copied()
-                .filter(|(e, _)| e.topics.iter().any(|t| topics.contains(t.as_str())))
-                .collect();
-            let changes: Vec<&StatusChange> = input
-                .status
-                .iter()
-                .filter(|c| topics.contains(c.topic.as_str()))
-                .filter(|c| carriers.get(c.topic.as_str()) == Some(&news.article_id.as_str()))
-                .collect();
-            if relevant.is_empty() && changes.is_empty() {
-                continue;
-            }
-            let mut push_topics: Vec<String> = relevant
-                .iter()
-                .flat_map(|(e, _)| e.topics.iter())
-                .chain(changes.iter().map(|c| &c.topic))
-                .filter(|t| topics.contains(t.as_str()))
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            push_topics.dedup();
-            let reply = push_reply(input, source, &push_topics, &relevant, &changes);
-            let quiet = changes.is_empty() && relevant.iter().all(|(_, earlier)| earlier.is_some());
+            let message = planned
+                .entry(topics)
+                .or_insert_with(|| message(input, &carriers, news, source, &events, topics));
+            let Some(message) = message else { continue };
             pushes.push(Push {
                 chat_id,
                 thread_id,
                 article_id: news.article_id.clone(),
-                topics: push_topics,
-                reply,
-                quiet,
+                topics: message.topics.clone(),
+                reply: message.reply.clone(),
+                quiet: message.quiet,
             });
         }
         seen.extend(news.events.iter());
     }
     pushes
+}
+
+/// What one article tells the followers of one set of topics.
+struct Message {
+    topics: Vec<String>,
+    reply: Arc<Reply>,
+    quiet: bool,
+}
+
+/// The message of `news` for chats following `topics`; `None` when it adds nothing to them.
+fn message(
+    input: &PlanInput<'_>,
+    carriers: &HashMap<&str, &str>,
+    news: &ArticleNews,
+    source: &Citation,
+    events: &[(&Event, Option<&Event>)],
+    topics: &BTreeSet<&str>,
+) -> Option<Message> {
+    let relevant: Vec<(&Event, Option<&Event>)> = events
+        .iter()
+        .copied()
+        .filter(|(e, _)| e.topics.iter().any(|t| topics.contains(t.as_str())))
+        .collect();
+    let changes: Vec<&StatusChange> = input
+        .status
+        .iter()
+        .filter(|c| topics.contains(c.topic.as_str()))
+        .filter(|c| carriers.get(c.topic.as_str()) == Some(&news.article_id.as_str()))
+        .collect();
+    if relevant.is_empty() && changes.is_empty() {
+        return None;
+    }
+    let push_topics: Vec<String> = relevant
+        .iter()
+        .flat_map(|(e, _)| e.topics.iter())
+        .chain(changes.iter().map(|c| &c.topic))
+        .filter(|t| topics.contains(t.as_str()))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let reply = push_reply(input, source, &push_topics, &relevant, &changes);
+    let quiet = changes.is_empty() && relevant.iter().all(|(_, earlier)| earlier.is_some());
+    Some(Message {
+        topics: push_topics,
+        reply: Arc::new(reply),
+        quiet,
+    })
 }
 
 /// Which article of the run states each status change: the last one with a stage signal for the
@@ -630,6 +660,40 @@ mod tests {
             pushes[1].reply.intro,
             vec!["Status: ratified (as of May 8, 2025) (was: signed)".to_string()]
         );
+    }
+
+    #[test]
+    fn chats_following_the_same_topics_share_one_message() {
+        let config = Config::builtin();
+        let news = vec![ArticleNews {
+            article_id: "a".into(),
+            events: vec![event(
+                "a",
+                0,
+                "The Rada ratified the minerals agreement on Thursday.",
+                Some(day(5, 8)),
+                Some("ratified"),
+            )],
+        }];
+        let mut subs: Vec<Subscription> = (1..=1000).map(|c| sub(c, "minerals")).collect();
+        subs.push(sub(5000, "minerals"));
+        subs.push(sub(5000, "aid"));
+        let sources = sources();
+        let pushes = plan(&PlanInput {
+            config: &config,
+            news: &news,
+            sources: &sources,
+            subscriptions: &subs,
+            earlier: &[],
+            status: &[],
+        });
+        assert_eq!(pushes.len(), 1001);
+        assert!(pushes[..1000]
+            .iter()
+            .all(|p| Arc::ptr_eq(&p.reply, &pushes[0].reply)));
+        // Another set of topics is planned on its own (here to the same effect).
+        assert!(!Arc::ptr_eq(&pushes[1000].reply, &pushes[0].reply));
+        assert_eq!(pushes[1000].reply, pushes[0].reply);
     }
 
     #[test]

@@ -142,7 +142,7 @@ mod tests {
             thread_id: None,
             article_id: "a".into(),
             topics: vec!["minerals".into()],
-            reply: Reply::default(),
+            reply: std::sync::Arc::new(Reply::default()),
             quiet: false,
         };
         engine.store().enqueue_pushes(&[push]).unwrap();

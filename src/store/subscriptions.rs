@@ -7,6 +7,7 @@
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+use super::outbox::{bodies_used, release_bodies, OutboxRecord};
 use super::{Store, StoreError};
 use crate::notify::Subscription;
 
@@ -121,21 +122,22 @@ impl Store {
             .keys()
             .collect::<Result<_, _>>()
             .map_err(io)?;
-        let push_keys: Vec<[u8; 8]> = self
+        let pushes: Vec<(u64, OutboxRecord)> = self
             .outbox_records()?
             .into_iter()
-            .filter(|(_, r)| r.push.chat_id == chat_id)
-            .map(|(id, _)| id.to_be_bytes())
+            .filter(|(_, r)| r.chat_id() == chat_id)
             .collect();
-        (&subs, &outbox)
-            .transaction(|(subs, outbox)| {
+        let released = bodies_used(pushes.iter().map(|(_, r)| r));
+        let bodies = self.bodies_tree()?;
+        (&subs, &outbox, &bodies)
+            .transaction(|(subs, outbox, bodies)| {
                 for k in &sub_keys {
                     subs.remove(k)?;
                 }
-                for k in &push_keys {
-                    outbox.remove(k)?;
+                for (id, _) in &pushes {
+                    outbox.remove(&id.to_be_bytes()[..])?;
                 }
-                Ok::<(), ConflictableTransactionError<StoreError>>(())
+                release_bodies(bodies, &released)
             })
             .map_err(tx_error)?;
         self.db.flush().map_err(io)?;
@@ -161,8 +163,8 @@ impl Store {
         }
         let mut new_pushes = Vec::new();
         for (id, mut record) in self.outbox_records()? {
-            if record.push.chat_id == from {
-                record.push.chat_id = to;
+            if record.chat_id() == from {
+                record.move_to_chat(to);
                 new_pushes.push((id.to_be_bytes(), encode(&record)?));
             }
         }
@@ -227,10 +229,10 @@ mod tests {
             thread_id: None,
             article_id: article.into(),
             topics: vec!["minerals".into()],
-            reply: Reply {
+            reply: std::sync::Arc::new(Reply {
                 title: format!("news {article}"),
                 ..Reply::default()
-            },
+            }),
             quiet: false,
         }
     }

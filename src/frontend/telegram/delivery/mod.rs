@@ -1,4 +1,4 @@
-//! Delivering the outbox: pending pushes go out oldest first, up to 30 at once to different
+//! Delivering the outbox: pending pushes go out oldest first, up to 27 at once to different
 //! chats, paced by the throttled bot, and an item leaves the outbox only after Telegram
 //! accepted it, so a failure is retried and a success is not repeated (a restart resends
 //! what is pending). The scheduler ([`scheduler`]) holds the rules; it talks to Telegram

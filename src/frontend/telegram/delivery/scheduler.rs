@@ -38,7 +38,8 @@ use crate::store::OutboxProgress;
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Sends in flight at once (to different chats). Telegram allows about 30 messages a
-    /// second per bot; the sender paces them.
+    /// second per bot and the sender paces them; the default leaves a few of those 30 to
+    /// answers, which otherwise queue behind a fan-out's pushes for a second.
     pub max_in_flight: usize,
     /// Pushes held in memory at once; the outbox is read again when half are gone.
     pub window: usize,
@@ -57,7 +58,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            max_in_flight: 30,
+            max_in_flight: 27,
             window: 512,
             commit_every: Duration::from_millis(100),
             commit_batch: 64,
@@ -158,7 +159,12 @@ struct Scheduler<S, O> {
     refusals: HashMap<u64, u32>,
     /// Pushes already moved once to a migrated chat.
     migrated: HashSet<u64>,
+    /// Shared messages rendered once for every chat that gets them, by body.
+    renders: HashMap<u64, Arc<Rendered>>,
 }
+
+/// Rendered bodies kept beyond this many are dropped (a fan-out uses a handful).
+const MAX_RENDERS: usize = 256;
 
 impl<S: Sender, O: Outbox> Scheduler<S, O> {
     fn new(sender: Arc<S>, outbox: Arc<O>, settings: Settings) -> Self {
@@ -179,6 +185,7 @@ impl<S: Sender, O: Outbox> Scheduler<S, O> {
             chat_failures: HashMap::new(),
             refusals: HashMap::new(),
             migrated: HashSet::new(),
+            renders: HashMap::new(),
         }
     }
 
@@ -243,6 +250,10 @@ impl<S: Sender, O: Outbox> Scheduler<S, O> {
                 if items.len() < want {
                     self.exhausted_at = Some(Instant::now());
                 }
+                if self.window.is_empty() && self.in_flight.is_empty() {
+                    // Nothing refers to what was rendered before.
+                    self.renders.clear();
+                }
                 for item in items {
                     self.cursor = self.cursor.max(Some(item.id));
                     self.window.insert(
@@ -296,10 +307,20 @@ impl<S: Sender, O: Outbox> Scheduler<S, O> {
     }
 
     fn start(&mut self, mut p: Pending) {
-        let rendered = p
-            .rendered
-            .get_or_insert_with(|| Arc::new(Rendered::of(&p.item)))
-            .clone();
+        let rendered = match (&p.rendered, p.item.body) {
+            (Some(r), _) => r.clone(),
+            (None, Some(body)) => {
+                if self.renders.len() >= MAX_RENDERS {
+                    self.renders.clear();
+                }
+                self.renders
+                    .entry(body)
+                    .or_insert_with(|| Arc::new(Rendered::of(&p.item)))
+                    .clone()
+            }
+            (None, None) => Arc::new(Rendered::of(&p.item)),
+        };
+        p.rendered = Some(rendered.clone());
         let part = usize::try_from(p.item.parts_sent).unwrap_or(usize::MAX);
         let Some(message) = rendered.message(&p.item, part) else {
             // Every part went out before a restart; only the record was missing.
