@@ -651,3 +651,31 @@ async fn the_token_never_shows_in_any_log_or_error_and_the_data_dir_is_owner_onl
         }
     }
 }
+
+/// `storyline bench --fanout` as a test of exactly-once: the real serve pushes one article to
+/// 60 subscribers through the fake Bot API while five of them get a 429 first; every chat gets
+/// its push once. (The speed figures are printed, not asserted: they belong to the benchmark.)
+#[test]
+fn the_fanout_benchmark_delivers_every_push_exactly_once_through_429s() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(["bench", "--fanout", "60", "--inject-429", "5", "--json"])
+        .env_remove("STORYLINE_DATA")
+        .output()
+        .expect("run storyline bench --fanout");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bench failed:\n{stdout}\n{stderr}");
+    let metric = |name: &str| -> f64 {
+        stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["metric"] == name)
+            .and_then(|v| v["value"].as_f64())
+            .unwrap_or_else(|| panic!("no {name} in:\n{stdout}\n{stderr}"))
+    };
+    eprintln!("{stdout}");
+    assert_eq!(metric("pushes_delivered"), 60.0, "{stderr}");
+    assert_eq!(metric("pushes_lost"), 0.0, "{stderr}");
+    assert_eq!(metric("pushes_doubled"), 0.0, "{stderr}");
+    assert_eq!(metric("injected_429"), 5.0);
+}
