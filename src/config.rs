@@ -42,6 +42,10 @@ pub struct Config {
     pub topics: Vec<Topic>,
     #[serde(default, rename = "actor")]
     pub actors: Vec<Actor>,
+    /// Words that mean the same in questions about the story, with the shorthand, idioms and
+    /// Ukrainian words people type for them (see [`Concept`]).
+    #[serde(default, rename = "concept")]
+    pub concepts: Vec<Concept>,
     /// Feeds polled by `serve` (and fetched once by `ingest --feed`); none by default, so the
     /// bot works offline.
     #[serde(default, rename = "feed")]
@@ -123,6 +127,22 @@ pub struct Stage {
     /// only move the status forward: a late mention of "signed" does not undo "ratified".
     #[serde(default)]
     pub setback: bool,
+}
+
+/// One concept of the question lexicon: a question that says any of its forms asks about it,
+/// and an event that says any of them answers it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    /// English words, the first naming the concept ("parliament", "rada", "lawmakers").
+    pub terms: Vec<String>,
+    /// Ways of saying it in several words or in chat shorthand, read as the first term
+    /// ("turned the weapons back on" → "resumed", "rn" → "now").
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Ukrainian (and Russian-spelled) words for it, matched by their stems.
+    #[serde(default)]
+    pub uk: Vec<String>,
 }
 
 /// A person, organisation or country, with the name variants that mean it.

@@ -71,6 +71,9 @@ pub fn is_stopword(word: &str) -> bool {
 /// "proposals"/"proposal" on one key, not a linguistic stemmer.
 pub fn stem(word: &str) -> String {
     let w = word;
+    if w.chars().any(is_cyrillic) {
+        return stem_cyrillic(w);
+    }
     if w.len() <= 3 || w.chars().any(|c| c.is_ascii_digit()) {
         return w.to_string();
     }
@@ -136,6 +139,88 @@ pub fn form(word: &str) -> Form {
     } else {
         Form::Base
     }
+}
+
+fn is_cyrillic(c: char) -> bool {
+    ('\u{0400}'..='\u{04FF}').contains(&c)
+}
+
+/// Ukrainian (and Russian) endings, longest first: case endings of nouns and adjectives, verb
+/// endings of the past and the infinitive.
+const CYRILLIC_ENDINGS: &[&str] = &[
+    "ування",
+    "ювання",
+    "ання",
+    "ення",
+    "іння",
+    "ості",
+    "ість",
+    "істю",
+    "ами",
+    "ями",
+    "ого",
+    "ому",
+    "ими",
+    "іми",
+    "ій",
+    "ий",
+    "ої",
+    "ою",
+    "ею",
+    "ах",
+    "ях",
+    "ів",
+    "ям",
+    "ам",
+    "ом",
+    "ем",
+    "их",
+    "іх",
+    "ла",
+    "ло",
+    "ли",
+    "ти",
+    "ть",
+    "ав",
+    "ив",
+    "ов",
+    "ые",
+    "ый",
+    "ая",
+    "а",
+    "я",
+    "о",
+    "е",
+    "у",
+    "ю",
+    "і",
+    "и",
+    "ї",
+    "ь",
+    "й",
+    "в",
+    "ы",
+];
+
+/// A light stemmer for Cyrillic words: drops the reflexive "ся", one ending (keeping three
+/// letters), and keeps at most six letters, so "ратифікувала", "ратифікацію" and "ратифікував"
+/// meet on one key, as do "угода", "угоду" and "угоди".
+fn stem_cyrillic(word: &str) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() > 5 && (word.ends_with("ся") || word.ends_with("сь")) {
+        chars.truncate(chars.len() - 2);
+    }
+    if chars.len() > 3 {
+        let w: String = chars.iter().collect();
+        if let Some(end) = CYRILLIC_ENDINGS
+            .iter()
+            .find(|e| w.ends_with(*e) && chars.len() - e.chars().count() >= 3)
+        {
+            chars.truncate(chars.len() - end.chars().count());
+        }
+    }
+    chars.truncate(6);
+    chars.into_iter().collect()
 }
 
 /// The index terms of a text: words without stopwords, stemmed, deduplicated, in order.
@@ -214,6 +299,15 @@ mod tests {
         assert_eq!(stem("proposals"), stem("proposal"));
         assert_eq!(stem("stalled"), "stall");
         assert_eq!(stem("ratified"), stem("ratifies"));
+        for (a, b) in [
+            ("ратифікувала", "ратифікацію"),
+            ("угода", "угоду"),
+            ("чинності", "чинність"),
+            ("підписав", "підписали"),
+            ("рада", "раду"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} {b}");
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 //! prose the core writes itself is framing ("Status: signed", "Not in my sources").
 
 mod builder;
-mod question;
+mod lexicon;
+mod locale;
+pub(crate) mod question;
 mod reply;
 mod request;
 mod search;
@@ -26,7 +28,9 @@ use crate::extract::actors::ActorMatcher;
 use crate::extract::time::{find_dates, TimeContext};
 use crate::render::format_day;
 use crate::store::{Store, StoreError};
+use crate::text;
 use builder::{group_same_facts, ReplyBuilder};
+use lexicon::{Language, Lexicon};
 use verdict::{absence_day, Bound};
 
 /// Who sends a request: front-ends map their own notion of a chat onto this.
@@ -93,15 +97,25 @@ pub struct Engine {
     config: Arc<Config>,
     store: Arc<Store>,
     actors: ActorMatcher,
+    lexicon: Lexicon,
 }
 
 impl Engine {
     pub fn new(config: Arc<Config>, store: Arc<Store>) -> Engine {
         let actors = ActorMatcher::new(&config);
+        let lexicon = Lexicon::new(&config);
         Engine {
             config,
             store,
             actors,
+            lexicon,
+        }
+    }
+
+    fn reader(&self) -> question::Reader<'_> {
+        question::Reader {
+            actors: &self.actors,
+            lexicon: &self.lexicon,
         }
     }
     pub fn config(&self) -> &Config {
@@ -515,8 +529,147 @@ impl Engine {
         Ok(b.finish())
     }
 
-    /// A plain-language question.
-    fn ask(&self, question: &str) -> Result<Reply, StoreError> {
+    /// A plain-language question, as typed: read through the lexicon (shorthand, idioms,
+    /// Ukrainian) and the index's vocabulary (typos), answered, and framed in the question's
+    /// language.
+    fn ask(&self, typed: &str) -> Result<Reply, StoreError> {
+        let language = Language::of(typed);
+        let rewritten = self.lexicon.rewrite(typed);
+        let question = if language == Language::Ukrainian
+            || rewritten
+                .split(' ')
+                .ne(text::words(typed).iter().map(String::as_str))
+        {
+            rewritten
+        } else {
+            typed.to_string()
+        };
+        let (question, corrected) = self.correct_typos(&question)?;
+        let unknown = if language == Language::English {
+            self.unknown_name(typed)?
+        } else {
+            None
+        };
+        let mut reply = self.answer_question(&question, unknown.as_deref())?;
+        if corrected && reply.kind == ReplyKind::Answer {
+            reply.intro.insert(
+                0,
+                format!(
+                    "Showing results for \"{}\"",
+                    text::words(&question).join(" ")
+                ),
+            );
+        }
+        if language == Language::Ukrainian {
+            locale::in_ukrainian(&mut reply);
+        }
+        Ok(reply)
+    }
+
+    /// Question words the store never saw, replaced by the nearest word of the index's
+    /// vocabulary (one edit for words up to seven letters, two for longer ones), so "minerls"
+    /// is read as "minerals". Returns the question and whether anything was corrected.
+    fn correct_typos(&self, question: &str) -> Result<(String, bool), StoreError> {
+        let mut out = question.to_string();
+        let mut corrected = false;
+        for w in text::words(question) {
+            let letters = w.chars().count();
+            if letters < 4
+                || w.chars().any(|c| c.is_ascii_digit())
+                || text::is_stopword(&w)
+                || question::is_question_word(&w)
+            {
+                continue;
+            }
+            let s = text::stem(&w);
+            if self.lexicon.knows(&s)
+                || !self.actors.find(&w).is_empty()
+                || self
+                    .store
+                    .nearest_terms(&s, 0)?
+                    .iter()
+                    .any(|(_, edits, _)| *edits == 0)
+            {
+                continue;
+            }
+            let max_edits = if letters >= 8 { 2 } else { 1 };
+            let best = self
+                .store
+                .nearest_terms(&s, max_edits)?
+                .into_iter()
+                .min_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+            if let Some((term, _, _)) = best {
+                if let Some(at) = out.to_lowercase().find(&w) {
+                    out.replace_range(at..at + w.len(), &term);
+                    corrected = true;
+                }
+            }
+        }
+        Ok((out, corrected))
+    }
+
+    /// A name in the question (a capitalised word past its first) that nothing in the store,
+    /// the actors or the lexicon knows: "another country's deal" is not this one.
+    fn unknown_name(&self, typed: &str) -> Result<Option<String>, StoreError> {
+        for (i, w) in crate::text::word_spans(typed).iter().enumerate() {
+            let folded = w.folded();
+            if i == 0
+                || !w.is_capitalised()
+                || folded.chars().count() < 3
+                || text::is_stopword(&folded)
+                || question::is_question_word(&folded)
+            {
+                continue;
+            }
+            // "US-China" is two words to the index.
+            let mut known = !self.actors.find(w.text).is_empty();
+            for part in text::words(w.text) {
+                let s = text::stem(&part);
+                known = known
+                    || self.lexicon.knows(&s)
+                    || self
+                        .store
+                        .nearest_terms(&s, 1)?
+                        .iter()
+                        .any(|(_, edits, _)| *edits <= 1);
+            }
+            if !known {
+                return Ok(Some(w.text.to_string()));
+            }
+        }
+        // In a yes/no question, a longer word the sources never use, that no edit or synonym
+        // brings to theirs ("did the us senate vote …"): what the verdict would turn on is not
+        // in the store. (Elsewhere an unseen word may be a paraphrase: "amend the preamble".)
+        if QuestionKind::of(typed) != QuestionKind::YesNo {
+            return Ok(None);
+        }
+        for w in text::words(typed) {
+            if w.chars().count() < 5
+                || w.chars().any(|c| c.is_ascii_digit())
+                || text::is_stopword(&w)
+                || question::is_question_word(&w)
+            {
+                continue;
+            }
+            let s = text::stem(&w);
+            let max_edits = if w.chars().count() >= 8 { 2 } else { 1 };
+            if !self.lexicon.knows(&s)
+                && self.actors.find(&w).is_empty()
+                && self.store.nearest_terms(&s, max_edits)?.is_empty()
+            {
+                return Ok(Some(w));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A question in the reader's words. `unknown_name`: a name in it that nothing in the store
+    /// knows, which keeps a stage verdict from answering a question about something else.
+    fn answer_question(
+        &self,
+        question: &str,
+        unknown_name: Option<&str>,
+    ) -> Result<Reply, StoreError> {
         let kind = QuestionKind::of(question);
         let topic = question::topic_in(&self.config.topics, question);
         if kind == QuestionKind::Latest {
@@ -536,7 +689,7 @@ impl Engine {
         };
         let found = question::retrieve(
             &self.store,
-            &self.actors,
+            &self.reader(),
             &words_only,
             kind,
             day.as_ref().map(|d| d.0),
@@ -555,14 +708,45 @@ impl Engine {
             let about_stage = found
                 .first()
                 .is_none_or(|s| s.event.stages.iter().any(|(topic, _)| *topic == t.id));
-            if let Some(stage) = question::stage_in(t, question).filter(|_| about_stage) {
+            if let Some(stage) =
+                question::stage_in(t, question, &self.lexicon).filter(|_| about_stage)
+            {
                 if matches!(kind, QuestionKind::YesNo | QuestionKind::When) {
+                    // "Has the Congo minerals deal been signed?" is not about this deal.
+                    if let Some(name) = unknown_name {
+                        let mut reply = not_in_sources();
+                        reply
+                            .intro
+                            .insert(0, format!("Nothing in my sources mentions \"{name}\"."));
+                        return Ok(reply);
+                    }
                     return self.stage_answer(t, &stage.id, kind, question);
                 }
             }
         }
         if found.is_empty() {
             return Ok(not_in_sources());
+        }
+        if let Some(name) = unknown_name {
+            let mut reply = not_in_sources();
+            reply
+                .intro
+                .insert(0, format!("Nothing in my sources mentions \"{name}\"."));
+            return Ok(reply);
+        }
+        let mut found = found;
+        // "Who's the prime minister now?": among answers that cover the question alike, the
+        // newest report speaks for now.
+        if text::words(question)
+            .iter()
+            .any(|w| matches!(w.as_str(), "now" | "currently" | "current" | "today"))
+        {
+            found.sort_by(|a, b| {
+                let band = |c: f32| (c * 10.0).round() as i32;
+                band(b.coverage)
+                    .cmp(&band(a.coverage))
+                    .then(b.event.reported.cmp(&a.event.reported))
+            });
         }
         let best = found[0].coverage;
         let events: Vec<&Event> = found
@@ -674,7 +858,7 @@ impl Engine {
         }
         if reached.is_none() && expected_events.is_empty() && absent.is_empty() {
             // Nothing on that stage: show what the sources do say about the question, if anything.
-            let found = question::retrieve(&self.store, &self.actors, question, kind, None, 2)?;
+            let found = question::retrieve(&self.store, &self.reader(), question, kind, None, 2)?;
             for s in &found {
                 b.event_item(&s.event, modality_label(s.event.modality), &[])?;
             }

@@ -3,102 +3,12 @@
 //! scored by how much of the question they cover (rare words weigh more), and the best are
 //! answered with their dates and citations. Too little coverage means "not in my sources".
 
+use super::lexicon::Lexicon;
 use super::search::{search, Alternative, Concept, Scored};
 use crate::config::Topic;
 use crate::extract::actors::ActorMatcher;
 use crate::store::{Store, StoreError};
 use crate::text::{is_stopword, stem, words};
-
-/// Words that mean the same in questions about this story. Each group is one concept.
-const SYNONYMS: &[&[&str]] = &[
-    &["aid", "assistance", "weapons", "arms", "supplies"],
-    &["deal", "agreement", "pact", "accord"],
-    &[
-        "parliament",
-        "rada",
-        "lawmakers",
-        "legislators",
-        "mps",
-        "deputies",
-        "verkhovna",
-    ],
-    &[
-        "pause",
-        "paused",
-        "suspend",
-        "suspended",
-        "halt",
-        "halted",
-        "freeze",
-        "pausing",
-        "stop",
-        "cut",
-    ],
-    &[
-        "resume",
-        "resumed",
-        "restart",
-        "restore",
-        "lift",
-        "lifted",
-        "resumption",
-        "unfreeze",
-    ],
-    &[
-        "accept", "accepted", "agree", "agreed", "reject", "rejected", "approve",
-    ],
-    &["ceasefire", "truce"],
-    &[
-        "talks",
-        "negotiations",
-        "negotiating",
-        "meeting",
-        "negotiation",
-    ],
-    &[
-        "clash",
-        "confrontation",
-        "dispute",
-        "exchange",
-        "row",
-        "spat",
-        "argument",
-    ],
-    &["minerals", "mineral", "resources", "earths"],
-    &["proceeds", "revenue", "revenues", "income", "profits"],
-    &["delegation", "delegations", "team", "teams"],
-    &[
-        "call",
-        "phone",
-        "telephone",
-        "conversation",
-        "speak",
-        "spoke",
-        "spoken",
-        "talk",
-        "talked",
-    ],
-    &["intelligence", "intel"],
-    &["sign", "signed", "signing", "signature"],
-    &["ratify", "ratified", "ratification", "ratifies"],
-    &["vote", "voted", "votes"],
-    &["led", "lead", "headed", "head", "leader"],
-    &["long", "hours", "minutes", "lasted", "length"],
-    &["earlier", "previously", "previous", "prior"],
-    &["share", "percent", "half", "50"],
-    &["meet", "meeting", "met"],
-    &["regrettable", "regret"],
-    &[
-        "operational",
-        "operating",
-        "operate",
-        "operates",
-        "running",
-        "launched",
-        "launch",
-    ],
-    &["guarantees", "guarantee", "security"],
-];
 
 /// Question words that add nothing to retrieval.
 const QUESTION_WORDS: &[&str] = &[
@@ -106,6 +16,11 @@ const QUESTION_WORDS: &[&str] = &[
     "have", "is", "was", "were", "are", "the", "happen", "happened", "many", "much", "tell",
     "know", "anything", "news", "latest", "please", "yet", "does", "give",
 ];
+
+/// Whether a word only asks (when, who, did …) rather than says what about.
+pub fn is_question_word(word: &str) -> bool {
+    QUESTION_WORDS.contains(&word)
+}
 
 /// Kinds of question, for how the answer leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,18 +82,25 @@ impl QuestionKind {
 /// Finds the events that answer `question`, best first; empty when nothing covers enough of it.
 pub fn retrieve(
     store: &Store,
-    actors: &ActorMatcher,
+    reader: &Reader<'_>,
     question: &str,
     kind: QuestionKind,
     day: Option<chrono::NaiveDate>,
     limit: usize,
 ) -> Result<Vec<Scored>, StoreError> {
-    search(store, &concepts(question, actors), kind, day, limit)
+    search(store, &concepts(question, reader), kind, day, limit)
+}
+
+/// What reads a question: the actors and the lexicon of the config.
+pub struct Reader<'a> {
+    pub actors: &'a ActorMatcher,
+    pub lexicon: &'a Lexicon,
 }
 
 /// Cuts a question into concepts: actors (with the bodies they speak for), then the remaining
 /// content words with their synonyms.
-fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
+fn concepts(question: &str, reader: &Reader<'_>) -> Vec<Concept> {
+    let actors = reader.actors;
     let mut out = Vec::new();
     let found = actors.find(question);
     let mut actor_words: Vec<String> = Vec::new();
@@ -211,18 +133,13 @@ fn concepts(question: &str, actors: &ActorMatcher) -> Vec<Concept> {
         }
         seen.push(s.clone());
         let mut alternatives = vec![(Alternative::Term(s.clone()), 1.0)];
-        for group in SYNONYMS {
-            if group.iter().any(|g| stem(g) == s) {
-                for g in group.iter() {
-                    let gs = stem(g);
-                    if gs != s
-                        && !alternatives
-                            .iter()
-                            .any(|(a, _)| matches!(a, Alternative::Term(t) if *t == gs))
-                    {
-                        alternatives.push((Alternative::Term(gs), 0.9));
-                    }
-                }
+        for gs in reader.lexicon.synonyms(&s) {
+            if *gs != s
+                && !alternatives
+                    .iter()
+                    .any(|(a, _)| matches!(a, Alternative::Term(t) if t == gs))
+            {
+                alternatives.push((Alternative::Term(gs.clone()), 0.9));
             }
         }
         out.push(Concept { alternatives });
@@ -255,7 +172,11 @@ pub fn topic_in<'c>(topics: &'c [Topic], question: &str) -> Option<&'c Topic> {
 
 /// The stage of `topic` a question asks about: the stage whose name's words all occur in the
 /// question (stemmed), the most specific first ("memorandum signed" over "signed").
-pub fn stage_in<'t>(topic: &'t Topic, question: &str) -> Option<&'t crate::config::Stage> {
+pub fn stage_in<'t>(
+    topic: &'t Topic,
+    question: &str,
+    lexicon: &Lexicon,
+) -> Option<&'t crate::config::Stage> {
     let q: Vec<String> = words(question).iter().map(|w| stem(w)).collect();
     topic
         .stages
@@ -266,15 +187,22 @@ pub fn stage_in<'t>(topic: &'t Topic, question: &str) -> Option<&'t crate::confi
                 .filter(|w| !is_stopword(w))
                 .map(|w| stem(w))
                 .collect();
-            !name.is_empty() && name.iter().all(|n| q.contains(n) || synonym_in(n, &q))
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|n| q.contains(n) || synonym_in(n, &q, lexicon))
         })
         .max_by_key(|s| words(&s.name).len())
 }
 
-fn synonym_in(stemmed: &str, question: &[String]) -> bool {
-    SYNONYMS.iter().any(|g| {
-        g.iter().any(|w| stem(w) == stemmed) && g.iter().any(|w| question.contains(&stem(w)))
-    }) && !matches!(stemmed, "accept" | "reject" | "agree")
+fn synonym_in(stemmed: &str, question: &[String], lexicon: &Lexicon) -> bool {
+    // "accept"/"reject"/"agree" share a concept for finding events, but asking whether Russia
+    // accepted is not asking whether it rejected: no stage by those synonyms.
+    !matches!(stemmed, "accept" | "reject" | "agree")
+        && lexicon
+            .synonyms(stemmed)
+            .iter()
+            .any(|w| question.contains(w))
 }
 
 #[cfg(test)]
@@ -327,10 +255,15 @@ mod tests {
         ];
         store.put_article(&article, &events).unwrap();
         let actors = ActorMatcher::new(&Config::builtin());
+        let lexicon = Lexicon::new(&Config::builtin());
+        let reader = Reader {
+            actors: &actors,
+            lexicon: &lexicon,
+        };
         let first = |kind| {
             let found = retrieve(
                 &store,
-                &actors,
+                &reader,
                 "parliament delayed ratification vote",
                 kind,
                 None,
