@@ -115,7 +115,7 @@ impl Lexicon {
             }
             forms.push(own);
         }
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Lexicon {
             forms,
             names,
