@@ -714,11 +714,7 @@ impl Engine {
                 if matches!(kind, QuestionKind::YesNo | QuestionKind::When) {
                     // "Has the Congo minerals deal been signed?" is not about this deal.
                     if let Some(name) = unknown_name {
-                        let mut reply = not_in_sources();
-                        reply
-                            .intro
-                            .insert(0, format!("Nothing in my sources mentions \"{name}\"."));
-                        return Ok(reply);
+                        return Ok(not_mentioned(name));
                     }
                     return self.stage_answer(t, &stage.id, kind, question);
                 }
@@ -728,11 +724,7 @@ impl Engine {
             return Ok(not_in_sources());
         }
         if let Some(name) = unknown_name {
-            let mut reply = not_in_sources();
-            reply
-                .intro
-                .insert(0, format!("Nothing in my sources mentions \"{name}\"."));
-            return Ok(reply);
+            return Ok(not_mentioned(name));
         }
         let mut found = found;
         // "Who's the prime minister now?": among answers that cover the question alike, the
@@ -980,6 +972,15 @@ fn as_of_title(title: &str, as_of: Option<NaiveDate>) -> String {
         Some(d) => format!("{title} (as of {})", format_day(d)),
         None => title.to_string(),
     }
+}
+
+/// Not in my sources, naming what nothing in them mentions.
+fn not_mentioned(name: &str) -> Reply {
+    let mut reply = not_in_sources();
+    reply
+        .intro
+        .insert(0, format!("Nothing in my sources mentions \"{name}\"."));
+    reply
 }
 
 /// "I don't have that in my sources" beats a guess: no items, no citations.
