@@ -2,8 +2,24 @@
 //! aliases and status stages) and the actors gazetteer. Read from TOML; every key has a default,
 //! so a missing config file means the built-in defaults (`config/storyline.toml` is embedded).
 
+pub mod feeds;
+
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+pub use feeds::{FeedConfig, FetchPage};
+
+/// An IANA zone name; also accepts a different case ("europe/kyiv") since the intent is clear.
+/// Here because settings (a feed's `timezone`) and articles (front matter, manifests) both name
+/// zones.
+pub fn parse_timezone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse::<chrono_tz::Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+    })
+}
 
 /// The bundled configuration, used when no config file is found.
 pub const DEFAULT_CONFIG: &str = include_str!("../config/storyline.toml");
@@ -49,7 +65,7 @@ pub struct Config {
     /// Feeds polled by `serve` (and fetched once by `ingest --feed`); none by default, so the
     /// bot works offline.
     #[serde(default, rename = "feed")]
-    pub feeds: Vec<crate::feeds::FeedConfig>,
+    pub feeds: Vec<FeedConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -259,7 +275,7 @@ impl Config {
         if self.max_article_bytes == 0 {
             return Err(invalid("max_article_bytes must be above 0".into()));
         }
-        crate::feeds::check_feeds(&self.feeds, &self.topics).map_err(invalid)?;
+        feeds::check_feeds(&self.feeds, &self.topics).map_err(invalid)?;
         Ok(())
     }
 

@@ -38,3 +38,6 @@ pub mod notify;
 pub mod render;
 pub mod store;
 pub mod text;
+
+#[cfg(test)]
+mod module_graph;

@@ -296,7 +296,7 @@ fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
 /// then a summary line per feed. Returns whether everything went through.
 fn ingest_feeds(store: &Arc<Store>, config: &Arc<Config>, urls: &[String]) -> anyhow::Result<bool> {
     for url in urls {
-        storyline::feeds::config::check_url(url)
+        storyline::config::feeds::check_url(url)
             .map_err(|e| anyhow::anyhow!("--feed {url:?}: {e}"))?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -4,37 +4,10 @@
 
 use std::fmt::Write;
 
-use chrono::NaiveDate;
-
 use crate::answer::{Reply, ReplyItem};
-use crate::event::{DateSource, EventDate, Modality, Precision};
+use crate::event::{DateSource, Modality, Precision};
 
-/// "Mar 4, 2025".
-pub fn format_day(d: NaiveDate) -> String {
-    d.format("%b %-d, %Y").to_string()
-}
-
-/// An event date as precisely as it is known: "Mar 4, 2025", "week of Mar 3, 2025",
-/// "late March 2025", "February 2022", "2024", "before Mar 5, 2025".
-pub fn format_event_date(d: &EventDate) -> String {
-    match d.precision {
-        Precision::Day => format_day(d.date),
-        Precision::Week => format!("week of {}", format_day(d.date)),
-        Precision::Month => {
-            let month = d.date.format("%B %Y").to_string();
-            let expr = d.expression.to_lowercase();
-            let part = ["early", "mid", "late"]
-                .into_iter()
-                .find(|p| expr.contains(p));
-            match part {
-                Some(p) => format!("{p} {month}"),
-                None => month,
-            }
-        }
-        Precision::Year => d.date.format("%Y").to_string(),
-        Precision::Before => format!("before {}", format_day(d.date)),
-    }
-}
+pub use crate::event::{format_day, format_event_date};
 
 /// The date part of an item: "Mar 4, 2025", "Apr 24, 2025 (expected)", with the report date
 /// when it differs.

@@ -23,10 +23,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::config::{Config, Topic};
+use crate::event::format_day;
 use crate::event::{Event, Modality, Precision};
 use crate::extract::actors::ActorMatcher;
 use crate::extract::time::{find_dates, TimeContext};
-use crate::render::format_day;
 use crate::store::{Store, StoreError};
 use crate::text;
 use builder::{group_same_facts, ReplyBuilder};
@@ -750,7 +750,7 @@ impl Engine {
         let title = match (kind, &lead.date) {
             (QuestionKind::When, Some(d)) => format!(
                 "{}{}",
-                crate::render::format_event_date(d),
+                crate::event::format_event_date(d),
                 if lead.modality == Modality::Fact {
                     String::new()
                 } else {

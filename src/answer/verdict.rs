@@ -12,9 +12,9 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::QuestionKind;
+use crate::event::format_day;
 use crate::event::{Event, Precision};
 use crate::extract::time::{find_dates, TimeContext};
-use crate::render::format_day;
 
 /// How a question bounds the time it asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

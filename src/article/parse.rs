@@ -332,15 +332,7 @@ fn is_http_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// An IANA zone name; also accepts a different case ("europe/kyiv") since the intent is clear.
-pub fn parse_timezone(name: &str) -> Option<Tz> {
-    name.parse::<Tz>().ok().or_else(|| {
-        chrono_tz::TZ_VARIANTS
-            .iter()
-            .copied()
-            .find(|tz| tz.name().eq_ignore_ascii_case(name))
-    })
-}
+pub use crate::config::parse_timezone;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DateProblem {

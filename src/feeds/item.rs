@@ -11,11 +11,11 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
-use super::config::{FeedConfig, FetchPage};
 use super::html::{clean_text, PageArticle};
 use super::parse::FeedEntry;
 use crate::article::parse::{parse_published, parse_timezone, resolve};
 use crate::article::{Article, RawMeta};
+use crate::config::feeds::{FeedConfig, FetchPage};
 
 /// Below this many characters of text, an entry is a summary, not an article (a lead paragraph
 /// is 200–400 characters; a full news article is over 1,500).

@@ -1,7 +1,7 @@
 //! Live sources: RSS/Atom/JSON feeds polled politely, their items (and, for summaries, the
 //! article pages) turned into [`Article`]s and ingested through the same path as files.
 //!
-//! - [`config`]: `[[feed]]` entries and their checks.
+//! - `[[feed]]` entries and their checks are settings: [`crate::config::feeds`].
 //! - [`fetch`]: the HTTP client (teloxide's reqwest with rustls): conditional requests, gzip,
 //!   timeouts, redirect limit, size cap.
 //! - [`parse`]: feed documents → entries (feed-rs).
@@ -15,7 +15,6 @@
 //! subscribers should be pushed. One feed's failure is recorded in its state and never stops
 //! the others.
 
-pub mod config;
 pub mod fetch;
 pub mod html;
 pub mod item;
@@ -35,7 +34,7 @@ use crate::config::Config;
 use crate::ingest::{ingest_articles, FileOutcome, IngestReport};
 use crate::store::{PutOutcome, Store, StoreError};
 
-pub use config::{check_feeds, FeedConfig, FetchPage};
+pub use crate::config::feeds::{check_feeds, FeedConfig, FetchPage};
 pub use fetch::{FetchError, FetchSettings, Fetched, Fetcher, Validators};
 pub use html::PageArticle;
 pub use parse::{FeedEntry, ParsedFeed};
@@ -353,7 +352,7 @@ impl FeedPoller {
         validators: &Validators,
         state: &FeedState,
     ) -> Result<Polled, PollError> {
-        config::check_url(url).map_err(PollError::msg)?;
+        crate::config::feeds::check_url(url).map_err(PollError::msg)?;
         let (bytes, final_url, new_validators) = match self.fetcher.get(url, validators).await {
             Ok(Fetched::NotModified) => {
                 return Ok(Polled {

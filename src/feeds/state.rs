@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
 
 /// A feed failing this many polls in a row is disabled until a manual
 /// `storyline ingest --feed URL` succeeds: with backoff that is days of failures, so the
@@ -16,31 +15,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// Jitter: each delay is moved by up to this fraction, in thousandths (±10%).
 const JITTER_PERMILLE: u64 = 100;
 
-/// Per-feed state. Every field has a default so an older record still loads.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FeedState {
-    /// Last attempt, successful or not.
-    pub last_fetch: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    /// The last failure's message; cleared by a success.
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    /// Set after [`DISABLE_AFTER_FAILURES`] failures in a row; `serve` skips the feed.
-    pub disabled: bool,
-    /// Validators for the next conditional request.
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    /// Hash of the last body fully processed: a server that ignores conditional requests but
-    /// sends the same bytes is recognised as unchanged.
-    pub body_hash: Option<String>,
-    /// Distinct items seen in this feed so far.
-    pub items_seen: u64,
-    /// When the feed is due next.
-    pub next_fetch: Option<DateTime<Utc>>,
-    /// One line about the last poll ("3 items: 1 added, 2 unchanged").
-    pub last_result: Option<String>,
-}
+pub use crate::store::FeedState;
 
 impl FeedState {
     /// Due when never polled or its time has come; a disabled feed never is.

@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 
 use crate::answer::{Action, Citation, Reply, ReplyItem, ReplyKind, TopicStatus};
 use crate::config::{Config, Topic};
+use crate::event::format_day;
 use crate::event::{Event, Modality};
-use crate::render::format_day;
 
 use super::{Push, Subscription};
 

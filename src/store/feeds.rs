@@ -12,7 +12,35 @@
 //! what the poller saw.
 
 use super::{Store, StoreError};
-use crate::feeds::FeedState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the feed poller remembers about a feed (its schedule rules are in `feeds::state`).
+/// Every field has a default so an older record still loads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeedState {
+    /// Last attempt, successful or not.
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last failure's message; cleared by a success.
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Set after too many failures in a row (`feeds::state`); `serve` skips the feed.
+    pub disabled: bool,
+    /// Validators for the next conditional request.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Hash of the last body fully processed: a server that ignores conditional requests but
+    /// sends the same bytes is recognised as unchanged.
+    pub body_hash: Option<String>,
+    /// Distinct items seen in this feed so far.
+    pub items_seen: u64,
+    /// When the feed is due next.
+    pub next_fetch: Option<DateTime<Utc>>,
+    /// One line about the last poll ("3 items: 1 added, 2 unchanged").
+    pub last_result: Option<String>,
+}
 
 const FEEDS_TREE: &str = "feeds";
 const FEED_ITEMS_TREE: &str = "feed_items";

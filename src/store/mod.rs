@@ -76,6 +76,7 @@ mod stages;
 mod subscriptions;
 mod upgrade;
 
+pub use feeds::FeedState;
 pub use fulltext::{Form, ScoredConcept};
 pub use outbox::OutboxProgress;
 pub use quarantine::Quarantined;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Topic;
+use super::Topic;
 
 /// Polling more often than this is impolite to the outlet and rarely brings news sooner.
 pub const MIN_INTERVAL_MINUTES: u64 = 1;
@@ -93,7 +93,7 @@ impl FeedConfig {
             }
         }
         if let Some(tz) = &self.timezone {
-            if crate::article::parse::parse_timezone(tz).is_none() {
+            if super::parse_timezone(tz).is_none() {
                 return Err(format!(
                     "feed {feed}: unknown time zone {tz:?} (expected an IANA name such as Europe/Kyiv)"
                 ));
@@ -131,8 +131,8 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<crate::config::Config, crate::config::ConfigError> {
-        crate::config::Config::parse(text, std::path::Path::new("test.toml"))
+    fn parse(text: &str) -> Result<crate::config::Config, super::super::ConfigError> {
+        super::super::Config::parse(text, std::path::Path::new("test.toml"))
     }
 
     #[test]
@@ -187,8 +187,8 @@ mod tests {
 
     #[test]
     fn bundled_config_follows_no_feed_and_its_commented_examples_are_valid() {
-        assert!(crate::config::Config::builtin().feeds.is_empty());
-        let text = crate::config::DEFAULT_CONFIG;
+        assert!(super::super::Config::builtin().feeds.is_empty());
+        let text = super::super::DEFAULT_CONFIG;
         let start = text
             .find("# [[feed]]")
             .expect("commented [[feed]] examples");
