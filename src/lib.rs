@@ -2,13 +2,13 @@
 //!
 //! Module map (the core knows nothing of Telegram; front-ends only translate):
 //!
-//! - [`config`]: the TOML configuration (data dir, article folders, topics, actors), defaults and
-//!   env overrides.
+//! - [`config`]: the TOML configuration (data dir, article folders, topics, actors, feeds),
+//!   defaults and env overrides.
 //! - [`article`]: reading articles from files (front matter or a folder's `manifest.toml`) into
 //!   [`article::Article`] values, with one typed error per bad file.
 //! - [`extract`]: sentences, dates, actors, attribution, modality and topics → [`event::Event`]s.
 //! - [`event`]: the event model: when it happened (with precision), who, according to whom, how
-//!   sure, which topics, and the sentence that says it.
+//!   sure, which topics, and the sentence that says it; how its dates are written.
 //! - [`store`]: the sled-backed store of articles, events and their indexes (by date, topic and
 //!   stage), written in atomic batches, with a tantivy full-text index derived from the events
 //!   (by term and actor, and the vocabulary for typo tolerance); subscriptions and the push
@@ -16,13 +16,18 @@
 //! - [`ingest`]: files → articles → events → store, idempotent, with a per-file report.
 //! - [`feeds`]: RSS/Atom/JSON feeds polled politely; items (and article pages) become articles
 //!   ingested like files; per-feed state (validators, failures, backoff) kept in the store.
-//! - [`answer`]: requests (`/latest`, `/status`, questions, …) → [`answer::Reply`] values.
+//! - [`answer`]: requests (`/latest`, `/status`, questions, `/subscribe`, …) →
+//!   [`answer::Reply`] values.
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
-//! - [`notify`]: subscriptions, push planning and the outbox records.
+//! - [`notify`]: what changed → whom to tell: the folder watch, push planning, the admins' stats.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
 //! - [`fnv`]: FNV-1a 64, the one hash for persisted ids and for maps keyed by short strings.
 //! - [`bench`]: `gen-corpus` (a deterministic synthetic corpus in the article formats) and
 //!   `bench` (ingest throughput, answer latency, memory, store size at 1k–100k articles).
+//!
+//! Layers point down: text, fnv, event, config → article → extract → store → ingest, feeds →
+//! answer → render, notify → frontend. A unit test (`module_graph.rs`) fails on an import
+//! circle.
 
 pub mod answer;
 pub mod article;

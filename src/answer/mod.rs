@@ -11,6 +11,7 @@ mod reply;
 mod request;
 mod search;
 mod status;
+mod subscriptions;
 mod verdict;
 
 pub use question::QuestionKind;
@@ -147,12 +148,12 @@ impl Engine {
             Request::Topics => Ok(self.topics()),
             Request::Sources => self.sources(),
             Request::Subscribe { topic } => {
-                Ok(crate::notify::subscribe(self, from, topic.as_deref()))
+                Ok(subscriptions::subscribe(self, from, topic.as_deref()))
             }
             Request::Unsubscribe { topic } => {
-                Ok(crate::notify::unsubscribe(self, from, topic.as_deref()))
+                Ok(subscriptions::unsubscribe(self, from, topic.as_deref()))
             }
-            Request::Subscriptions => Ok(crate::notify::subscriptions(self, from)),
+            Request::Subscriptions => Ok(subscriptions::subscriptions(self, from)),
             Request::Ask(q) => self.ask(q),
             Request::Unknown { command } => Ok(error_reply(
                 format!("I don't know the command {command}."),

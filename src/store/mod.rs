@@ -82,6 +82,7 @@ pub use outbox::OutboxProgress;
 pub use quarantine::Quarantined;
 pub use recent::RecentDays;
 pub use stages::StageCell;
+pub use subscriptions::Subscription;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -9,9 +9,19 @@ use sled::Transactional;
 
 use super::outbox::{bodies_used, release_bodies, OutboxRecord};
 use super::{Store, StoreError};
-use crate::notify::Subscription;
 
 const SUBSCRIPTIONS: &str = "subscriptions";
+
+/// A chat (or forum thread) following a topic. Stored as JSON by the store: a field added here
+/// needs a serde default, so records written before it still load.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Subscription {
+    pub chat_id: i64,
+    #[serde(default)]
+    pub thread_id: Option<i32>,
+    /// Topic id from the config.
+    pub topic: String,
+}
 
 /// A chat id as 8 bytes that sort numerically (sign bit flipped), so one chat's subscriptions are
 /// one prefix scan.
