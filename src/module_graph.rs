@@ -12,10 +12,11 @@ use std::path::Path;
 
 /// Edges that still close a circle (issue 12), with what ends them.
 const KNOWN_UPWARD: &[(&str, &str)] = &[
-    // The outbox persists notify's `Push`, which holds answer's `Reply`: moving `Push` into the
-    // store would only turn this into store → answer. It ends when the reply value lives below
-    // the store (or the outbox keeps a store-defined record).
+    // The outbox persists notify's `Push` and (since record version 3) answer's `Reply` once per
+    // message. Both end when the reply value lives below the store (or the outbox keeps a
+    // store-defined record).
     ("store", "notify"),
+    ("store", "answer"),
 ];
 
 /// Top-level module → the top-level modules it names.
