@@ -21,6 +21,9 @@
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
 //! - [`notify`]: what changed → whom to tell: the folder watch, push planning, the admins' stats.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
+//! - [`cli`]: the commands that read or write the store (`ingest`, `feeds`, `ask`, `stats`),
+//!   printing to any output; [`control`]: the Unix socket through which they run inside a
+//!   running `serve`, which holds the store.
 //! - [`fnv`]: FNV-1a 64, the one hash for persisted ids and for maps keyed by short strings.
 //! - [`bench`]: `gen-corpus` (a deterministic synthetic corpus in the article formats) and
 //!   `bench` (ingest throughput, answer latency, memory, store size at 1k–100k articles).
@@ -32,7 +35,9 @@
 pub mod answer;
 pub mod article;
 pub mod bench;
+pub mod cli;
 pub mod config;
+pub mod control;
 pub mod event;
 pub mod extract;
 pub mod feeds;

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use storyline::answer::{Engine, Subscriber};
+use storyline::answer::Engine;
+use storyline::cli::{self, StoreCommand};
 use storyline::config::Config;
-use storyline::ingest::{ingest_paths, FileOutcome, IngestReport};
-use storyline::render::plain_text;
 use storyline::store::Store;
 
 #[derive(Parser)]
@@ -134,45 +133,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Extract { paths } = &cli.command {
         return extract(&config, paths);
     }
-    let store = Arc::new(
-        Store::open(&config.data_dir)
-            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
-    );
+    if let Some(command) = store_command(&cli.command) {
+        return run_store_command(command, config);
+    }
+    let store = open_store(&config)?;
     match cli.command {
-        Command::Ingest { paths, feeds } => {
-            let mut failed = false;
-            if !paths.is_empty() || feeds.is_empty() {
-                let paths = if paths.is_empty() {
-                    config.article_dirs.clone()
-                } else {
-                    paths
-                };
-                failed |= ingest(&store, &config, &paths)?.failed() > 0;
-            }
-            if !feeds.is_empty() {
-                failed |= !ingest_feeds(&store, &config, &feeds)?;
-            }
-            Ok(if failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Feeds { json } => {
-            list_feeds(&store, &config, json)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Ask { text } => {
-            if store.articles()?.is_empty() {
-                // A fresh store: read the bundled articles first, so the first question works.
-                ingest(&store, &config, &config.article_dirs.clone())?;
-            }
-            let engine = Engine::new(config, store);
-            print!(
-                "{}",
-                plain_text(&engine.handle(&Subscriber::terminal(), &text.join(" ")))
-            );
-            Ok(ExitCode::SUCCESS)
+        Command::Ingest { .. }
+        | Command::Feeds { .. }
+        | Command::Ask { .. }
+        | Command::Stats { .. } => {
+            unreachable!("run by run_store_command")
         }
         Command::Serve {
             webhook_url,
@@ -202,7 +172,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => {
-            ingest(&store, &config, &config.article_dirs.clone())?;
+            cli::ingest(
+                &store,
+                &config,
+                &config.article_dirs.clone(),
+                &mut std::io::stderr(),
+            )?;
             let engine = Engine::new(config, store);
             storyline::frontend::terminal::chat(
                 &engine,
@@ -224,25 +199,47 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::GenCorpus(_) | Command::Bench(_) => {
             unreachable!("handled before the store is opened")
         }
-        Command::Stats { json } => {
-            let stats = store.stats()?;
-            if json {
-                println!("{}", serde_json::to_string(&stats)?);
-            } else {
-                println!("articles:      {}", stats.articles);
-                println!("events:        {}", stats.events);
-                for (topic, n) in &stats.per_topic {
-                    println!("  {topic:<12} {n}");
-                }
-                println!(
-                    "last ingest:   {}",
-                    stats.last_ingest.as_deref().unwrap_or("never")
-                );
-                println!("size on disk:  {} bytes", stats.size_on_disk);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
     }
+}
+
+/// The commands that only need the store, as the library runs them.
+fn store_command(command: &Command) -> Option<StoreCommand> {
+    Some(match command {
+        Command::Ingest { paths, feeds } => StoreCommand::Ingest {
+            paths: paths.clone(),
+            feeds: feeds.clone(),
+        },
+        Command::Feeds { json } => StoreCommand::Feeds { json: *json },
+        Command::Ask { text } => StoreCommand::Ask { text: text.clone() },
+        Command::Stats { json } => StoreCommand::Stats { json: *json },
+        _ => return None,
+    })
+}
+
+/// Runs a store command in the `serve` that holds the store, if one runs (through its control
+/// socket), else here; the output and exit code are the same either way.
+fn run_store_command(command: StoreCommand, config: Arc<Config>) -> anyhow::Result<ExitCode> {
+    let command = command.absolute(&std::env::current_dir()?);
+    if let Some(answer) = storyline::control::run_in_serve(&config.data_dir, &command)? {
+        print!("{}", answer.stdout);
+        eprint!("{}", answer.stderr);
+        return Ok(ExitCode::from(answer.code));
+    }
+    let ctx = cli::StoreContext::new(open_store(&config)?, config);
+    let code = cli::run_store_command(
+        &command,
+        &ctx,
+        &mut |_| {},
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    Ok(ExitCode::from(code))
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Arc<Store>> {
+    Ok(Arc::new(Store::open(&config.data_dir).with_context(
+        || format!("opening the store in {}", config.data_dir.display()),
+    )?))
 }
 
 /// Prints each article's events: sentence.clause, date, modality, topics and stages, actors,
@@ -290,107 +287,4 @@ fn extract(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Fetches each feed once and ingests its items: one line per skipped or failed item on stderr,
-/// then a summary line per feed. Returns whether everything went through.
-fn ingest_feeds(store: &Arc<Store>, config: &Arc<Config>, urls: &[String]) -> anyhow::Result<bool> {
-    for url in urls {
-        storyline::config::feeds::check_url(url)
-            .map_err(|e| anyhow::anyhow!("--feed {url:?}: {e}"))?;
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let poller = storyline::feeds::FeedPoller::new(store.clone(), config.clone())?;
-    let mut ok = true;
-    for url in urls {
-        let report = runtime.block_on(poller.poll(&poller.feed_for_url(url)));
-        for p in &report.skipped {
-            eprintln!("skipped: {}: {}", p.item, p.reason);
-        }
-        for p in &report.failed {
-            eprintln!("failed (retried next time): {}: {}", p.item, p.reason);
-        }
-        eprintln!("feed {}: {}", report.url, report.summary_line());
-        ok &= !report.is_failure() && report.skipped.is_empty() && report.failed.is_empty();
-    }
-    Ok(ok)
-}
-
-/// `storyline feeds`: each configured feed with its state.
-fn list_feeds(store: &Store, config: &Config, json: bool) -> anyhow::Result<()> {
-    let feeds = storyline::feeds::overview(config, store)?;
-    if json {
-        println!("{}", serde_json::to_string(&feeds)?);
-        return Ok(());
-    }
-    if feeds.is_empty() {
-        println!("no feeds configured (add [[feed]] entries to the config)");
-        return Ok(());
-    }
-    let when = |t: &Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or("never".to_string(), |t| {
-            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-        })
-    };
-    for (i, f) in feeds.iter().enumerate() {
-        let s = &f.state;
-        if i > 0 {
-            println!();
-        }
-        println!("{}", f.url);
-        println!(
-            "  outlet:       {}",
-            f.outlet.as_deref().unwrap_or("(the feed's title)")
-        );
-        println!("  every:        {} min", f.interval_minutes);
-        println!(
-            "  topics:       {}",
-            if f.topics.is_empty() {
-                "all".to_string()
-            } else {
-                f.topics.join(", ")
-            }
-        );
-        println!(
-            "  status:       {}",
-            if s.disabled {
-                "DISABLED (ingest --feed URL retries it)"
-            } else {
-                "enabled"
-            }
-        );
-        println!("  last fetch:   {}", when(&s.last_fetch));
-        println!("  last success: {}", when(&s.last_success));
-        println!("  last error:   {}", s.last_error.as_deref().unwrap_or("-"));
-        println!("  failures:     {} in a row", s.consecutive_failures);
-        println!("  items seen:   {}", s.items_seen);
-        println!(
-            "  last result:  {}",
-            s.last_result.as_deref().unwrap_or("-")
-        );
-        println!(
-            "  next fetch:   {}",
-            if s.disabled {
-                "-".to_string()
-            } else {
-                when(&s.next_fetch).replace("never", "when serve starts")
-            }
-        );
-    }
-    Ok(())
-}
-
-/// Ingests and reports: one line per failed file on stderr, then a summary line.
-fn ingest(store: &Store, config: &Config, paths: &[PathBuf]) -> anyhow::Result<IngestReport> {
-    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
-    let report = ingest_paths(store, config, &refs)?;
-    for f in &report.files {
-        if let FileOutcome::Failed { reason, .. } = f {
-            eprintln!("skipped: {reason}");
-        }
-    }
-    eprintln!("{}", report.summary_line());
-    Ok(report)
 }

@@ -15,7 +15,8 @@ use storyline::notify::Push;
 use storyline::store::Store;
 use support::{
     assert_nothing_malformed, free_local_addr, has_citation_link, has_control_chars,
-    has_dated_text, is_push, post_json, Fault, Harness, BOT_USERNAME, GROUP_OWNER, PATIENCE, TOKEN,
+    has_dated_text, is_push, manifest_dir, path_str, post_json, Fault, Harness, BOT_USERNAME,
+    GROUP_OWNER, PATIENCE, TOKEN,
 };
 
 /// Long enough for a scan (every second), an ingest and a delivery to have happened if they were
@@ -1082,4 +1083,107 @@ async fn stats_are_only_for_the_configured_admins() {
     }
     assert_nothing_malformed(&h.api, &bot.log());
     assert!(bot.terminate().await.success());
+}
+
+/// `stats`, `ask`, `ingest` and `feeds` while `serve` holds the store: they run inside it
+/// through the control socket, with the output and exit code they have without a server; an
+/// article ingested that way is pushed to subscribers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_works_while_the_bot_runs_with_the_same_output_and_exit_codes() {
+    let h = Harness::new().await;
+    let mut bot = h.start().await;
+    h.api.send_text(61, "/subscribe minerals");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| !a.delivered_to(61).is_empty())
+            .await
+    );
+    let bad = manifest_dir().join("tests/data/bad/bad_date.txt");
+    let signed = manifest_dir().join("tests/data/dev/a5-2025-05-01-minerals-deal-signed.txt");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["stats".into()],
+        vec!["stats".into(), "--json".into()],
+        vec!["ask".into(), "/latest".into(), "minerals".into()],
+        vec!["ask".into(), "Is the minerals deal signed yet?".into()],
+        vec!["feeds".into()],
+        vec!["ingest".into(), path_str(&bad)],
+    ];
+    let mut during = Vec::new();
+    for args in &runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = h.cli(&args);
+        during.push(out);
+    }
+    for (args, out) in runs.iter().zip(&during) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("in use by another process"),
+            "{args:?} still hit the store lock: {stderr}"
+        );
+    }
+    assert_eq!(during[0].status.code(), Some(0), "{during:?}");
+    assert!(String::from_utf8_lossy(&during[0].stdout).contains("articles:"));
+    assert_eq!(
+        during[5].status.code(),
+        Some(2),
+        "a bad file is exit code 2"
+    );
+
+    // An article ingested through the running bot reaches the subscriber.
+    let ingested = h.cli(&["ingest", &path_str(&signed)]);
+    assert_eq!(ingested.status.code(), Some(0), "{ingested:?}");
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a
+                .delivered_to(61)
+                .iter()
+                .any(|s| s.text.contains("Dnipro Wire")))
+            .await,
+        "no push for the article ingested through serve; log:\n{}",
+        bot.log()
+    );
+    assert!(bot.terminate().await.success());
+    assert!(
+        !h.data_dir().join("control.sock").exists(),
+        "the socket is removed at exit"
+    );
+
+    // Without a server, the same commands open the store themselves: same output and codes.
+    // (The store now holds one more article, so stats and answers are compared before that.)
+    let h2 = Harness::new().await;
+    let mut bot2 = h2.start().await;
+    assert!(bot2.terminate().await.success());
+    for (args, during) in runs.iter().zip(&during) {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace(&path_str(&h.root()), &path_str(&h2.root())))
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let alone = h2.cli(&args);
+        assert_eq!(alone.status.code(), during.status.code(), "{args:?}");
+        if args[0] == "stats" {
+            // Sizes on disk and the time of the last ingest differ between two stores.
+            let lines = |o: &std::process::Output| -> Vec<String> {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .filter(|l| l.starts_with("articles") || l.starts_with("events"))
+                    .map(str::to_string)
+                    .collect()
+            };
+            if args.len() == 1 {
+                assert_eq!(lines(&alone), lines(during), "{args:?}");
+            }
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(&alone.stdout),
+                String::from_utf8_lossy(&during.stdout),
+                "{args:?}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&alone.stderr),
+                String::from_utf8_lossy(&during.stderr),
+                "{args:?}"
+            );
+        }
+    }
 }

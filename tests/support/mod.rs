@@ -189,6 +189,25 @@ impl Harness {
         }
     }
 
+    /// Runs `storyline ARGS` with this scenario's config, data and article folders (as an
+    /// operator would next to a running serve); returns its output.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_storyline"))
+            .arg("--config")
+            .arg(self.root.path().join("storyline.toml"))
+            .arg("--data")
+            .arg(self.data_dir())
+            .arg("--articles")
+            .arg(self.articles_dir())
+            .args(args)
+            .env_remove("STORYLINE_DATA")
+            .env("RUST_LOG", "storyline=warn")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run storyline")
+    }
+
     /// Copies a dev article into the watched folder the way a feed fetcher would: written
     /// elsewhere, then renamed in, so the watch never sees half a file.
     pub fn drop_article(&self, name: &str) {

@@ -233,7 +233,24 @@ pub async fn serve_with_bot(
         ready_tx,
     ));
     let _ = ready_rx.await;
-    let feed_tasks = match feeds {
+    // `stats`, `ask`, `ingest` and `feeds` from the command line run here while serve holds
+    // the store.
+    let control = feeds.as_ref().map(|(store, config)| {
+        let ctx = crate::cli::StoreContext {
+            store: store.clone(),
+            config: config.clone(),
+            engine: engine.clone(),
+        };
+        let handler = crate::control::serve_handler(ctx, planner.clone(), wake.clone());
+        let path = crate::control::socket_path(&config.data_dir);
+        let stop = stop_rx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::control::listen(path, handler, stop).await {
+                tracing::error!(error = %e, "no control socket: the command line cannot reach this serve");
+            }
+        })
+    });
+    let mut feed_tasks = match feeds {
         Some((store, config)) => spawn_feeds(
             engine.clone(),
             store,
@@ -244,6 +261,7 @@ pub async fn serve_with_bot(
         ),
         None => Vec::new(),
     };
+    feed_tasks.extend(control);
 
     let state = Arc::new(conversation::State {
         engine: engine.clone(),
