@@ -17,8 +17,9 @@ use crate::event::{Event, Modality};
 
 use super::{Push, Subscription};
 
-/// At most this many items per push; the rest is one `/timeline` away.
-const MAX_ITEMS: usize = 8;
+/// A push leads with at most this many items, what is new first; the rest of the article is
+/// one Timeline button away (a push of 8 items ran to 32 lines, 2,400 characters).
+const MAX_ITEMS: usize = 3;
 /// Share of common terms above which two sentences state the same fact.
 const SIMILAR: f64 = 0.6;
 
@@ -294,8 +295,11 @@ fn push_reply(
         sentences: Vec::new(),
         ..source.clone()
     });
-    let shown = fresh.iter().chain(repeats.iter()).take(MAX_ITEMS);
-    for (e, earlier) in shown.copied() {
+    // What is new leads; what other outlets already reported is shown only when the article
+    // brings nothing else.
+    let lead = if fresh.is_empty() { &repeats } else { &fresh };
+    let shown: Vec<&(&Event, Option<&Event>)> = lead.iter().take(MAX_ITEMS).copied().collect();
+    for &&(e, earlier) in &shown {
         reply.cite_again(&source.article_id, &[e.sentence_index.saturating_add(1)]);
         let mut also = Vec::new();
         if let Some(p) = earlier {
@@ -317,13 +321,13 @@ fn push_reply(
             event_date: e.date.clone(),
             reported: e.reported,
             modality: e.modality,
-            attribution: e.attribution.clone(),
+            attribution: credited(input.config, e),
             cites: vec![1],
             also_reported_by: also,
             label,
         });
     }
-    let hidden = relevant.len().saturating_sub(MAX_ITEMS);
+    let hidden = relevant.len().saturating_sub(shown.len());
     if hidden > 0 {
         reply.notes.push(format!(
             "…and {hidden} more from this article; see the timeline."
@@ -347,6 +351,28 @@ fn push_reply(
         ];
     }
     reply
+}
+
+/// Whom a push credits a statement to: a person or an outlet, never a country. A statement the
+/// extractor put down to a country ("according to United States" for what Bessent told a
+/// cabinet meeting) is credited to the person in it who speaks for that country, or to nobody.
+fn credited(config: &Config, e: &Event) -> Option<String> {
+    let who = e.attribution.as_deref()?;
+    let is_country = config
+        .actors
+        .iter()
+        .any(|a| a.kind == "country" && a.name == who);
+    if !is_country {
+        return Some(who.to_string());
+    }
+    e.actors
+        .iter()
+        .find(|name| {
+            config.actors.iter().any(|a| {
+                &a.name == *name && a.kind == "person" && a.represents.as_deref() == Some(who)
+            })
+        })
+        .cloned()
 }
 
 /// "Stage: signed" for a fact that moves one of the push's topics.
@@ -697,6 +723,113 @@ mod tests {
     }
 
     #[test]
+    fn a_push_leads_with_the_status_change_and_what_is_new_not_what_was_known() {
+        let config = Config::builtin();
+        let topic = config.topic("minerals").unwrap();
+        let stage = |id: &str, m: u32, d: u32| StageNow {
+            stage: id.into(),
+            name: id.into(),
+            confirmed: Some(day(m, d)),
+        };
+        let change = StatusChange::between(
+            topic,
+            Some(&stage("signed", 4, 30)),
+            Some(&stage("ratified", 5, 8)),
+        );
+        let earlier = vec![event(
+            "old",
+            2,
+            "Svyrydenko and Bessent signed the minerals agreement in Washington on April 30.",
+            Some(day(4, 30)),
+            Some("signed"),
+        )];
+        let mut events = vec![
+            event(
+                "a",
+                0,
+                "The Rada ratified the minerals agreement on Thursday.",
+                Some(day(5, 8)),
+                Some("ratified"),
+            ),
+            event(
+                "a",
+                1,
+                "Bessent and Svyrydenko signed the minerals agreement in Washington on April 30.",
+                Some(day(4, 30)),
+                Some("signed"),
+            ),
+        ];
+        for i in 2..6 {
+            events.push(event(
+                "a",
+                i,
+                &format!("Lawmakers number {i} discussed the fund's board and its audits."),
+                None,
+                None,
+            ));
+        }
+        let news = vec![ArticleNews {
+            article_id: "a".into(),
+            events,
+        }];
+        let sources = sources();
+        let status: Vec<StatusChange> = change.into_iter().collect();
+        let pushes = plan(&PlanInput {
+            config: &config,
+            news: &news,
+            sources: &sources,
+            subscriptions: &[sub(1, "minerals")],
+            earlier: &earlier,
+            status: &status,
+        });
+        let reply = &pushes[0].reply;
+        assert!(
+            reply.intro[0].starts_with("Status: ratified"),
+            "{:?}",
+            reply.intro
+        );
+        assert_eq!(reply.items.len(), MAX_ITEMS);
+        assert_eq!(reply.items[0].label.as_deref(), Some("Stage: ratified"));
+        assert!(
+            reply
+                .items
+                .iter()
+                .all(|i| i.label.as_deref() != Some("Already reported")),
+            "a restatement crowded out the news: {:?}",
+            reply.items
+        );
+        assert!(reply.notes[0].contains("3 more"), "{:?}", reply.notes);
+        assert!(reply
+            .actions
+            .iter()
+            .any(|a| a.command == "/timeline minerals"));
+    }
+
+    #[test]
+    fn a_quote_is_credited_to_a_person_or_outlet_never_a_country() {
+        let config = Config::builtin();
+        let mut said = event(
+            "a",
+            0,
+            "Bessent told a cabinet meeting that Kyiv had sought last-minute changes.",
+            None,
+            None,
+        );
+        said.attribution = Some("United States".into());
+        said.actors = vec!["Scott Bessent".into(), "United States".into()];
+        assert_eq!(credited(&config, &said).as_deref(), Some("Scott Bessent"));
+        said.actors = vec!["United States".into()];
+        assert_eq!(credited(&config, &said), None);
+        said.attribution = Some("Reuters".into());
+        assert_eq!(credited(&config, &said).as_deref(), Some("Reuters"));
+        said.attribution = Some("Yulia Svyrydenko".into());
+        assert_eq!(
+            credited(&config, &said).as_deref(),
+            Some("Yulia Svyrydenko")
+        );
+    }
+
+    #[test]
     fn long_articles_are_capped() {
         let config = Config::builtin();
         let events = (0..20)
@@ -724,6 +857,10 @@ mod tests {
             status: &[],
         });
         assert_eq!(pushes[0].reply.items.len(), MAX_ITEMS);
-        assert!(pushes[0].reply.notes[0].contains("12 more"));
+        assert!(
+            pushes[0].reply.notes[0].contains(&format!("{} more", 20 - MAX_ITEMS)),
+            "{:?}",
+            pushes[0].reply.notes
+        );
     }
 }
