@@ -113,6 +113,8 @@ pub struct State {
     pub bot_username: String,
     /// Turns true at shutdown: answers stop retrying.
     pub stop: watch::Receiver<bool>,
+    /// Telegram's limits, shared with the pushes.
+    pub pacer: Arc<super::pace::Pacer>,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -316,7 +318,17 @@ async fn respond(bot: &TgBot, state: &State, from: Subscriber, gate: Gate) {
 
 async fn send_text(bot: &TgBot, state: &State, mut to: Subscriber, text: &str) {
     let html = render::escape(text);
-    if let Err(e) = send_answer(bot, &state.engine, &mut to, html, None, state.stop.clone()).await {
+    if let Err(e) = send_answer(
+        bot,
+        &state.pacer,
+        &state.engine,
+        &mut to,
+        html,
+        None,
+        state.stop.clone(),
+    )
+    .await
+    {
         tracing::warn!(chat = to.chat_id, error = %e, "could not send a message");
     }
 }
@@ -334,6 +346,7 @@ async fn send_reply(bot: &TgBot, state: &State, mut to: Subscriber, reply: &Repl
         };
         if let Err(e) = send_answer(
             bot,
+            &state.pacer,
             &state.engine,
             &mut to,
             part,

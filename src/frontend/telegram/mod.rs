@@ -1,5 +1,5 @@
 //! The Telegram bot: updates → core requests → replies rendered as Telegram HTML; pushes from
-//! the outbox. [`serve`] wires three tasks around one throttled bot and stops them together:
+//! the outbox. [`serve`] wires three tasks around one paced bot and stops them together:
 //!
 //! - the dispatcher (long polling, or a webhook) answering messages and button presses
 //!   ([`conversation`]),
@@ -18,6 +18,7 @@ pub mod access;
 pub mod commands;
 pub mod conversation;
 pub mod delivery;
+pub mod pace;
 pub mod render;
 pub mod send;
 
@@ -28,7 +29,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
-use teloxide::adaptors::throttle::{Limits, Settings, Throttle};
 use teloxide::dispatching::Dispatcher;
 use teloxide::error_handlers::{ErrorHandler, LoggingErrorHandler};
 use teloxide::prelude::*;
@@ -42,9 +42,10 @@ use crate::ingest::IngestReport;
 use crate::notify::watch::{FolderWatch, PushPlanner};
 use crate::store::Store;
 
-/// The bot every part of the front-end sends through: Telegram's rate limits are respected in
-/// one place (30 messages/s overall, 1/s per chat, 20/min per group).
-pub type TgBot = Throttle<Bot>;
+/// The bot every part of the front-end sends through. Its messages take turns from one
+/// [`pace::Pacer`] (30 messages/s overall, 1/s per chat, 20/min per group, a 429's wait for
+/// its chat), which `send::send_part` asks before each message.
+pub type TgBot = Bot;
 
 /// How `serve` receives updates.
 #[derive(Debug, Clone, Default)]
@@ -167,13 +168,8 @@ pub async fn serve_with_bot(
             ))
         }
     };
-    // Retries on 429 are ours (delivery logs them and keeps the outbox in order), so the
-    // throttle only paces.
-    let (bot, worker) = Throttle::with_settings(
-        bot,
-        Settings::default().limits(Limits::default()).no_retry(),
-    );
-    let throttle_worker = tokio::spawn(worker);
+    // Answers and pushes share Telegram's limits; retries on 429 are the sender's.
+    let pacer = Arc::new(pace::Pacer::new(pace::Limits::default()));
 
     let me = bot.get_me().await.map_err(|e| match e {
         RequestError::Api(ApiError::InvalidToken) => anyhow!(
@@ -218,6 +214,7 @@ pub async fn serve_with_bot(
     }
     let delivery = tokio::spawn(delivery::run(
         bot.clone(),
+        pacer.clone(),
         engine.clone(),
         wake.clone(),
         stop_rx.clone(),
@@ -269,6 +266,7 @@ pub async fn serve_with_bot(
         group_admins: access::GroupAdmins::new(access::ADMIN_TTL),
         bot_username: username,
         stop: stop_rx.clone(),
+        pacer,
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), conversation::schema())
         .dependencies(dptree::deps![state])
@@ -337,7 +335,7 @@ pub async fn serve_with_bot(
             let listener = match webhooks::axum(bot.clone(), options).await {
                 Ok(listener) => listener,
                 Err(e) => {
-                    stop_everything(&stop_tx_for_errors, delivery, watcher, throttle_worker).await;
+                    stop_everything(&stop_tx_for_errors, delivery, watcher).await;
                     return Err(anyhow!(
                         "cannot register the webhook with Telegram (setWebhook failed): {e}"
                     ));
@@ -349,7 +347,7 @@ pub async fn serve_with_bot(
         }
     };
     if let Err(e) = dispatched {
-        stop_everything(&stop_tx_for_errors, delivery, watcher, throttle_worker).await;
+        stop_everything(&stop_tx_for_errors, delivery, watcher).await;
         return Err(e);
     }
     // Let the other tasks finish what they hold (a send in flight, an ingest run).
@@ -361,7 +359,6 @@ pub async fn serve_with_bot(
         let _ = delivery.await;
     })
     .await;
-    throttle_worker.abort();
     let flush_engine = engine.clone();
     let flushed = tokio::task::spawn_blocking(move || flush_engine.store().flush()).await;
     match flushed {
@@ -509,7 +506,6 @@ async fn stop_everything(
     stop: &watch::Sender<bool>,
     delivery: tokio::task::JoinHandle<()>,
     watcher: tokio::task::JoinHandle<()>,
-    throttle_worker: tokio::task::JoinHandle<()>,
 ) {
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(20), async {
@@ -517,7 +513,6 @@ async fn stop_everything(
         let _ = delivery.await;
     })
     .await;
-    throttle_worker.abort();
 }
 
 /// Validates the webhook settings: an https URL, a free local address, and the optional

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::answer::{Engine, Subscriber};
 
+use super::pace::{Lane, Pacer};
 use super::TgBot;
 
 /// How long an answer keeps trying before it is given up: longer than a minute-long network
@@ -107,10 +108,13 @@ pub fn backoff(failures: u32, max: Duration) -> Duration {
     Duration::from_secs(secs).min(max)
 }
 
-/// One HTML message, link previews off; `quiet` sends it without a notification sound. One
-/// attempt: callers decide what a failure means.
+/// One HTML message, link previews off; `quiet` sends it without a notification sound. It waits
+/// for its turn within Telegram's limits first, and a 429 holds the chat for `retry_after`.
+/// One attempt: callers decide what a failure means.
 pub async fn send_part(
     bot: &TgBot,
+    pacer: &Pacer,
+    lane: Lane,
     chat_id: i64,
     thread_id: Option<i32>,
     html: String,
@@ -136,7 +140,12 @@ pub async fn send_part(
     if quiet {
         request = request.disable_notification(true);
     }
-    request.await
+    pacer.turn(chat_id, lane).await;
+    let sent = request.await;
+    if let Err(RequestError::RetryAfter(after)) = &sent {
+        pacer.hold(chat_id, tokio::time::Instant::now() + after.duration());
+    }
+    sent
 }
 
 /// Waits `d` unless shutdown comes first; `false` when stopping.
@@ -159,6 +168,7 @@ pub async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> boo
 /// and is retried: a rare repeated answer beats a question left unanswered.
 pub async fn send_answer(
     bot: &TgBot,
+    pacer: &Pacer,
     engine: &Arc<Engine>,
     to: &mut Subscriber,
     html: String,
@@ -171,6 +181,8 @@ pub async fn send_answer(
     loop {
         let result = send_part(
             bot,
+            pacer,
+            Lane::Answer,
             to.chat_id,
             to.thread_id,
             html.clone(),

@@ -1,5 +1,5 @@
 //! Delivering the outbox: pending pushes go out oldest first, up to 27 at once to different
-//! chats, paced by the throttled bot, and an item leaves the outbox only after Telegram
+//! chats, paced by the bot's [`Pacer`], and an item leaves the outbox only after Telegram
 //! accepted it, so a failure is retried and a success is not repeated (a restart resends
 //! what is pending). The scheduler ([`scheduler`]) holds the rules; it talks to Telegram
 //! through a [`Sender`] and to the store through an [`Outbox`], so its handling of 429s,
@@ -25,6 +25,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::answer::Engine;
 
+use super::pace::Pacer;
 use super::TgBot;
 pub use outbox::{Outbox, StoreOutbox};
 pub use scheduler::{deliver, Settings};
@@ -32,9 +33,15 @@ pub use sender::{Message, SendError, Sender, TelegramSender};
 
 /// The delivery loop of `serve`: runs until `stop` turns true. `wake` is notified when pushes
 /// are queued.
-pub async fn run(bot: TgBot, engine: Arc<Engine>, wake: Arc<Notify>, stop: watch::Receiver<bool>) {
+pub async fn run(
+    bot: TgBot,
+    pacer: Arc<Pacer>,
+    engine: Arc<Engine>,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) {
     deliver(
-        Arc::new(TelegramSender { bot }),
+        Arc::new(TelegramSender { bot, pacer }),
         Arc::new(StoreOutbox { engine }),
         Settings::default(),
         wake,

@@ -38,8 +38,8 @@ use crate::store::OutboxProgress;
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Sends in flight at once (to different chats). Telegram allows about 30 messages a
-    /// second per bot and the sender paces them; the default leaves a few of those 30 to
-    /// answers, which otherwise queue behind a fan-out's pushes for a second.
+    /// second per bot; the sender paces them (pushes at 27 a second, leaving the rest to
+    /// answers), and this many in flight keep that pace even with slow round trips.
     pub max_in_flight: usize,
     /// Pushes held in memory at once; the outbox is read again when half are gone.
     pub window: usize,

@@ -6,8 +6,10 @@ use std::future::Future;
 
 use teloxide::types::InlineKeyboardMarkup;
 
+use super::super::pace::{Lane, Pacer};
 use super::super::send::{classify, send_part, Failure};
 use super::super::TgBot;
+use std::sync::Arc;
 
 /// One Telegram message of a push.
 #[derive(Debug, Clone)]
@@ -42,16 +44,19 @@ pub trait Sender: Send + Sync + 'static {
     fn send(&self, message: &Message) -> impl Future<Output = Result<(), SendError>> + Send;
 }
 
-/// The bot as a [`Sender`]: sends through the throttled bot, so answers and pushes share
-/// Telegram's limits.
+/// The bot as a [`Sender`]: its messages take turns from the pacer answers use too, so
+/// answers and pushes share Telegram's limits.
 pub struct TelegramSender {
     pub bot: TgBot,
+    pub pacer: Arc<Pacer>,
 }
 
 impl Sender for TelegramSender {
     async fn send(&self, message: &Message) -> Result<(), SendError> {
         let sent = send_part(
             &self.bot,
+            &self.pacer,
+            Lane::Push,
             message.chat_id,
             message.thread_id,
             message.html.clone(),
