@@ -1,6 +1,6 @@
 //! The commands that read or write the store (`ingest`, `feeds`, `ask`, `stats`), written to
 //! any pair of outputs so that they run the same way in the `storyline` process and, while the
-//! bot runs, inside `serve` for a client of its control socket ([`crate::control`]): the same
+//! bot runs, inside `serve` for a client of its control socket (the `control` module): the same
 //! output, the same exit code.
 //!
 //! Exit codes: 0 success, 1 an error (printed as `error: …` on the error output), 2 some
