@@ -86,13 +86,110 @@ const NOT_NAMES: &[&str] = &[
     "House",
 ];
 
+/// Single words that are names only sometimes ("He" Lifeng, "May", "Will", "Bill"): besides the
+/// project's stopwords, the date words and a few common words that are also names.
+const COMMON_WORDS: &[&str] = &[
+    "may", "will", "march", "april", "june", "august", "mark", "bill", "grant", "hope", "rose",
+    "long", "young", "king", "price", "rich", "little", "white", "black", "brown", "green", "wolf",
+    "fox", "bush", "cook", "lee", "sun", "li", "ma", "wang",
+];
+
+/// Words after which a month-named alias is the month ("in May", "by March 3").
+const DATE_PREPOSITIONS: &[&str] = &[
+    "in", "on", "since", "until", "till", "by", "from", "through", "during", "of", "before",
+    "after", "early", "mid", "late", "last", "next", "this", "around", "between",
+];
+
+/// Words before a name that make the next word a name ("Mr He", "Vice Premier He").
+const HONORIFICS: &[&str] = &["Mr", "Mr.", "Ms", "Ms.", "Mrs", "Mrs.", "Dr", "Dr."];
+
 struct Alias {
     /// The alias's words, folded.
     words: Vec<String>,
     /// Per word: capitalised alias words ("US", "Rada") match only capitalised text, so the
     /// pronoun "us" is not the United States; lowercase ones ("parliament") match any case.
     capitals: Vec<bool>,
+    /// A one-word alias that is also a common word ("He", "May"): it must be written exactly
+    /// as in the config and placed like a name (see [`placed_like_a_name`]).
+    common: Option<String>,
     canonical: usize,
+}
+
+impl Alias {
+    /// Whether the alias is written at word `i` (`text`: what the words were cut from, if known).
+    fn matches_at(
+        &self,
+        text: Option<&str>,
+        words: &[Word<'_>],
+        folded: &[&str],
+        i: usize,
+    ) -> bool {
+        match &self.common {
+            // An acronym ("US") is told from the common word by its capitals alone.
+            Some(written) => {
+                words[i].text == written
+                    && (!written.contains(char::is_lowercase) || placed_like_a_name(text, words, i))
+            }
+            None => (0..self.words.len()).all(|k| {
+                folded[i + k] == self.words[k]
+                    && (!self.capitals[k] || words[i + k].is_capitalised())
+            }),
+        }
+    }
+}
+
+/// Whether a one-word alias `text` is a common word: a stopword, a month or weekday name, or
+/// one of [`COMMON_WORDS`].
+fn is_common_word(folded: &str) -> bool {
+    crate::text::is_stopword(folded) || COMMON_WORDS.contains(&folded)
+}
+
+/// Whether word `i`, written like a common-word alias ("He"), stands where a name stands: after
+/// a title or honorific ("Vice Premier He", "Mr He"), or inside a sentence, not at its start
+/// (where any word is capitalised: "He said" is the pronoun) nor right after an opening quote,
+/// bracket, colon or dash. A month-named alias is not taken where the month is meant ("in May",
+/// "May 8").
+/// `text` is what `words` were cut from, when known: without it, words are taken to be separated
+/// by plain spaces.
+fn placed_like_a_name(text: Option<&str>, words: &[Word<'_>], i: usize) -> bool {
+    let folded = words[i].folded();
+    let is_month = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+    .contains(&folded.as_str());
+    if is_month {
+        let before_date = i > 0 && DATE_PREPOSITIONS.contains(&words[i - 1].folded().as_str());
+        let number_after = words
+            .get(i + 1)
+            .is_some_and(|w| w.text.starts_with(|c: char| c.is_ascii_digit()));
+        if before_date || number_after {
+            return false;
+        }
+    }
+    let Some(previous) = i.checked_sub(1).map(|p| &words[p]) else {
+        return false;
+    };
+    if TITLES.contains(&previous.text) || HONORIFICS.contains(&previous.text) {
+        return true;
+    }
+    let gap = text
+        .and_then(|t| t.get(previous.end()..words[i].start))
+        .unwrap_or(" ");
+    let opens_a_sentence = gap
+        .contains(['.', '!', '?', ':', ';', '"', '“', '‘', '(', '[', '—', '–'])
+        || gap.contains(" - ");
+    !opens_a_sentence
 }
 
 /// Matches the gazetteer's names in text.
@@ -119,9 +216,13 @@ impl ActorMatcher {
                 if spans.is_empty() {
                     continue;
                 }
+                let words: Vec<String> = spans.iter().map(Word::folded).collect();
+                let common = (words.len() == 1 && is_common_word(&words[0]))
+                    .then(|| spans[0].text.to_string());
                 aliases.push(Alias {
-                    words: spans.iter().map(Word::folded).collect(),
+                    words,
                     capitals: spans.iter().map(Word::is_capitalised).collect(),
+                    common,
                     canonical: i,
                 });
             }
@@ -147,12 +248,23 @@ impl ActorMatcher {
     pub fn find(&self, text: &str) -> Vec<String> {
         let words = word_spans(text);
         let folded = FoldedWords::new(&words);
-        self.find_in(&words, &folded.as_strs())
+        self.find_in_text(text, &words, &folded.as_strs())
     }
 
     /// [`ActorMatcher::find`] over words already cut and folded (`folded[i]` is
-    /// `words[i].folded()`), for callers that need the words for other matchers too.
+    /// `words[i].folded()`), for callers that need the words for other matchers too. Without
+    /// the text, a common-word alias ("He") is judged by its place among the words only; prefer
+    /// [`ActorMatcher::find_in_text`], which also sees the punctuation before it.
     pub fn find_in(&self, words: &[Word<'_>], folded: &[&str]) -> Vec<String> {
+        self.find_names(None, words, folded)
+    }
+
+    /// [`ActorMatcher::find_in`] with the text the words were cut from.
+    pub fn find_in_text(&self, text: &str, words: &[Word<'_>], folded: &[&str]) -> Vec<String> {
+        self.find_names(Some(text), words, folded)
+    }
+
+    fn find_names(&self, text: Option<&str>, words: &[Word<'_>], folded: &[&str]) -> Vec<String> {
         debug_assert_eq!(words.len(), folded.len());
         // Aliases are tried longest first, each from left to right, and a match takes its
         // words from later ones. Only (alias, position) pairs whose first word agrees can
@@ -176,11 +288,7 @@ impl ActorMatcher {
             if taken[i..i + n].iter().any(|t| *t) {
                 continue;
             }
-            let matches = (0..n).all(|k| {
-                folded[i + k] == alias.words[k]
-                    && (!alias.capitals[k] || words[i + k].is_capitalised())
-            });
-            if matches {
+            if alias.matches_at(text, words, folded, i) {
                 taken[i..i + n].iter_mut().for_each(|t| *t = true);
                 found.push((i, self.names[alias.canonical].clone()));
             }
@@ -255,6 +363,7 @@ mod tests {
     fn find_everywhere(m: &ActorMatcher, text: &str) -> Vec<String> {
         let words = word_spans(text);
         let folded: Vec<String> = words.iter().map(Word::folded).collect();
+        let folded: Vec<&str> = folded.iter().map(String::as_str).collect();
         let mut taken = vec![false; words.len()];
         let mut found: Vec<(usize, String)> = Vec::new();
         for alias in &m.aliases {
@@ -266,11 +375,7 @@ mod tests {
                 if taken[i..i + n].iter().any(|t| *t) {
                     continue;
                 }
-                let matches = (0..n).all(|k| {
-                    folded[i + k] == alias.words[k]
-                        && (!alias.capitals[k] || words[i + k].is_capitalised())
-                });
-                if matches {
+                if alias.matches_at(Some(text), &words, &folded, i) {
                     taken[i..i + n].iter_mut().for_each(|t| *t = true);
                     found.push((i, m.names[alias.canonical].clone()));
                 }
@@ -320,6 +425,72 @@ mod tests {
         assert!(m
             .find("Foreign Minister Jane Doe said")
             .contains(&"Jane Doe".to_string()));
+    }
+
+    /// A matcher over the trade story's config, whose "He Lifeng" has the alias "He".
+    fn trade_matcher() -> ActorMatcher {
+        let text = std::fs::read_to_string("config/trade.toml").expect("config/trade.toml");
+        let config = Config::parse(&text, std::path::Path::new("config/trade.toml"))
+            .expect("the trade config parses");
+        ActorMatcher::new(&config)
+    }
+
+    #[test]
+    fn a_common_word_alias_counts_only_where_a_name_stands() {
+        let m = trade_matcher();
+        let he = |text: &str| m.find(text).contains(&"He Lifeng".to_string());
+        for text in [
+            "Speaking after the summit, He said the two teams would now work out the details.",
+            "The talks were led by Bessent for the US side and by He for China.",
+            "Bessent met Vice Premier He in Geneva.",
+            "Officials said Mr He would travel to London.",
+            "Vice Premier He Lifeng led the delegation.",
+            "HE LIFENG ARRIVES IN GENEVA",
+        ] {
+            assert!(he(text), "{text}");
+        }
+        for text in [
+            "He described the meeting as amazing.",
+            "he said the talks went well",
+            "Trump said: He is a tough negotiator.",
+            "Trump told reporters that \"He is a tough negotiator\".",
+            "Asked about it, he said nothing.",
+            "Officials said HE would travel.",
+        ] {
+            assert!(!he(text), "{text}");
+        }
+        // An acronym that is a common word needs its capitals only, wherever it stands.
+        let ukraine = matcher();
+        assert_eq!(
+            ukraine.find("US officials met in Jeddah."),
+            ["United States"]
+        );
+        assert_eq!(
+            ukraine.find("Let us see; Us and them."),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_month_named_alias_is_not_the_month() {
+        let config = Config::parse(
+            "[[actor]]\nname = \"Theresa May\"\naliases = [\"May\"]\n",
+            std::path::Path::new("may.toml"),
+        )
+        .expect("parses");
+        let m = ActorMatcher::new(&config);
+        for text in [
+            "The vote was held in May.",
+            "Officials met on May 8.",
+            "May brought no relief.",
+        ] {
+            assert!(m.find(text).is_empty(), "{text}");
+        }
+        assert_eq!(
+            m.find("Brexit talks, May said, were over."),
+            ["Theresa May"]
+        );
+        assert_eq!(m.find("Prime Minister May resigned."), ["Theresa May"]);
     }
 
     #[test]

@@ -182,6 +182,8 @@ const YEAR_CUES: &[&str] = &[
     "in", "since", "until", "till", "by", "from", "through", "during", "of", "before", "after",
     "early", "late", "mid", "around", "between", "year",
 ];
+/// Words before a date that make it a deadline or the end of a period.
+const DEADLINE_WORDS: &[&str] = &["by", "until", "till", "through"];
 /// Newspapers named after weekdays.
 const WEEKDAY_TITLES: &[&str] = &["times", "telegraph", "express", "mirror", "post", "herald"];
 const NUMBER_WORDS: &[&str] = &[
@@ -808,7 +810,11 @@ impl<'a> Scan<'a> {
             Some(Modifier::This) if self.tense(first, end).unwrap_or(true) => fwd,
             Some(Modifier::This) => -back,
             None => {
-                if self.future(first, end) {
+                // "take effect by Wednesday": a deadline is ahead unless the sentence is past.
+                let ahead = self
+                    .tense(first, end)
+                    .unwrap_or_else(|| self.after_deadline_word(first));
+                if ahead {
                     fwd
                 } else {
                     -back
@@ -908,6 +914,35 @@ impl<'a> Scan<'a> {
         Some((date, Precision::Day, j + 3))
     }
 
+    /// Whether the mention starting at word `first` follows "by", "until", "till" or
+    /// "through": the end of a period or a deadline, which often lies after the act that set it
+    /// ("extended the truce until November 10").
+    fn after_deadline_word(&self, first: usize) -> bool {
+        first > 0 && self.spaced(first - 1) && self.is_any(first - 1, DEADLINE_WORDS)
+    }
+
+    /// The year of a date written without one: [`infer_year`] by tense, except for a deadline or
+    /// the end of a period, which often lies after the act that set it. After a past verb
+    /// ("extended the truce until November 10") it may lie up to [`FUTURE_SLACK_DAYS`] after
+    /// publication before it is taken to be last year's; with no tense cue at all ("runs until
+    /// November 10") it is the occurrence nearest to publication.
+    fn year_for(&self, m: u32, d: u32, first: usize, end: usize) -> Option<NaiveDate> {
+        let tense = self.tense(first, end);
+        if tense != Some(true) && self.after_deadline_word(first) {
+            return match tense {
+                None => nearest_occurrence(self.p, m, d),
+                Some(_) => {
+                    let this_year = ymd(self.p.year(), m, d);
+                    match this_year {
+                        Some(c) if (c - self.p).num_days() <= FUTURE_SLACK_DAYS => Some(c),
+                        _ => infer_year(self.p, m, d, false),
+                    }
+                }
+            };
+        }
+        infer_year(self.p, m, d, tense.unwrap_or(false))
+    }
+
     /// Resolves a written date (inferring a missing year from tense).
     fn resolve(
         &self,
@@ -918,21 +953,15 @@ impl<'a> Scan<'a> {
     ) -> Option<(NaiveDate, Precision, usize)> {
         match wr {
             Written::Day { m, d, y: Some(y) } => Some((ymd(y, m, d)?, Precision::Day, end)),
-            Written::Day { m, d, y: None } => Some((
-                infer_year(self.p, m, d, self.future(first, end))?,
-                Precision::Day,
-                end,
-            )),
+            Written::Day { m, d, y: None } => {
+                Some((self.year_for(m, d, first, end)?, Precision::Day, end))
+            }
             Written::Month { m, y: Some(y) } => {
                 Some((ymd(y, m, part_day(part))?, Precision::Month, end))
             }
             Written::Month { m, y: None } => {
                 let d = part_day(part);
-                Some((
-                    infer_year(self.p, m, d, self.future(first, end))?,
-                    Precision::Month,
-                    end,
-                ))
+                Some((self.year_for(m, d, first, end)?, Precision::Month, end))
             }
         }
     }
@@ -1082,6 +1111,14 @@ fn part_day(part: Option<Part>) -> u32 {
     }
 }
 
+/// The day `m`/`d` nearest to `p`: in `p`'s year, the year before or the year after.
+fn nearest_occurrence(p: NaiveDate, m: u32, d: u32) -> Option<NaiveDate> {
+    [p.year(), p.year() - 1, p.year() + 1]
+        .into_iter()
+        .filter_map(|y| ymd(y, m, d))
+        .min_by_key(|c| (*c - p).num_days().abs())
+}
+
 /// The year of a date written without one (see the module docs).
 fn infer_year(p: NaiveDate, m: u32, d: u32, future: bool) -> Option<NaiveDate> {
     let y = p.year();
@@ -1228,6 +1265,15 @@ mod tests {
         ("Russia invaded on Feb 24, 2022.", "2025-03-19", "on Feb 24, 2022", "2022-02-24", Day),
         ("The truce runs until May 9.", "2025-03-19", "May 9", "2025-05-09", Day),
         ("Aid was cut by the end of March.", "2025-04-19", "March", "2025-03-01", Month),
+        // Deadlines and the ends of periods ("by", "until") lie ahead unless the sentence is past;
+        // a yearless one is the occurrence nearest to publication even after a past verb.
+        ("Both reductions take effect by Wednesday.", "2025-05-12", "Wednesday", "2025-05-14", Day),
+        ("The talks lasted until Friday.", "2025-05-12", "Friday", "2025-05-09", Day),
+        ("Trump extended the truce until November 10.", "2025-08-12", "November 10", "2025-11-10", Day),
+        ("The pause on higher tariffs now runs until November 10.", "2025-08-12", "November 10", "2025-11-10", Day),
+        ("By March 3 the aid had stopped.", "2025-11-20", "March 3", "2025-03-03", Day),
+        ("The ceasefire held until December 28.", "2025-01-10", "December 28", "2024-12-28", Day),
+        ("The vote must happen by January 15.", "2025-12-20", "January 15", "2026-01-15", Day),
         ("Ukraine has fought since 2014.", "2025-04-19", "2014", "2014-01-01", Year),
         ("Prices rose in 2024-2025.", "2025-04-19", "in 2024", "2024-01-01", Year),
         ("Growth slowed late last year.", "2025-04-19", "late last year", "2024-01-01", Year),
