@@ -18,6 +18,8 @@
 //!   ingested like files; per-feed state (validators, failures, backoff) kept in the store.
 //! - [`answer`]: requests (`/latest`, `/status`, questions, `/subscribe`, …) →
 //!   [`answer::Reply`] values.
+//! - [`explain`]: `explain-config`, how a config reads a set of articles: per topic and stage,
+//!   the clauses that reach it, expect it or deny it, and the near misses with their reason.
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
 //! - [`notify`]: what changed → whom to tell: the folder watch, push planning, the admins' stats.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
@@ -28,8 +30,8 @@
 //! - [`bench`]: `gen-corpus` (a deterministic synthetic corpus in the article formats) and
 //!   `bench` (ingest throughput, answer latency, memory, store size at 1k–100k articles).
 //!
-//! Layers point down: text, fnv, event, config → article → extract → store → ingest, feeds →
-//! answer → render, notify → frontend. A unit test (`module_graph.rs`) fails on an import
+//! Layers point down: text, fnv, event, config → article → extract → explain, store → ingest,
+//! feeds → answer → render, notify → frontend. A unit test (`module_graph.rs`) fails on an import
 //! circle.
 
 pub mod answer;
@@ -39,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod event;
+pub mod explain;
 pub mod extract;
 pub mod feeds;
 pub mod fnv;

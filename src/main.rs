@@ -73,6 +73,15 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// For each topic and stage of the config: the sentences that reach it, those that speak
+    /// of it without reaching it, and the near misses (a trigger vetoed by a negation, its form,
+    /// a later stage or `unless`), over the configured article folders or --articles. Reads the
+    /// articles without storing anything.
+    ExplainConfig {
+        /// Cut quoted clauses to this many characters (0: whole clauses).
+        #[arg(long, default_value_t = 110)]
+        width: usize,
+    },
     /// What the store holds.
     Stats {
         #[arg(long)]
@@ -132,6 +141,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Arc::new(config);
     if let Command::Extract { paths } = &cli.command {
         return extract(&config, paths);
+    }
+    if let Command::ExplainConfig { width } = &cli.command {
+        let report = storyline::explain::explain_dirs(&config, &config.article_dirs);
+        let width = if *width == 0 { usize::MAX } else { *width };
+        print!("{}", storyline::explain::render(&report, width));
+        return Ok(if report.unreadable.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
     }
     if let Some(command) = store_command(&cli.command) {
         return run_store_command(command, config);
@@ -195,7 +214,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { .. } => unreachable!("handled before the store is opened"),
+        Command::Extract { .. } | Command::ExplainConfig { .. } => {
+            unreachable!("handled before the store is opened")
+        }
         Command::GenCorpus(_) | Command::Bench(_) => {
             unreachable!("handled before the store is opened")
         }

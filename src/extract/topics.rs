@@ -110,13 +110,7 @@ impl TopicMatcher {
                         .iter()
                         .map(|k| {
                             let (folded, scopes) = crate::extract::scope::scopes_of(k);
-                            let words = folded
-                                .iter()
-                                .map(|w| TriggerWord {
-                                    stem: stem(w),
-                                    form: form(w),
-                                })
-                                .collect();
+                            let words = folded.iter().map(|w| TriggerWord::new(w)).collect();
                             (words, scopes.cue.iter().any(|c| *c))
                         })
                         .collect(),
@@ -250,7 +244,30 @@ pub struct ClauseWords<'c> {
 /// A trigger word: its stem and the form it was written in.
 struct TriggerWord {
     stem: String,
+    /// The stem of its inflections when that differs: the stemmer folds "pauses", "paused" and
+    /// "pausing" onto "paus" but leaves "pause" whole, so a trigger written "pause" also meets
+    /// "paus".
+    inflected: Option<String>,
     form: Form,
+}
+
+impl TriggerWord {
+    fn new(word: &str) -> TriggerWord {
+        let stem = stem(word);
+        let inflected = (form(word) == Form::Base)
+            .then(|| crate::text::stem(&format!("{word}s")))
+            .filter(|s| *s != stem && word.ends_with('e'));
+        TriggerWord {
+            stem,
+            inflected,
+            form: form(word),
+        }
+    }
+
+    /// Whether the clause word with stem `s` is this trigger word in some form.
+    fn meets(&self, s: &str) -> bool {
+        self.stem == s || self.inflected.as_deref() == Some(s)
+    }
 }
 
 impl TopicMatcher {
@@ -307,6 +324,111 @@ impl TopicMatcher {
     }
 }
 
+/// How one stage trigger fared in a clause (for `storyline explain-config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerTrace {
+    pub stage: String,
+    /// The trigger as written in the config.
+    pub trigger: String,
+    /// The clause's words that met the trigger's words (indexes into the clause's words).
+    pub words: Vec<usize>,
+    pub outcome: TriggerOutcome,
+}
+
+/// Why a trigger that met its words did or did not assert its stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerOutcome {
+    /// Asserted: outside every scope and in the form written.
+    Asserted,
+    /// A word lies in a scope: of this kind, opened by the cue starting at this word.
+    InScope { kind: CueKind, cue: usize },
+    /// A word is not in the form the trigger was written in ("ratify" for "ratified").
+    WrongForm { word: usize },
+    /// The stage's `unless` phrase occurs in the clause.
+    Vetoed { unless: String },
+}
+
+impl TopicMatcher {
+    /// Every trigger of `topic` whose words occur in the clause (on stems, whatever their scope
+    /// or form), with what became of it: the same tests as [`TopicMatcher::stage_signal`],
+    /// reported instead of decided. Read-only; the extractor does not call it.
+    pub fn trace_stages(
+        &self,
+        topic: &str,
+        clause: &ClauseWords<'_>,
+        strict_form: bool,
+    ) -> Vec<TriggerTrace> {
+        let Some(rule) = self.topics.iter().find(|t| t.id == topic) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for s in &rule.stages {
+            let veto = s
+                .unless
+                .iter()
+                .find(|u| u.occurs_in(clause.folded))
+                .map(|u| u.0.join(" "));
+            for ((trigger, has_cue), written) in s.stemmed.iter().zip(&s.triggers) {
+                let asserted = |j: usize, w: &TriggerWord| {
+                    (*has_cue || clause.scope[j].is_none())
+                        && (!strict_form
+                            || w.form == Form::Base
+                            || w.form == form(clause.folded[j]))
+                };
+                let (words, outcome) = if let Some(at) = match_trigger(trigger, clause, asserted) {
+                    (at, TriggerOutcome::Asserted)
+                } else if let Some(at) = match_trigger(trigger, clause, |_, _| true) {
+                    let scoped = at
+                        .iter()
+                        .find_map(|&j| clause.scope[j].filter(|_| !*has_cue).map(|k| (j, k)));
+                    let outcome = match scoped {
+                        Some((j, kind)) => TriggerOutcome::InScope {
+                            kind,
+                            cue: scope_start(clause.scope, j),
+                        },
+                        None => {
+                            let word = at
+                                .iter()
+                                .zip(trigger)
+                                .find(|(&j, w)| {
+                                    w.form != Form::Base && w.form != form(clause.folded[j])
+                                })
+                                .map_or(at[0], |(&j, _)| j);
+                            TriggerOutcome::WrongForm { word }
+                        }
+                    };
+                    (at, outcome)
+                } else {
+                    continue;
+                };
+                let outcome = match (&veto, outcome) {
+                    (Some(u), TriggerOutcome::Asserted) => {
+                        TriggerOutcome::Vetoed { unless: u.clone() }
+                    }
+                    (_, o) => o,
+                };
+                out.push(TriggerTrace {
+                    stage: s.id.clone(),
+                    trigger: written.0.join(" "),
+                    words,
+                    outcome,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The first word of the run of same-kind scope that word `j` lies in: the cue that opened it.
+fn scope_start(scope: &[Option<CueKind>], j: usize) -> usize {
+    let kind = scope[j];
+    let mut k = j;
+    while k > 0 && scope[k - 1] == kind {
+        k -= 1;
+    }
+    k
+}
+
 /// In-order match of a trigger's words among the clause's stems, with up to [`TRIGGER_GAP`]
 /// other words between, using only the words `usable(index, trigger word)` allows. Returns the
 /// matched word indexes.
@@ -318,14 +440,14 @@ fn match_trigger(
     let stems = clause.stems;
     let first = trigger.first()?;
     'start: for i in 0..stems.len() {
-        if stems[i] != first.stem || !usable(i, first) {
+        if !first.meets(&stems[i]) || !usable(i, first) {
             continue;
         }
         let mut at = vec![i];
         for p in &trigger[1..] {
             let last = *at.last().unwrap_or(&i);
             match (last + 1..stems.len().min(last + 2 + TRIGGER_GAP))
-                .find(|&j| stems[j] == p.stem && usable(j, p))
+                .find(|&j| p.meets(&stems[j]) && usable(j, p))
             {
                 Some(j) => at.push(j),
                 None => continue 'start,
@@ -386,5 +508,48 @@ mod tests {
         let clause = "The Verkhovna Rada approved the ratification bill with 338 votes";
         assert!(m.topics(clause, &[]).is_empty());
         assert_eq!(m.topics(clause, &["minerals".to_string()]), ["minerals"]);
+    }
+
+    fn signal(m: &TopicMatcher, topic: &str, text: &str) -> Option<StageSignal> {
+        let (folded, scopes) = crate::extract::scope::scopes_of(text);
+        let refs: Vec<&str> = folded.iter().map(String::as_str).collect();
+        let stems: Vec<String> = refs.iter().map(|w| stem(w)).collect();
+        let words = ClauseWords {
+            folded: &refs,
+            stems: &stems,
+            scope: &scopes.scope,
+        };
+        m.stage_signal(topic, &words, true)
+    }
+
+    #[test]
+    fn a_trigger_in_its_base_form_meets_every_form_even_with_a_final_e() {
+        let m = m();
+        for text in [
+            "The White House freezes weapons deliveries to Kyiv.",
+            "The freeze on military aid began on March 3.",
+        ] {
+            assert_eq!(
+                signal(&m, "aid", text).map(|s| s.stage).as_deref(),
+                Some("paused"),
+                "{text}"
+            );
+        }
+        let text = std::fs::read_to_string("config/trade.toml").expect("config/trade.toml");
+        let trade = TopicMatcher::new(
+            &Config::parse(&text, std::path::Path::new("config/trade.toml")).expect("parses"),
+        );
+        for text in [
+            "Beijing pauses its new rare earth controls for a year.",
+            "Beijing is pausing its new rare earth controls.",
+        ] {
+            assert_eq!(
+                signal(&trade, "rare_earths", text)
+                    .map(|s| s.stage)
+                    .as_deref(),
+                Some("suspended"),
+                "{text}"
+            );
+        }
     }
 }
