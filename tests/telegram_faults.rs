@@ -414,27 +414,40 @@ async fn killed_during_delivery_every_pending_push_is_sent_and_none_accepted_is_
         "delivery did not start; log:\n{}",
         bot.log()
     );
-    // SIGKILL at pseudo-random points of the delivery, restart, again.
+    // SIGKILL at pseudo-random points of the delivery, restart, again. Kills are placed by
+    // progress (a number of pushes accepted), not by wall-clock delays: on a fast machine a
+    // restarted bot could finish the whole fan-out inside a fixed delay, and a kill that never
+    // lands tests nothing.
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos() as u64)
         .unwrap_or(7)
         | 1;
     let mut kills = Vec::new();
-    for round in 0..4 {
+    let mut milestone = 0;
+    for round in 0..3 {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = Duration::from_millis(200 + seed % 900);
-        tokio::time::sleep(delay).await;
+        // Each kill waits for 1..=15 more accepted pushes, then up to 240 ms more (a send takes 250 ms), so it lands
+        // anywhere within a batch of sends in flight.
+        milestone += 1 + (seed % 15) as usize;
+        let reached = h
+            .api
+            .wait_until(PATIENCE, |a| {
+                a.delivered().into_iter().filter(is_push).count() >= milestone
+            })
+            .await;
+        tokio::time::sleep(Duration::from_millis((seed >> 8) % 240)).await;
         let delivered = h.api.delivered().into_iter().filter(is_push).count();
-        if delivered >= expected {
+        if !reached || delivered >= expected {
             break;
         }
         bot.kill();
         kills.push(Instant::now());
-        eprintln!("kill {round}: after {delay:?}, {delivered} of {expected} pushes accepted");
+        eprintln!("kill {round}: at {delivered} of {expected} pushes accepted");
         bot = h.start().await;
+        milestone = delivered;
     }
     let all = h
         .api
