@@ -12,9 +12,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Engine, Subscriber};
+use anyhow::Context;
+
+use crate::answer::{Engine, PictureKind, Request, Subscriber};
 use crate::config::Config;
 use crate::ingest::{ingest_paths, FileOutcome, IngestReport};
+use crate::picture::Lang;
 use crate::render::plain_text;
 use crate::store::Store;
 
@@ -36,6 +39,18 @@ pub enum StoreCommand {
     Stats {
         json: bool,
     },
+    /// `timeline TOPIC`: the text timeline, or with `png` the picture written to that file.
+    Timeline {
+        topic: Option<String>,
+        png: Option<PathBuf>,
+        lang: String,
+    },
+    /// `status TOPIC`: the text status, or with `png` the status card written to that file.
+    Status {
+        topic: Option<String>,
+        png: Option<PathBuf>,
+        lang: String,
+    },
 }
 
 impl StoreCommand {
@@ -45,6 +60,16 @@ impl StoreCommand {
             StoreCommand::Ingest { paths, feeds } => StoreCommand::Ingest {
                 paths: paths.into_iter().map(|p| cwd.join(p)).collect(),
                 feeds,
+            },
+            StoreCommand::Timeline { topic, png, lang } => StoreCommand::Timeline {
+                topic,
+                png: png.map(|p| cwd.join(p)),
+                lang,
+            },
+            StoreCommand::Status { topic, png, lang } => StoreCommand::Status {
+                topic,
+                png: png.map(|p| cwd.join(p)),
+                lang,
             },
             other => other,
         }
@@ -132,7 +157,60 @@ fn run(
             stats(&ctx.store, *json, out)?;
             Ok(0)
         }
+        StoreCommand::Timeline { topic, png, lang } => {
+            let request = Request::Timeline {
+                topic: topic.clone(),
+            };
+            let kind = PictureKind::Timeline;
+            picture_or_text(ctx, &request, kind, topic, png.as_deref(), lang, out)
+        }
+        StoreCommand::Status { topic, png, lang } => {
+            let request = Request::Status {
+                topic: topic.clone(),
+                as_of: None,
+            };
+            let kind = PictureKind::StatusCard;
+            picture_or_text(ctx, &request, kind, topic, png.as_deref(), lang, out)
+        }
     }
+}
+
+/// `timeline`/`status`: the answer as text, or with `png` the picture written to that file
+/// (through a temporary file renamed into place, so a crash leaves no half-written picture).
+fn picture_or_text(
+    ctx: &StoreContext,
+    request: &Request,
+    kind: PictureKind,
+    topic: &Option<String>,
+    png: Option<&Path>,
+    lang: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let Some(path) = png else {
+        let reply = ctx.engine.answer(&Subscriber::terminal(), request);
+        write!(out, "{}", plain_text(&reply))?;
+        return Ok(0);
+    };
+    let bytes = ctx
+        .engine
+        .picture_png(kind, topic.as_deref(), Lang::from_code(lang))?;
+    let tmp = path.with_extension("png.tmp");
+    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    let (w, h) = png_size(&bytes).unwrap_or((0, 0));
+    writeln!(
+        out,
+        "wrote {} ({w}×{h} pixels, {} bytes)",
+        path.display(),
+        bytes.len()
+    )?;
+    Ok(0)
+}
+
+/// The width and height in a PNG's header.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be = |r: std::ops::Range<usize>| Some(u32::from_be_bytes(bytes.get(r)?.try_into().ok()?));
+    Some((be(16..20)?, be(20..24)?))
 }
 
 fn stats(store: &Store, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

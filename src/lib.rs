@@ -20,6 +20,8 @@
 //!   [`answer::Reply`] values.
 //! - [`explain`]: `explain-config`, how a config reads a set of articles: per topic and stage,
 //!   the clauses that reach it, expect it or deny it, and the near misses with their reason.
+//! - [`picture`]: the timeline picture and the status card as PNG, from plain values (tiny-skia,
+//!   ab_glyph and the bundled DejaVu font); nothing of Telegram or the store.
 //! - [`render`]: a `Reply` as plain text (terminal, `ask`) — Telegram HTML lives in the front-end.
 //! - [`notify`]: what changed → whom to tell: the folder watch, push planning, the admins' stats.
 //! - [`frontend`]: the terminal chat and the Telegram bot, both thin translators around the core.
@@ -48,6 +50,7 @@ pub mod fnv;
 pub mod frontend;
 pub mod ingest;
 pub mod notify;
+pub mod picture;
 pub mod render;
 pub mod store;
 pub mod text;

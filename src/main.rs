@@ -87,6 +87,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A topic's dated events in order; with --png, the timeline picture written to FILE.
+    Timeline {
+        /// The topic (default: the first configured).
+        topic: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+        /// The picture's language: en or uk.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Where a topic stands; with --png, the status card written to FILE.
+    Status {
+        /// The topic (default: the first configured).
+        topic: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+        /// The picture's language: en or uk.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
     /// Rebuild the full-text index from the stored events (it is derived: this loses nothing).
     Reindex,
     /// Write a deterministic synthetic corpus for benchmarks: gen-corpus --articles N --out DIR
@@ -160,7 +180,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest { .. }
         | Command::Feeds { .. }
         | Command::Ask { .. }
-        | Command::Stats { .. } => {
+        | Command::Stats { .. }
+        | Command::Timeline { .. }
+        | Command::Status { .. } => {
             unreachable!("run by run_store_command")
         }
         Command::Serve {
@@ -233,6 +255,16 @@ fn store_command(command: &Command) -> Option<StoreCommand> {
         Command::Feeds { json } => StoreCommand::Feeds { json: *json },
         Command::Ask { text } => StoreCommand::Ask { text: text.clone() },
         Command::Stats { json } => StoreCommand::Stats { json: *json },
+        Command::Timeline { topic, png, lang } => StoreCommand::Timeline {
+            topic: topic.clone(),
+            png: png.clone(),
+            lang: lang.clone(),
+        },
+        Command::Status { topic, png, lang } => StoreCommand::Status {
+            topic: topic.clone(),
+            png: png.clone(),
+            lang: lang.clone(),
+        },
         _ => return None,
     })
 }

@@ -77,7 +77,7 @@ pub fn in_ukrainian(reply: &mut Reply) {
     }
 }
 
-fn translate(text: &str) -> String {
+pub(super) fn translate(text: &str) -> String {
     let mut out = iso_dates(text);
     for (en, uk) in PHRASES {
         out = out.replace(en, uk);

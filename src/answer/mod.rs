@@ -6,6 +6,7 @@
 mod builder;
 mod lexicon;
 mod locale;
+mod picture;
 pub(crate) mod question;
 mod reply;
 mod request;
@@ -14,6 +15,7 @@ mod status;
 mod subscriptions;
 mod verdict;
 
+pub use picture::{PictureFailure, PictureKind};
 pub use question::QuestionKind;
 pub use reply::{Action, Citation, Reply, ReplyItem, ReplyKind};
 pub use request::{AsOf, MAX_MESSAGE_CHARS};

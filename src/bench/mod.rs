@@ -30,6 +30,7 @@ pub mod child;
 pub mod fake_bot_api;
 pub mod fanout;
 pub mod gen_corpus;
+pub mod picture;
 pub mod reference;
 pub mod requests;
 pub mod rng;
@@ -106,6 +107,11 @@ pub struct BenchArgs {
     /// comparing two builds.
     #[arg(long, value_name = "PATH")]
     pub serve_exe: Option<PathBuf>,
+    /// Instead of the store benchmark: draw a 40-event timeline picture and a status card this
+    /// many times each and print the median, 95th percentile and worst time (issue 14's
+    /// target: a timeline under 50 ms in a release build).
+    #[arg(long, value_name = "RUNS")]
+    pub picture: Option<usize>,
     /// Internal: run one measuring phase ("ingest", "answer", "push", "reference",
     /// "reference-answer") in this process.
     #[arg(long, hide = true)]
@@ -188,6 +194,10 @@ pub fn bench_command(
             }
             other => bail!("unknown bench phase {other:?}"),
         }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(runs) = args.picture {
+        picture::picture_command(runs)?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(subscribers) = args.fanout {
