@@ -6,6 +6,11 @@
 //! requests that hang past the client's timeout), a network outage (connections refused), slow
 //! acceptance, and the group member statuses `getChatMember` reports. Like Telegram, it refuses
 //! HTML it could not parse, so every test also checks that what the bot sends is valid.
+//!
+//! Pictures and sharing (issue 14): `sendPhoto` as multipart/form-data, its photo's bytes kept
+//! ([`FakeBotApi::photos`]) so a test can decode them; inline queries ([`FakeBotApi::inline_query`])
+//! and the `answerInlineQuery` that answers them; channels ([`FakeBotApi::add_channel`]) that
+//! `getChat` resolves by `@username`.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -96,6 +101,26 @@ impl Sent {
     }
 }
 
+/// One `sendPhoto` call that Telegram accepted.
+#[derive(Debug, Clone)]
+pub struct SentPhoto {
+    pub chat_id: i64,
+    pub thread_id: Option<i64>,
+    pub caption: Option<String>,
+    /// The uploaded file's name and bytes.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub reply_markup: Option<Value>,
+    pub at: Instant,
+}
+
+/// A file field of a multipart/form-data body.
+struct FilePart {
+    name: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
 #[derive(Default)]
 struct Inner {
     next_update_id: i64,
@@ -123,6 +148,10 @@ struct Inner {
     send_delay: Duration,
     /// Chats that are forum supergroups (their messages may carry thread ids).
     forums: Vec<i64>,
+    /// Every accepted `sendPhoto`, in order.
+    photos: Vec<SentPhoto>,
+    /// Channels `getChat` knows: username (without "@", lowercase) → chat id.
+    channels: HashMap<String, i64>,
 }
 
 /// The running fake server. Dropping it stops accepting connections.
@@ -376,6 +405,41 @@ impl FakeBotApi {
         self.lock()
             .members
             .insert((chat_id, user_id), status.to_string());
+    }
+
+    /// A channel `@username` with id `chat_id` (negative, as Telegram's are), which `getChat`
+    /// resolves and which messages may be sent to. Nobody is its admin until
+    /// [`FakeBotApi::set_member_status`] says so (the bot included).
+    pub fn add_channel(&self, chat_id: i64, username: &str) {
+        let mut inner = self.lock();
+        inner
+            .channels
+            .insert(username.trim_start_matches('@').to_lowercase(), chat_id);
+        for user in [BOT_ID, GROUP_OWNER] {
+            inner
+                .members
+                .entry((chat_id, user))
+                .or_insert_with(|| "left".to_string());
+        }
+    }
+
+    /// An inline query ("@bot minerals") typed by `user_id`; returns the update id. Its answer
+    /// is the `answerInlineQuery` call whose `inline_query_id` is `iq<update id>`.
+    pub fn inline_query(&self, user_id: i64, query: &str) -> i64 {
+        let id = self.lock().next_update_id;
+        self.push_update(json!({
+            "inline_query": {
+                "id": format!("iq{id}"),
+                "from": user(user_id),
+                "query": query,
+                "offset": "",
+            }
+        }))
+    }
+
+    /// Photos Telegram accepted, in order.
+    pub fn photos(&self) -> Vec<SentPhoto> {
+        self.lock().photos.clone()
     }
 
     /// The network is gone for `duration`: the port refuses connections and requests in
@@ -639,6 +703,7 @@ fn chat_member(chat_id: i64, user_id: i64, status: &str) -> Value {
                 "can_delete_stories",
                 "can_pin_messages",
                 "can_manage_topics",
+                "can_post_messages",
             ] {
                 member[right] = json!(right != "is_anonymous" && right != "can_be_edited");
             }
@@ -863,13 +928,16 @@ async fn serve_connection(
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    let params: Value = if content_type.starts_with("application/json") {
-        serde_json::from_slice(&body).unwrap_or(Value::Null)
+    let (params, files) = if content_type.starts_with("application/json") {
+        (
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Vec::new(),
+        )
     } else if content_type.starts_with("multipart/form-data") {
-        // teloxide sends methods that may carry files (setWebhook) as multipart.
+        // teloxide sends methods that may carry files (setWebhook, sendPhoto) as multipart.
         parse_multipart(&content_type, &body)
     } else {
-        Value::Null
+        (Value::Null, Vec::new())
     };
     // `/bot<token>/<Method>`, tolerating extra slashes.
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -880,7 +948,7 @@ async fn serve_connection(
         ),
         None => (String::new(), String::new()),
     };
-    match handle(&inner, &changed, &token, &method, params).await {
+    match handle(&inner, &changed, &token, &method, params, files).await {
         Answer::Json(status, reply) => respond(&mut stream, status, &reply).await,
         Answer::Raw(status, content_type, body) => {
             respond_raw(&mut stream, status, content_type, &body).await
@@ -890,31 +958,52 @@ async fn serve_connection(
     }
 }
 
-/// The text fields of a multipart/form-data body as a JSON object of strings.
-fn parse_multipart(content_type: &str, body: &[u8]) -> Value {
+/// A multipart/form-data body: its text fields as a JSON object of strings, and its files
+/// (parts with a `filename`) as bytes, untouched.
+fn parse_multipart(content_type: &str, body: &[u8]) -> (Value, Vec<FilePart>) {
     let Some(boundary) = content_type
         .split(';')
         .find_map(|p| p.trim().strip_prefix("boundary="))
     else {
-        return Value::Null;
+        return (Value::Null, Vec::new());
     };
-    let boundary = boundary.trim_matches('"');
-    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{}", boundary.trim_matches('"')).into_bytes();
     let mut fields = serde_json::Map::new();
-    for part in text.split(&format!("--{boundary}")) {
-        let Some((headers, value)) = part.split_once("\r\n\r\n") else {
+    let mut files = Vec::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        let end = find(rest, &delimiter).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let Some(split) = find(part, b"\r\n\r\n") else {
             continue;
         };
-        let name = headers
-            .split(';')
-            .find_map(|h| h.trim().strip_prefix("name=\""))
-            .and_then(|n| n.split('"').next());
-        if let Some(name) = name {
-            let value = value.strip_suffix("\r\n").unwrap_or(value);
-            fields.insert(name.to_string(), Value::String(value.to_string()));
+        let headers = String::from_utf8_lossy(&part[..split]);
+        let value = &part[split + 4..];
+        let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+        let attribute = |key: &str| {
+            headers
+                .split(';')
+                .find_map(|h| h.trim().strip_prefix(&format!("{key}=\"")))
+                .and_then(|n| n.split('"').next())
+                .map(str::to_string)
+        };
+        let Some(name) = attribute("name") else {
+            continue;
+        };
+        match attribute("filename") {
+            Some(file_name) => files.push(FilePart {
+                name,
+                file_name,
+                bytes: value.to_vec(),
+            }),
+            None => {
+                let text = String::from_utf8_lossy(value).to_string();
+                fields.insert(name, Value::String(text));
+            }
         }
     }
-    Value::Object(fields)
+    (Value::Object(fields), files)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -1018,6 +1107,7 @@ async fn handle(
     token: &str,
     method: &str,
     params: Value,
+    files: Vec<FilePart>,
 ) -> Answer {
     let lock = || inner.lock().unwrap_or_else(|p| p.into_inner());
     let method = method.to_ascii_lowercase();
@@ -1051,7 +1141,7 @@ async fn handle(
     match method.as_str() {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Storyline", "username": BOT_USERNAME,
-            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true,
             "can_connect_to_business": false, "has_main_web_app": false
         })),
         "getwebhookinfo" => {
@@ -1061,6 +1151,7 @@ async fn handle(
         | "setwebhook"
         | "setmycommands"
         | "answercallbackquery"
+        | "answerinlinequery"
         | "close"
         | "logout" => ok(json!(true)),
         "getchatmember" => {
@@ -1173,6 +1264,25 @@ async fn handle(
                 }
             }
         }
+        "sendphoto" => send_photo(&mut lock(), &params, files),
+        "getchat" => {
+            let i = lock();
+            let wanted = params["chat_id"]
+                .as_str()
+                .map(|c| c.trim_start_matches('@').to_lowercase());
+            match wanted.and_then(|name| i.channels.get(&name).map(|id| (name, *id))) {
+                Some((name, id)) => ok(json!({
+                    "id": id, "type": "channel", "title": format!("Channel {name}"), "username": name,
+                    "accepted_gift_types": { "unlimited_gifts": false, "limited_gifts": false,
+                        "unique_gifts": false, "premium_subscription": false },
+                    "max_reaction_count": 11
+                })),
+                None => Answer::Json(
+                    400,
+                    json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}),
+                ),
+            }
+        }
         "editmessagereplymarkup" | "editmessagetext" => {
             let chat_id = params["chat_id"].as_i64().unwrap_or(0);
             let message_id = params["message_id"].as_i64().unwrap_or(0);
@@ -1187,6 +1297,63 @@ async fn handle(
             json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),
         ),
     }
+}
+
+/// `sendPhoto`: the photo must come as an uploaded PNG file (what the bot sends); the caption,
+/// if any, is checked like a message's HTML.
+fn send_photo(i: &mut Inner, params: &Value, files: Vec<FilePart>) -> Answer {
+    let bad = |d: &str| {
+        Answer::Json(
+            400,
+            json!({"ok": false, "error_code": 400, "description": format!("Bad Request: {d}")}),
+        )
+    };
+    let chat_id = params["chat_id"]
+        .as_i64()
+        .or_else(|| params["chat_id"].as_str().and_then(|c| c.parse().ok()))
+        .unwrap_or(0);
+    // teloxide names the file part and points at it: "photo" = "attach://<part name>".
+    let part = params["photo"]
+        .as_str()
+        .and_then(|p| p.strip_prefix("attach://"))
+        .unwrap_or("photo")
+        .to_string();
+    let Some(photo) = files.into_iter().find(|f| f.name == part) else {
+        return bad("there is no photo in the request");
+    };
+    if !photo.bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return bad("IMAGE_PROCESS_FAILED");
+    }
+    let caption = params["caption"].as_str().map(str::to_string);
+    if let Some(c) = &caption {
+        if let Err(d) = check_telegram_html(c) {
+            return bad(&d);
+        }
+    }
+    let reply_markup = params
+        .get("reply_markup")
+        .and_then(|m| m.as_str().and_then(|s| serde_json::from_str(s).ok()));
+    i.photos.push(SentPhoto {
+        chat_id,
+        thread_id: params["message_thread_id"]
+            .as_str()
+            .and_then(|t| t.parse().ok()),
+        caption,
+        file_name: photo.file_name,
+        bytes: photo.bytes,
+        reply_markup,
+        at: Instant::now(),
+    });
+    i.next_message_id += 1;
+    let mut message = bot_message(i.next_message_id, chat_id, "");
+    if let Some(m) = message.as_object_mut() {
+        m.remove("text");
+        m.insert(
+            "photo".into(),
+            json!([{ "file_id": format!("photo{}", i.next_message_id), "file_unique_id": "p", "width": 1200, "height": 600 }]),
+        );
+    }
+    ok(message)
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub enum Command {
     Status(String),
     /// A topic's story in date order (/timeline minerals).
     Timeline(String),
+    /// A topic's status as a picture to forward (/card minerals).
+    Card(String),
     /// The topics I follow.
     Topics,
     /// The articles I know.

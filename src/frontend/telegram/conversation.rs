@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{Chat, MessageKind, User};
+use teloxide::types::{Chat, MessageKind, User, UserId};
 use tokio::sync::watch;
 
-use crate::answer::{Engine, Reply, ReplyKind, Request, Subscriber};
+use crate::answer::{Engine, PictureKind, Reply, ReplyKind, Request, Subscriber};
+use crate::picture::Lang;
 
 use super::access::{now_since_epoch, GroupAdmins, RateLimiter, Verdict};
 use super::send::send_answer;
-use super::{render, TgBot};
+use super::{render, share, TgBot};
 
 const HINT: &str =
     "I can only read text. Ask me about the story in words, or try /latest or /help.";
@@ -26,6 +27,8 @@ const FAILED: &str = "Sorry, something went wrong while answering that. Please t
 const ONLY_ADMINS: &str = "Only this group's admins can change its subscriptions.";
 const CANNOT_CHECK: &str =
     "I could not check with Telegram whether you are an admin of this group. Please try again in a moment.";
+const NO_PICTURE: &str =
+    "Sorry, I could not make that picture. Try /status or /timeline for the text.";
 /// Telegram's longest command name; a longer "command" is cut before the core echoes it back.
 const MAX_COMMAND: usize = 32;
 
@@ -119,12 +122,13 @@ pub struct State {
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// The handler tree: messages and button presses; everything else (edits, channel posts,
+/// The handler tree: messages, button presses and inline queries; everything else (edits, channel posts,
 /// member updates) is ignored.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_inline_query().endpoint(super::share::on_inline_query))
 }
 
 fn subscriber_of(msg: &Message) -> Subscriber {
@@ -235,6 +239,21 @@ enum Gate {
     Stats,
     /// Refused, with this explanation.
     Refuse(&'static str),
+    /// A picture of the topic (`/timeline`: then this text's answer; `/card`: nothing more).
+    Picture {
+        kind: PictureKind,
+        topic: Option<String>,
+        lang: Lang,
+        then: Option<String>,
+    },
+    /// `/subscribe TOPIC @channel` from a private chat: checked, then answered for the channel.
+    Channel {
+        subscribe: bool,
+        topic: Option<String>,
+        channel: String,
+        private: bool,
+        user: Option<UserId>,
+    },
 }
 
 /// Who may ask what: `/stats` only for the bot's admins (in a private chat; others get the
@@ -247,7 +266,36 @@ async fn gate(
     as_group: bool,
     text: String,
 ) -> Gate {
-    match Request::parse(&text) {
+    let lang = Lang::from_code(
+        user.and_then(|u| u.language_code.as_deref())
+            .unwrap_or_default(),
+    );
+    if let Some(topic) = share::card_topic(&text) {
+        let kind = PictureKind::StatusCard;
+        return Gate::Picture {
+            kind,
+            topic,
+            lang,
+            then: None,
+        };
+    }
+    let request = Request::parse(&text);
+    if let Some((subscribe, topic, channel)) = share::channel_request(&request) {
+        return Gate::Channel {
+            subscribe,
+            topic,
+            channel,
+            private: chat.is_private(),
+            user: user.map(|u| u.id),
+        };
+    }
+    match request {
+        Request::Timeline { topic } => Gate::Picture {
+            kind: PictureKind::Timeline,
+            topic,
+            lang,
+            then: Some(text),
+        },
         Request::Unknown { command } if command == "/stats" => {
             let admins = &state.engine.config().telegram.admins;
             let admin = chat.is_private() && user.is_some_and(|u| admins.contains(&u.id.0));
@@ -303,7 +351,48 @@ async fn respond(bot: &TgBot, state: &State, from: Subscriber, gate: Gate) {
         Gate::Stats => {
             tokio::task::spawn_blocking(move || crate::notify::stats::admin_stats(&engine)).await
         }
-        Gate::Ask(text) => tokio::task::spawn_blocking(move || engine.handle(&who, &text)).await,
+        Gate::Picture {
+            kind,
+            topic,
+            lang,
+            then,
+        } => {
+            let sent = share::send_picture(bot, state, &from, kind, topic, lang).await;
+            let Some(text) = then else {
+                if !sent {
+                    send_text(bot, state, from, NO_PICTURE).await;
+                }
+                return;
+            };
+            tokio::task::spawn_blocking(move || engine.handle(&who, &text)).await
+        }
+        Gate::Channel {
+            subscribe,
+            topic,
+            channel,
+            private,
+            user,
+        } => match share::check_channel(bot, private, user, &channel).await {
+            Ok(id) => {
+                tokio::task::spawn_blocking(move || {
+                    share::channel_reply(&engine, id, &channel, subscribe, topic.as_deref())
+                })
+                .await
+            }
+            Err(refusal) => {
+                send_text(bot, state, from, &refusal.to_string()).await;
+                return;
+            }
+        },
+        Gate::Ask(text) => {
+            tokio::task::spawn_blocking(move || {
+                let request = Request::parse(&text);
+                let mut reply = engine.answer(&who, &request);
+                share::add_picture_button(&engine, &request, &mut reply);
+                reply
+            })
+            .await
+        }
     };
     let reply = reply.unwrap_or_else(|e| {
         tracing::error!(chat = from.chat_id, error = %e, "the core failed on a message");

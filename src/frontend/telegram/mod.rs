@@ -21,6 +21,7 @@ pub mod delivery;
 pub mod pace;
 pub mod render;
 pub mod send;
+pub mod share;
 
 use std::future::Future;
 use std::net::SocketAddr;
