@@ -143,6 +143,11 @@ pub struct Stage {
     /// only move the status forward: a late mention of "signed" does not undo "ratified".
     #[serde(default)]
     pub setback: bool,
+    /// A state that lasts ("paused", "in force"), as opposed to a one-off act ("signed"): "was
+    /// it paused on March 20?" asks whether the state still held then, "was it signed on May 8?"
+    /// whether the act happened that day.
+    #[serde(default)]
+    pub state: bool,
 }
 
 /// One concept of the question lexicon: a question that says any of its forms asks about it,

@@ -402,7 +402,7 @@ struct Extraction {
 }
 
 /// Bump when extraction rules change in a way that should re-extract stored articles.
-const EXTRACTION_VERSION: &str = "extract-2";
+const EXTRACTION_VERSION: &str = "extract-3";
 
 impl Extraction {
     fn new(config: &Config) -> Extraction {

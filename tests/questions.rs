@@ -264,7 +264,7 @@ fn every_evaluation_question_is_answered_through_the_binary() {
 /// interview, clutter, Ukrainian). Not every case passes yet: the test holds the score at or
 /// above the floor reached so far (raise it as answers improve, never lower it) and prints
 /// every failing case with its answer.
-const WILD_FLOOR: usize = 40;
+const WILD_FLOOR: usize = 43;
 
 #[test]
 fn wild_questions_hold_their_score() {

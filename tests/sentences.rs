@@ -20,30 +20,30 @@ use storyline::extract::Extractor;
 /// a floor when the engine gets better, never lower one to make a change pass. A figure that is
 /// not defined (nothing predicted in a class) is not checked.
 const FLOORS: &[(&str, f64)] = &[
-    ("modality accuracy", 88.2),
-    ("fact precision", 86.7),
-    ("fact recall", 92.4),
+    ("modality accuracy", 88.6),
+    ("fact precision", 86.8),
+    ("fact recall", 93.3),
     ("hedged precision", 92.0),
     ("hedged recall", 74.1),
     ("conditional precision", 87.5),
     ("conditional recall", 87.5),
-    ("expected precision", 71.7),
+    ("expected precision", 73.6),
     ("expected recall", 84.8),
     ("negated precision", 100.0),
     ("negated recall", 87.2),
     ("none precision", 100.0),
     ("none recall", 100.0),
-    ("date exact", 91.7),
-    ("date exact or same period", 92.5),
-    ("date exact where the text gives one", 89.5),
-    ("stage accuracy", 85.4),
+    ("date exact", 92.5),
+    ("date exact or same period", 93.3),
+    ("date exact where the text gives one", 90.6),
+    ("stage accuracy", 86.7),
 ];
 
 /// Counts that may only go down (the same ratchet, downwards): non-facts read as facts (the
 /// errors that become false "Yes" verdicts) and stages asserted that the sentence does not speak
 /// of (false statuses).
 const MAX_FALSE_FACTS: usize = 15;
-const MAX_WRONG_STAGES: usize = 9;
+const MAX_WRONG_STAGES: usize = 6;
 
 const CLASSES: &[&str] = &[
     "fact",

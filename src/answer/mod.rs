@@ -809,6 +809,8 @@ impl Engine {
                 .and_then(|s| s.current.as_ref())
                 .map(|c| (c.stage == stage, c.stage_name, c.date)),
             absent_as_of: absent.first().map(absence_day),
+            state: topic.stages.iter().any(|s| s.id == stage && s.state),
+            pending_end: pending_end(status_then.as_ref().unwrap_or(&st), stage),
         });
         let mut b = ReplyBuilder::new(&self.store, v.title);
         if let Some(step) = reached {
@@ -943,6 +945,19 @@ impl Engine {
         }
         Ok(b.finish())
     }
+}
+
+/// When `stage` is the status's current stage: the first expectation of a later stage reported
+/// since it was reached ("pledged to lift the pause immediately"), as (report day, stage name).
+fn pending_end<'s>(status: &'s TopicStatus<'_>, stage: &str) -> Option<(NaiveDate, &'s str)> {
+    let current = status.current.as_ref().filter(|c| c.stage == stage)?;
+    status
+        .expected
+        .iter()
+        .filter(|(_, e)| matches!(e.modality, Modality::Future | Modality::Conditional))
+        .filter(|(_, e)| current.date.is_none_or(|d| e.reported >= d))
+        .min_by_key(|(_, e)| e.reported)
+        .map(|(name, e)| (e.reported, name.as_str()))
 }
 
 fn refs(events: &[Event]) -> Vec<&Event> {

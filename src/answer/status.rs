@@ -159,36 +159,45 @@ pub fn topic_status<'t>(
 
 /// "Signed at the end of April" is a loose mention of a signing that other reports date to the
 /// day: it confirms the stage but must not date it, nor (sorted at April 1) make the memorandum
-/// of April 17 look like a step back. Drops the week-, month- and year-dated cells of stages that
-/// have a day-dated fact. Only cells on a Monday or a month's first day can be coarse (that is
-/// where such dates sit), so only those are decoded.
+/// of April 17 look like a step back. The same holds for a mention that took its day from the
+/// sentence before ("the move to cut off aid", after a sentence about the Oval Office row): a
+/// later report recalling the act, not a dating of it. Drops the week-, month- and year-dated
+/// and the context-dated cells of stages that have an explicitly day-dated fact.
 fn drop_loose_mentions(
     store: &Store,
     cells: &mut Vec<(usize, StageCell)>,
 ) -> Result<(), StoreError> {
-    use chrono::Datelike;
-    let mut coarse = vec![false; cells.len()];
+    use crate::event::{DateSource, Precision};
+    let mut loose = vec![false; cells.len()];
     for (i, (_, cell)) in cells.iter().enumerate() {
-        let maybe = cell.day.day() == 1 || cell.day.weekday() == chrono::Weekday::Mon;
-        if cell.before || !maybe {
+        if cell.before {
             continue;
         }
-        if let Some(key) = cell.keys.first() {
-            coarse[i] = store.event(key)?.is_some_and(|e| {
-                e.date
-                    .is_some_and(|d| d.precision != crate::event::Precision::Day)
+        // A cell's events share a day but not a date source: it is loose only when every
+        // event shown for it is (a cell holds a few keys, one per article).
+        let mut all_loose = !cell.keys.is_empty();
+        for key in &cell.keys {
+            let event_loose = store.event(key)?.is_some_and(|e| {
+                e.date.is_some_and(|d| {
+                    d.precision != Precision::Day || d.source == DateSource::Context
+                })
             });
+            if !event_loose {
+                all_loose = false;
+                break;
+            }
         }
+        loose[i] = all_loose;
     }
     let dated_to_the_day: Vec<usize> = cells
         .iter()
-        .zip(&coarse)
-        .filter(|((_, c), coarse)| !c.before && !**coarse)
+        .zip(&loose)
+        .filter(|((_, c), loose)| !c.before && !**loose)
         .map(|((rank, _), _)| *rank)
         .collect();
     let mut i = 0;
     cells.retain(|(rank, _)| {
-        let keep = !(coarse[i] && dated_to_the_day.contains(rank));
+        let keep = !(loose[i] && dated_to_the_day.contains(rank));
         i += 1;
         keep
     });

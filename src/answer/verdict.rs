@@ -150,6 +150,12 @@ pub struct Case<'a> {
     pub then_current: Option<(bool, &'a str, Option<NaiveDate>)>,
     /// The newest day a source said the stage had not been reached (within the bound).
     pub absent_as_of: Option<NaiveDate>,
+    /// The stage is a lasting state ("paused", "in force"), not a one-off act ("signed").
+    pub state: bool,
+    /// For a state: the first report, after it was reached and within the bound, that a later
+    /// stage was expected ("pledged to lift the pause"), with that stage's name. A state with a
+    /// pending end is not a plain "Yes".
+    pub pending_end: Option<(NaiveDate, &'a str)>,
 }
 
 /// The headline, and whether the answer rests on statements of absence.
@@ -164,6 +170,19 @@ fn day_or_unknown(d: Option<NaiveDate>) -> String {
         .unwrap_or_else(|| "a date my sources don't give".into())
 }
 
+/// For a state with a reported pending end: "Not confirmed either way: paused since Mar 5, 2025;
+/// on Mar 11, 2025 my sources report it expected to be resumed, not that it was".
+fn pending(c: &Case<'_>, since: Option<NaiveDate>) -> Option<String> {
+    let (on, next) = c.pending_end.filter(|_| c.state)?;
+    Some(format!(
+        "Not confirmed either way: {} since {}, but on {} my sources report it expected to be \
+         {next}, not that it was",
+        c.stage_name,
+        day_or_unknown(since),
+        format_day(on)
+    ))
+}
+
 /// Judges a stage question (see the module comment).
 pub fn judge(c: &Case<'_>) -> Verdict {
     let stage = c.stage_name;
@@ -173,6 +192,13 @@ pub fn judge(c: &Case<'_>) -> Verdict {
     };
     match (c.reached, c.bound) {
         (Some(day), None) => {
+            // "Is aid still paused?" while its end was announced as coming.
+            let current = c.then_current.is_none_or(|(same, _, _)| same);
+            if c.kind != QuestionKind::When && current {
+                if let Some(t) = pending(c, day) {
+                    return verdict(t, false);
+                }
+            }
             let title = match (c.kind, day) {
                 (QuestionKind::When, Some(d)) => {
                     format!("{}: {stage} on {}", c.topic_name, format_day(d))
@@ -185,8 +211,14 @@ pub fn judge(c: &Case<'_>) -> Verdict {
         (Some(day), Some(b)) => {
             let in_bound = day.is_some_and(|d| b.holds(d));
             // A state that held at the bound ("still paused on March 4?"), reached before it.
-            let held_then = c.then_current.is_some_and(|(same, _, _)| same)
+            let held_then = c.state
+                && c.then_current.is_some_and(|(same, _, _)| same)
                 && matches!(b.kind, BoundKind::On | BoundKind::By);
+            if held_then && !in_bound {
+                if let Some(t) = pending(c, day) {
+                    return verdict(t, false);
+                }
+            }
             if in_bound || held_then {
                 let title = match day {
                     Some(d)
@@ -261,6 +293,8 @@ mod tests {
             bound,
             then_current: None,
             absent_as_of: None,
+            state: false,
+            pending_end: None,
         }
     }
 
@@ -313,6 +347,7 @@ mod tests {
         let on = Bound::find("still paused on March 20?", now).unwrap();
         let mut c = case(Some("2025-03-03"), Some(&on));
         c.stage_name = "paused";
+        c.state = true;
         c.then_current = Some((false, "resumed", Some(day("2025-03-11"))));
         let v = judge(&c);
         assert!(
@@ -327,6 +362,50 @@ mod tests {
         assert!(judge(&c)
             .title
             .starts_with("Yes, as of Mar 4, 2025: paused since Mar 3"));
+    }
+
+    #[test]
+    fn an_act_on_another_day_is_not_a_state_that_held() {
+        let now = day("2025-09-18");
+        let on = Bound::find("was it signed on May 8?", now).unwrap();
+        let mut c = case(Some("2025-04-30"), Some(&on));
+        c.then_current = Some((true, "signed", Some(day("2025-04-30"))));
+        let v = judge(&c);
+        assert!(
+            v.title
+                .starts_with("No — not on May 8, 2025: my sources report it signed on Apr 30"),
+            "{}",
+            v.title
+        );
+    }
+
+    #[test]
+    fn a_state_with_its_end_announced_is_not_a_plain_yes() {
+        let now = day("2025-09-18");
+        let on = Bound::find("still paused on March 20?", now).unwrap();
+        let mut c = case(Some("2025-03-05"), Some(&on));
+        c.stage_name = "paused";
+        c.state = true;
+        c.then_current = Some((true, "paused", Some(day("2025-03-05"))));
+        c.pending_end = Some((day("2025-03-11"), "resumed"));
+        let v = judge(&c);
+        assert!(
+            v.title
+                .starts_with("Not confirmed either way: paused since Mar 5, 2025"),
+            "{}",
+            v.title
+        );
+        assert!(v.title.contains("Mar 11, 2025") && v.title.contains("resumed"));
+        // Without a bound: "is it still paused?".
+        c.bound = None;
+        assert!(judge(&c).title.starts_with("Not confirmed either way"));
+        // "When was it paused?" is answered with the day all the same.
+        c.kind = QuestionKind::When;
+        assert!(judge(&c).title.contains("paused on Mar 5, 2025"));
+        // Without the announced end: the plain yes.
+        c.kind = QuestionKind::YesNo;
+        c.pending_end = None;
+        assert!(judge(&c).title.starts_with("Yes: paused on Mar 5, 2025"));
     }
 
     #[test]

@@ -106,6 +106,7 @@ impl Extractor {
         let mut events = Vec::new();
         // The date the previous sentence told of, if it was a day worth carrying forward.
         let mut carried: Option<EventDate> = None;
+
         let mut previous_block: Option<usize> = None;
         for (index, (b, sentence)) in sentences.iter().enumerate() {
             let block = &blocks[*b];
@@ -142,6 +143,7 @@ impl Extractor {
             // The carried day survives sentences without a day of their own (quotes, hedged
             // asides) and is replaced by the next day a sentence reports.
             let mut next_carried = carried.clone();
+
             let single = clauses.len() == 1;
             for (clause_index, (clause, clause_mentions)) in clauses.iter().enumerate() {
                 let clause = *clause;
@@ -155,11 +157,12 @@ impl Extractor {
                     (&own_words.1, own_words.0.as_strs())
                 };
                 // A clause cut from a sentence shares the sentence's subject, and so its topics.
-                let mut topics = if whole_sentence {
+                let own_topics = if whole_sentence {
                     sentence_topics.clone()
                 } else {
                     self.topics.topics_in(&folded, &article_topics)
                 };
+                let mut topics = own_topics.clone();
                 for t in &sentence_topics {
                     if !topics.contains(t) {
                         topics.push(t.clone());
@@ -172,12 +175,20 @@ impl Extractor {
                         topics.push(t.clone());
                     }
                 }
+                // But a clause that names topics of its own reaches stages of those only: in
+                // "X halted weapons deliveries on March 3, and Y confirmed on March 5 that
+                // intelligence sharing had been paused", each clause pauses its own topic.
+                let stage_topics = if whole_sentence || own_topics.is_empty() {
+                    &topics
+                } else {
+                    &own_topics
+                };
                 let reading = self.read_clause(
                     clause,
                     words,
                     &folded,
                     clause_mentions,
-                    &topics,
+                    stage_topics,
                     block.section,
                 );
                 let modality = reading.modality;
@@ -211,9 +222,12 @@ impl Extractor {
                         .or_else(|| speaker.clone())
                 };
                 // Carry a day forward only from what happened or was said on it, not from a
-                // prediction about a later day.
+                // prediction about a later day, nor from a starting point or an earlier event
+                // named in passing ("since the February 28 confrontation").
+                let own_day = clause_mentions.iter().any(|m| !is_background(clause, m));
                 if let Some(d) = date.as_ref().filter(|d| {
-                    d.source == DateSource::Explicit
+                    own_day
+                        && d.source == DateSource::Explicit
                         && d.precision == Precision::Day
                         && (modality == Modality::Fact || d.date <= ctx.published)
                 }) {
@@ -452,6 +466,14 @@ fn split_clauses<'s>(
             continue;
         }
         let between = &sentence[a.end..b.start];
+        // "paused aid on March 3 and, two days later, confirmed …": the second act's date
+        // opens it.
+        let tail = between.trim_end().trim_end_matches(',');
+        if tail.ends_with(" and") {
+            let pos = tail.len() - " and".len();
+            cuts.push((a.end + pos, b.start));
+            continue;
+        }
         if let Some((pos, sep)) = CLAUSE_BREAKS
             .iter()
             .filter_map(|s| between.rfind(s).map(|p| (p, s)))

@@ -100,6 +100,11 @@ const FUTURE_PHRASES: &[&str] = &[
     "in the coming",
 ];
 
+/// Words before a noun: a cue word right after one is used as a noun or adjective.
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "its", "their", "his", "her", "our", "your", "this", "these", "those",
+];
+
 /// Verbs after which "that" opens what was said (the content's modality counts), as opposed to
 /// a relative clause describing a noun ("a fund that will be financed"), whose modal words say
 /// nothing about whether the main event happened.
@@ -240,6 +245,16 @@ pub fn main_part(
             relevant[i] = false;
         }
     }
+    // A cue word after a determiner or a possessive is a noun or an adjective, not the clause's
+    // verb: "the administration's plans to end the war", "the expected signing", "a forecast".
+    for i in 1..folded.len() {
+        let cue = word_class(folded[i]) & (HEDGE | CONDITION | FUTURE_WORD) != 0;
+        let prev = words[i - 1].text;
+        let possessive = prev.ends_with("'s") || prev.ends_with("’s") || prev.ends_with("s'");
+        if cue && (DETERMINERS.contains(&folded[i - 1]) || possessive) {
+            relevant[i] = false;
+        }
+    }
     // Blank out relative clauses: from "that"/"which" after a noun to the next comma.
     let mut i = 0;
     while i < folded.len() {
@@ -342,6 +357,13 @@ mod tests {
             ("Once signed, that agreement would still need to be ratified by Ukraine's parliament.", Modality::Conditional),
             ("The law now goes to President Volodymyr Zelensky, whose signature is expected in the coming days.", Modality::Future),
             ("The interim truce could be extended by mutual agreement.", Modality::Hedged),
+            // A cue word after a determiner or a possessive is a noun or adjective.
+            ("The director said the pause was meant to push Kyiv toward the administration's plans for a settlement.", Modality::Fact),
+            ("Officials from both capitals prepared the hall for the expected signing.", Modality::Fact),
+            ("The company cut its forecast after sales fell.", Modality::Fact),
+            ("The board's members met for the first time, their hopes high.", Modality::Fact),
+            ("The accord is expected to be signed on Friday.", Modality::Future),
+            ("The minister plans to sign the accord next week.", Modality::Future),
             ("Zelensky said that the first results of ongoing negotiations would be announced next week.", Modality::Future),
             ("Ukraine's parliament on Thursday ratified the agreement with the United States.", Modality::Fact),
             ("The agreement must still be ratified by the Verkhovna Rada before it takes effect.", Modality::Future),

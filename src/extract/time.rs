@@ -87,6 +87,11 @@ pub fn find_dates(sentence: &str, ctx: &TimeContext) -> Vec<TimeMention> {
             None => i += 1,
         }
     }
+    let anchored = sc.anchored_offsets(&out);
+    if !anchored.is_empty() {
+        out.extend(anchored);
+        out.sort_by_key(|m| m.start);
+    }
     out
 }
 
@@ -697,6 +702,91 @@ impl<'a> Scan<'a> {
         self.spaced(i) || self.gap(i) == "-"
     }
 
+    /// Offsets from a day the sentence has already named: "the next day", "the following day",
+    /// "two days later", "a week earlier", "the day before" (at a clause's end). They count from
+    /// the nearest day-precise mention before them, not from the publication day; without one
+    /// they are left unresolved (an event as anchor, "the day after the row", is not a date).
+    fn anchored_offsets(&self, found: &[TimeMention]) -> Vec<TimeMention> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 24];
+        let mut i = 0;
+        while i < self.t.len() {
+            let anchor = found
+                .iter()
+                .filter(|m| m.end <= self.t[i].start && m.precision == Precision::Day)
+                .max_by_key(|m| m.end);
+            let Some(anchor) = anchor else {
+                i += 1;
+                continue;
+            };
+            let Some((days, last)) = self.offset_at(i, &mut buf) else {
+                i += 1;
+                continue;
+            };
+            if let Some(date) = add_days(anchor.date, days) {
+                out.push(TimeMention {
+                    start: self.t[i].start,
+                    end: self.t[last].end,
+                    date,
+                    precision: Precision::Day,
+                });
+            }
+            i = last + 1;
+        }
+        out
+    }
+
+    /// The offset in days of an anchored expression starting at word `i`, and its last word.
+    fn offset_at(&self, i: usize, buf: &mut [u8; 24]) -> Option<(i64, usize)> {
+        let w = lower(self.word(i), buf).to_string();
+        // "the next/following/previous day (morning …)", "the day before/after" + clause end.
+        if w == "the" {
+            let next = lower(self.word(i + 1), buf).to_string();
+            let sign = match next.as_str() {
+                "next" | "following" => 1,
+                "previous" => -1,
+                "day" => {
+                    let dir = lower(self.word(i + 2), buf).to_string();
+                    let sign = match dir.as_str() {
+                        "after" => 1,
+                        "before" => -1,
+                        _ => return None,
+                    };
+                    // Followed by words, the anchor is an event ("the day after the row").
+                    let ends = self.t.get(i + 3).is_none_or(|t| {
+                        let gap = &self.s[self.t[i + 2].end..t.start];
+                        gap.contains([',', ';', '.', '—', '–', ')'])
+                    });
+                    return ends.then_some((sign, i + 2));
+                }
+                _ => return None,
+            };
+            let unit = lower(self.word(i + 2), buf).to_string();
+            return match unit.as_str() {
+                "day" | "morning" | "afternoon" | "evening" => Some((sign, i + 2)),
+                "week" => Some((7 * sign, i + 2)),
+                _ => None,
+            };
+        }
+        // "a day later", "two days later", "a week earlier".
+        let n: i64 = match NUMBER_WORDS.iter().position(|x| *x == w) {
+            Some(k) => k.max(1) as i64,
+            None if w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()) => w.parse().ok()?,
+            None => return None,
+        };
+        let unit = lower(self.word(i + 1), buf).to_string();
+        let days = match unit.trim_end_matches('s') {
+            "day" => n,
+            "week" => 7 * n,
+            _ => return None,
+        };
+        match lower(self.word(i + 2), buf) {
+            "later" => Some((days, i + 2)),
+            "earlier" => Some((-days, i + 2)),
+            _ => None,
+        }
+    }
+
     /// "N days/weeks/months/years ago".
     fn ago(&self, j: usize) -> Option<(NaiveDate, Precision, usize)> {
         if !(self.spaced(j) && self.spaced(j + 1) && self.is(j + 2, "ago")) {
@@ -1284,6 +1374,41 @@ mod tests {
         ("The truce ended a week ago.", "2025-04-16", "a week ago", "2025-04-07", Week),
         ("He resigned three days ago.", "2025-03-19", "three days ago", "2025-03-16", Day),
     ];
+
+    /// Offsets count from the day named before them in the sentence; without a named day, or
+    /// with an event as anchor, they stay unresolved.
+    #[test]
+    fn anchored_offsets_count_from_the_day_named_before() {
+        #[rustfmt::skip]
+        let rows: &[(&str, Option<(&str, &str)>)] = &[
+            ("The talks collapsed on 28 February; the next day a loan was signed in London.", Some(("the next day", "2025-03-01"))),
+            ("Aid was halted on March 3, and two days later the director confirmed the intelligence pause.", Some(("two days later", "2025-03-05"))),
+            ("The board met on June 10 and a week later named its chair.", Some(("a week later", "2025-06-17"))),
+            ("The vote came on May 8, the committee having approved it two days earlier.", Some(("two days earlier", "2025-05-06"))),
+            ("They landed on Sunday, April 27, and signed the following day.", Some(("the following day", "2025-04-28"))),
+            ("The law was signed on May 12; the note had been sent the day before.", Some(("the day before", "2025-05-11"))),
+            // An event, not a day, is the anchor: nothing to resolve.
+            ("A loan was signed the day after the Oval Office row.", None),
+            // No day named before the offset.
+            ("Two days later, the director confirmed it.", None),
+        ];
+        for (sentence, expected) in rows {
+            let found = find(sentence, "2025-06-20");
+            let anchored = found.iter().find(|m| {
+                let e = m.expression(sentence).to_lowercase();
+                e.contains("later") || e.contains("earlier") || e.starts_with("the ")
+            });
+            match expected {
+                Some((expr, day)) => {
+                    let m =
+                        anchored.unwrap_or_else(|| panic!("no offset in {sentence:?}: {found:?}"));
+                    assert_eq!(m.expression(sentence).to_lowercase(), *expr, "{sentence}");
+                    assert_eq!(m.date, date(day), "{sentence}");
+                }
+                None => assert!(anchored.is_none(), "{sentence}: {found:?}"),
+            }
+        }
+    }
 
     #[test]
     fn table() {

@@ -847,9 +847,15 @@ fn count_topic_entry(counts: &mut BTreeMap<Vec<u8>, i64>, entry: &[u8], delta: i
 }
 
 /// The index terms of an event: its clause, actors and attribution (the full-text index's
-/// `term` field holds exactly these).
+/// `term` field holds exactly these). A clause cut from a longer sentence also gets the rest of
+/// the sentence: readers ask about an act by what the sentence ties it to ("the loan signed the
+/// day after the Oval Office row"), and the reply shows the whole sentence anyway.
 pub fn event_terms(e: &Event) -> Vec<String> {
     let mut text = e.clause.clone();
+    if e.clause.len() < e.sentence.len() {
+        text.push(' ');
+        text.push_str(&e.sentence);
+    }
     for a in &e.actors {
         text.push(' ');
         text.push_str(a);
