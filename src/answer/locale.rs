@@ -33,6 +33,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("Nothing in my sources mentions", "У моїх джерелах не згадано"),
     ("Showing results for", "Показую результати для"),
     ("From my sources", "З моїх джерел"),
+    (
+        "My sources don't say exactly; closest:",
+        "Мої джерела не кажуть цього точно; найближче:",
+    ),
     ("Yes, as of", "Так, станом на"),
     ("Yes:", "Так:"),
     ("No — not", "Ні — не"),
@@ -63,7 +67,9 @@ const PHRASES: &[(&str, &str)] = &[
 
 /// Puts the reply's own words in Ukrainian (see the module comment).
 pub fn in_ukrainian(reply: &mut Reply) {
-    reply.title = translate(&reply.title);
+    if !reply.title_quotes_sources {
+        reply.title = translate(&reply.title);
+    }
     for line in &mut reply.intro {
         *line = translate(line);
     }
@@ -77,6 +83,18 @@ pub fn in_ukrainian(reply: &mut Reply) {
     }
 }
 
+/// A modality's label in Ukrainian ("expected" → "очікується").
+pub(super) fn modality_word(m: crate::event::Modality) -> &'static str {
+    use crate::event::Modality;
+    match m {
+        Modality::Fact => "факт",
+        Modality::Hedged => "непевно",
+        Modality::Conditional => "за умови",
+        Modality::Future => "очікується",
+        Modality::Negated => "ні",
+    }
+}
+
 pub(super) fn translate(text: &str) -> String {
     let mut out = iso_dates(text);
     for (en, uk) in PHRASES {
@@ -86,7 +104,7 @@ pub(super) fn translate(text: &str) -> String {
 }
 
 /// "May 8, 2025" (the core's day format) → "2025-05-08".
-fn iso_dates(text: &str) -> String {
+pub(super) fn iso_dates(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     'scan: while !rest.is_empty() {

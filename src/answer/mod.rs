@@ -11,6 +11,7 @@ pub(crate) mod question;
 mod reply;
 mod request;
 mod search;
+mod span;
 mod status;
 mod subscriptions;
 mod verdict;
@@ -101,17 +102,27 @@ pub struct Engine {
     store: Arc<Store>,
     actors: ActorMatcher,
     lexicon: Lexicon,
+    /// Canonical names of the gazetteer's countries and organisations: not people, for the
+    /// direct answer to a "who" question.
+    bodies: Vec<String>,
 }
 
 impl Engine {
     pub fn new(config: Arc<Config>, store: Arc<Store>) -> Engine {
         let actors = ActorMatcher::new(&config);
         let lexicon = Lexicon::new(&config);
+        let bodies = config
+            .actors
+            .iter()
+            .filter(|a| a.kind != "person")
+            .map(|a| a.name.clone())
+            .collect();
         Engine {
             config,
             store,
             actors,
             lexicon,
+            bodies,
         }
     }
 
@@ -553,7 +564,7 @@ impl Engine {
         } else {
             None
         };
-        let mut reply = self.answer_question(&question, unknown.as_deref())?;
+        let mut reply = self.answer_question(&question, unknown.as_deref(), language)?;
         if corrected && reply.kind == ReplyKind::Answer {
             reply.intro.insert(
                 0,
@@ -672,6 +683,7 @@ impl Engine {
         &self,
         question: &str,
         unknown_name: Option<&str>,
+        language: Language,
     ) -> Result<Reply, StoreError> {
         let kind = QuestionKind::of(question);
         let topic = question::topic_in(&self.config.topics, question);
@@ -744,25 +756,19 @@ impl Engine {
             });
         }
         let best = found[0].coverage;
-        let events: Vec<&Event> = found
+        let mut events: Vec<&Event> = found
             .iter()
             .filter(|s| s.coverage >= best * 0.75)
             .map(|s| &s.event)
             .collect();
-        let lead = events[0];
-        let title = match (kind, &lead.date) {
-            (QuestionKind::When, Some(d)) => format!(
-                "{}{}",
-                crate::event::format_event_date(d),
-                if lead.modality == Modality::Fact {
-                    String::new()
-                } else {
-                    format!(" ({})", lead.modality.label())
-                }
-            ),
-            _ => "From my sources".to_string(),
-        };
-        let mut b = ReplyBuilder::new(&self.store, title);
+        let direct = span::direct_answer(question, &mut events, &self.actors, &self.bodies);
+        let mut b = ReplyBuilder::new(&self.store, "From my sources");
+        if let Some(direct) = &direct {
+            // The evidence the first line quotes is cited first, so it is [1].
+            let n = b.cite(events[0])?;
+            b.reply_mut().title = direct.line(n, language);
+            b.reply_mut().title_quotes_sources = true;
+        }
         for group in group_same_facts(&events).into_iter().take(3) {
             b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
         }

@@ -26,6 +26,10 @@ pub struct Reply {
     /// Follow-up actions a front-end may offer as buttons.
     pub actions: Vec<Action>,
     pub kind: ReplyKind,
+    /// The title quotes the sources' own words (a direct answer: "338 votes in favor, on May 8,
+    /// 2025 [1]"), built in the reply's language already: a translation leaves it as it is.
+    #[serde(default)]
+    pub title_quotes_sources: bool,
 }
 
 impl Reply {

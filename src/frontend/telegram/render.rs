@@ -408,6 +408,7 @@ mod tests {
             notes: vec!["Hedged statements are marked.".into()],
             actions: vec![],
             kind: ReplyKind::Answer,
+            ..Reply::default()
         }
     }
 
