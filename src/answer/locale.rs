@@ -95,6 +95,30 @@ pub(super) fn modality_word(m: crate::event::Modality) -> &'static str {
     }
 }
 
+/// The Ukrainian plural form for `n`: one (1, 21, …), few (2–4, 22–24, …) or many.
+pub(super) fn plural(n: u64, forms: [&'static str; 3]) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => forms[0],
+        (2..=4, r) if !(12..=14).contains(&r) => forms[1],
+        _ => forms[2],
+    }
+}
+
+/// "день", "дні" or "днів" after `n`.
+pub(super) fn days_word(n: u64) -> &'static str {
+    plural(n, ["день", "дні", "днів"])
+}
+
+/// "тиждень", "тижні" or "тижнів" after a number; after "близько" the genitive.
+pub(super) fn weeks_word(n: u64) -> &'static str {
+    plural(n, ["тижня", "тижнів", "тижнів"])
+}
+
+/// "місяця" or "місяців" after "близько" and a number.
+pub(super) fn months_word(n: u64) -> &'static str {
+    plural(n, ["місяця", "місяців", "місяців"])
+}
+
 pub(super) fn translate(text: &str) -> String {
     let mut out = iso_dates(text);
     for (en, uk) in PHRASES {

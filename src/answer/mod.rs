@@ -4,6 +4,7 @@
 //! prose the core writes itself is framing ("Status: signed", "Not in my sources").
 
 mod builder;
+mod interval;
 mod lexicon;
 mod locale;
 mod picture;
@@ -690,6 +691,21 @@ impl Engine {
         if kind == QuestionKind::Latest {
             return self.latest(topic);
         }
+        if let Some(about) = interval::as_planned(question) {
+            if let Some(reply) = self.plan_answer(&about, language)? {
+                return Ok(reply);
+            }
+        }
+        if let Some(state) = interval::lasted(question) {
+            if let Some(reply) = self.lasted_answer(&state, language)? {
+                return Ok(reply);
+            }
+        }
+        if let Some(sides) = interval::parse(question) {
+            if let Some(reply) = self.interval_answer(&sides, language)? {
+                return Ok(reply);
+            }
+        }
         if let Some(t) = topic {
             if kind == QuestionKind::Status {
                 return self.status(t, self.question_date(question)?);
@@ -776,6 +792,174 @@ impl Engine {
             b.note("Hedged, conditional and expected statements are marked: they are not reports that it happened.");
         }
         Ok(b.finish())
+    }
+
+    /// "How long after X was Y?": both sides found as dated facts, both dates stated and the
+    /// interval between them computed. `None` when either side is not a fact with a day.
+    fn interval_answer(
+        &self,
+        sides: &interval::Interval,
+        language: Language,
+    ) -> Result<Option<Reply>, StoreError> {
+        let (Some(from), Some(to)) = (self.dated_fact(&sides.from)?, self.dated_fact(&sides.to)?)
+        else {
+            return Ok(None);
+        };
+        if from.key() == to.key() {
+            return Ok(None);
+        }
+        let day = |e: &Event| e.date.as_ref().map(|d| d.date);
+        let (Some(from_day), Some(to_day)) = (day(&from), day(&to)) else {
+            return Ok(None);
+        };
+        let mut b = ReplyBuilder::new(&self.store, "");
+        let from_cite = b.cite(&from)?;
+        let to_cite = b.cite(&to)?;
+        // The sides in the reader's words label the items; a Ukrainian question's sides are
+        // the lexicon's English reading of it, so there they are left out.
+        let label = |side: &str| (language == Language::English).then(|| side.to_string());
+        b.event_item(&from, label(&sides.from), &[])?;
+        b.event_item(&to, label(&sides.to), &[])?;
+        let reply = b.reply_mut();
+        reply.title = interval::headline((from_day, from_cite), (to_day, to_cite), language);
+        reply.title_quotes_sources = true;
+        Ok(Some(b.finish()))
+    }
+
+    /// "How long did the intelligence pause last?": a topic's stage named in the question,
+    /// from the day it was reached to the day the next stage was, as an interval. `None` when
+    /// the question names no reached stage or nothing followed it.
+    fn lasted_answer(&self, state: &str, language: Language) -> Result<Option<Reply>, StoreError> {
+        let Some(t) = question::topic_in(&self.config.topics, state) else {
+            return Ok(None);
+        };
+        let Some(stage) = question::stage_in(t, state, &self.lexicon) else {
+            return Ok(None);
+        };
+        let st = topic_status(&self.store, t, None)?;
+        let Some(at) = st.history.iter().position(|s| s.stage == stage.id) else {
+            return Ok(None);
+        };
+        let start = &st.history[at];
+        // The state ends where a later stage is dated by its own words: a stage taken from
+        // context ("has been the largest supplier since 2022", dated by the article) does not.
+        let explicit = |e: &&Event| {
+            e.date
+                .as_ref()
+                .is_some_and(|d| d.source == crate::event::DateSource::Explicit)
+        };
+        let Some((end, end_evidence)) = st.history[at + 1..].iter().find_map(|s| {
+            (s.stage != start.stage && s.date > start.date)
+                .then(|| s.evidence.iter().find(explicit).map(|e| (s, e)))
+                .flatten()
+        }) else {
+            return Ok(None);
+        };
+        let (Some(from_day), Some(to_day)) = (start.date, end.date) else {
+            return Ok(None);
+        };
+        let mut b = ReplyBuilder::new(&self.store, "");
+        let from_cite = b.cite(&start.evidence[0])?;
+        let to_cite = b.cite(end_evidence)?;
+        b.event_item(
+            &start.evidence[0],
+            Some(format!("Stage: {}", start.stage_name)),
+            &refs(&start.evidence[1..]),
+        )?;
+        b.event_item(
+            end_evidence,
+            Some(format!("Stage: {}", end.stage_name)),
+            &[],
+        )?;
+        let reply = b.reply_mut();
+        reply.title = interval::headline((from_day, from_cite), (to_day, to_cite), language);
+        reply.title_quotes_sources = true;
+        Ok(Some(b.finish()))
+    }
+
+    /// "Did the board meet in July as planned?": the plan (a dated statement that it would
+    /// happen), then what happened (the fact, dated to the day), each cited, and whether the
+    /// fact fell within the plan. `None` when either is missing from the store.
+    fn plan_answer(&self, about: &str, language: Language) -> Result<Option<Reply>, StoreError> {
+        let found = question::retrieve(
+            &self.store,
+            &self.reader(),
+            about,
+            QuestionKind::YesNo,
+            None,
+            12,
+        )?;
+        let Some(plan) = found.into_iter().map(|s| s.event).find(|e| {
+            e.modality != Modality::Fact && e.modality != Modality::Negated && e.date.is_some()
+        }) else {
+            return Ok(None);
+        };
+        // What happened is looked for without the plan's date words ("in July").
+        let now = self
+            .store
+            .newest_published()?
+            .map(|p| p.date_naive())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let mut bare = about.to_string();
+        for m in find_dates(about, &TimeContext { published: now })
+            .iter()
+            .rev()
+        {
+            bare.replace_range(m.start..m.end, " ");
+        }
+        let Some(happened) = self.dated_fact(&bare)? else {
+            return Ok(None);
+        };
+        let (Some(plan_date), Some(day)) =
+            (plan.date.clone(), happened.date.as_ref().map(|d| d.date))
+        else {
+            return Ok(None);
+        };
+        let mut b = ReplyBuilder::new(&self.store, "");
+        let plan_cite = b.cite(&plan)?;
+        let happened_cite = b.cite(&happened)?;
+        let (planned_label, happened_label) = match language {
+            Language::English => ("Planned", "What happened"),
+            Language::Ukrainian => ("Очікувалося", "Що сталося"),
+        };
+        b.event_item(&plan, Some(planned_label.into()), &[])?;
+        b.event_item(&happened, Some(happened_label.into()), &[])?;
+        let reply = b.reply_mut();
+        reply.title =
+            interval::plan_headline((&plan_date, plan_cite), (day, happened_cite), language);
+        reply.title_quotes_sources = true;
+        Ok(Some(b.finish()))
+    }
+
+    /// One side of a two-fact question as a fact dated to the day: the stage it names when it
+    /// names a topic's stage and the topic has reached it ("the deal signed"), else the best
+    /// such fact the search finds ("the Oval Office meeting").
+    fn dated_fact(&self, side: &str) -> Result<Option<Event>, StoreError> {
+        let on_day = |e: &Event| {
+            e.modality == Modality::Fact
+                && e.date
+                    .as_ref()
+                    .is_some_and(|d| d.precision == Precision::Day && d.date <= e.reported)
+        };
+        if let Some(t) = question::topic_in(&self.config.topics, side) {
+            if let Some(stage) = question::stage_in(t, side, &self.lexicon) {
+                let st = topic_status(&self.store, t, None)?;
+                if let Some(step) = st.reached(&stage.id) {
+                    if let Some(e) = step.evidence.iter().find(|e| on_day(e)) {
+                        return Ok(Some(e.clone()));
+                    }
+                }
+            }
+        }
+        let found = question::retrieve(
+            &self.store,
+            &self.reader(),
+            side,
+            QuestionKind::When,
+            None,
+            6,
+        )?;
+        Ok(found.into_iter().map(|s| s.event).find(on_day))
     }
 
     /// "Is the deal signed?", "When was the memorandum signed?", "Was it in force on May 13?":
