@@ -1187,3 +1187,84 @@ async fn the_command_line_works_while_the_bot_runs_with_the_same_output_and_exit
         }
     }
 }
+
+/// A long answer comes a chat screen at a time: the first page within about 1,200 visible
+/// characters with a More button (before the answer's own buttons); each press sends the next
+/// page, the last without More; a press after the pages are gone asks to ask again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_answers_come_a_page_at_a_time_behind_a_more_button() {
+    use storyline::frontend::telegram::render::visible_len;
+    let h = Harness::new().await;
+    h.drop_articles(&[
+        "a1-2025-03-04-us-pauses-military-aid.txt",
+        "a4-2025-04-18-memorandum-of-intent.txt",
+        "a5-2025-05-01-minerals-deal-signed.txt",
+        "a6-2025-05-09-rada-ratifies-deal.txt",
+    ]);
+    let mut bot = h.start().await;
+    let more_of = |s: &support::Sent| s.buttons().into_iter().find(|b| b.starts_with("more:"));
+    // Ask until the articles are in and the timeline no longer fits one page.
+    let deadline = Instant::now() + PATIENCE;
+    let first = loop {
+        let asked = h.api.delivered_to(11).len();
+        h.api.send_text(11, "/timeline minerals");
+        assert!(
+            h.api
+                .wait_until(PATIENCE, |a| a.delivered_to(11).len() > asked)
+                .await,
+            "no answer to /timeline"
+        );
+        let last = h.api.delivered_to(11)[asked].clone();
+        if more_of(&last).is_some() {
+            break last;
+        }
+        assert!(Instant::now() < deadline, "the timeline never grew long");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    assert!(visible_len(&first.text) <= 1200, "{}", first.text);
+    assert!(has_dated_text(&first.text), "{}", first.text);
+    let data = more_of(&first).unwrap();
+    assert_eq!(first.buttons()[0], data, "More comes first");
+    assert!(
+        first.buttons().iter().any(|b| b.starts_with("/status")),
+        "the answer's own buttons are kept: {:?}",
+        first.buttons()
+    );
+    // Press More until the last page; every page fits and none repeats the one before.
+    let mut previous = first.text.clone();
+    let mut pages = 1;
+    loop {
+        let sent = h.api.delivered_to(11).len();
+        h.api.press_button(11, &data);
+        assert!(
+            h.api
+                .wait_until(PATIENCE, |a| a.delivered_to(11).len() > sent)
+                .await,
+            "More not answered"
+        );
+        let page = h.api.delivered_to(11)[sent].clone();
+        pages += 1;
+        assert!(visible_len(&page.text) <= 1200, "{}", page.text);
+        assert_ne!(page.text, previous);
+        previous = page.text.clone();
+        if more_of(&page).is_none() {
+            break;
+        }
+        assert!(pages < 50, "More never ends");
+    }
+    assert!(
+        previous.contains("Sources") || previous.contains("<i>"),
+        "the last page ends the answer: {previous}"
+    );
+    // The pages are gone now.
+    let sent = h.api.delivered_to(11).len();
+    h.api.press_button(11, &data);
+    assert!(
+        h.api
+            .wait_until(PATIENCE, |a| a.delivered_to(11).len() > sent)
+            .await
+    );
+    assert!(h.api.delivered_to(11)[sent].text.contains("ask again"));
+    assert_nothing_malformed(&h.api, &bot.log());
+    assert!(bot.terminate().await.success());
+}

@@ -94,6 +94,40 @@ impl<'s> ReplyBuilder<'s> {
     }
 }
 
+/// One event per development: of an article's events dated to the same day, only the first in
+/// `events`' order (the caller orders an article's sentences so its lead comes first); the
+/// sentences after it elaborate on it. Keeps the input order otherwise.
+pub fn article_leads<'e>(events: &[&'e Event]) -> Vec<&'e Event> {
+    let mut seen: std::collections::HashSet<(&str, Option<chrono::NaiveDate>)> = Default::default();
+    events
+        .iter()
+        .filter(|e| seen.insert((e.article.as_str(), e.date.as_ref().map(|d| d.date))))
+        .copied()
+        .collect()
+}
+
+/// One development per article, for `/latest`: each article's events in `events` stand behind
+/// its lead, the one earliest in the article. Returns the leads, newest first (by their date,
+/// then by report).
+pub fn article_lead_per_article<'e>(events: &[&'e Event]) -> Vec<&'e Event> {
+    let mut leads: std::collections::HashMap<&str, &'e Event> = Default::default();
+    for e in events {
+        let lead = leads.entry(e.article.as_str()).or_insert(e);
+        if (e.sentence_index, e.clause_index) < (lead.sentence_index, lead.clause_index) {
+            *lead = e;
+        }
+    }
+    let mut out: Vec<&Event> = leads.into_values().collect();
+    out.sort_by(|a, b| {
+        let day = |e: &Event| e.date.as_ref().map(|d| d.date);
+        day(b)
+            .cmp(&day(a))
+            .then(b.reported.cmp(&a.reported))
+            .then(a.article.cmp(&b.article))
+    });
+    out
+}
+
 /// Groups events that report the same fact: same event date and same sentence meaning. Two
 /// events are the same fact when they share a date (or both lack one) and either the same stage
 /// signal or most of their terms. Returns groups in input order; the first of each group leads.
@@ -140,7 +174,9 @@ fn same_fact_without_terms(a: &Event, b: &Event) -> Option<bool> {
     if !same_day || a.modality != b.modality {
         return Some(false);
     }
-    if a.article != b.article && !a.stages.is_empty() && a.stages == b.stages {
+    // Two outlets reporting the same stage of the same topic on the same day report one fact,
+    // even when one of them also touches another stage ("ratified it and sent the law on").
+    if a.article != b.article && a.stages.iter().any(|s| b.stages.contains(s)) {
         return Some(true);
     }
     None

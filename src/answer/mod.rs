@@ -34,7 +34,7 @@ use crate::extract::actors::ActorMatcher;
 use crate::extract::time::{find_dates, TimeContext};
 use crate::store::{Store, StoreError};
 use crate::text;
-use builder::{group_same_facts, ReplyBuilder};
+use builder::{article_lead_per_article, article_leads, group_same_facts, ReplyBuilder};
 use lexicon::{Language, Lexicon};
 use verdict::{absence_day, Bound};
 
@@ -348,8 +348,11 @@ impl Engine {
             Some(t) => format!("Latest on {}", t.name),
             None => "Latest events".to_string(),
         };
+        // One item per development: an article's sentences stand behind its lead, and other
+        // outlets' reports of the same fact fold into it.
+        let leads = article_lead_per_article(&happened);
         let mut b = ReplyBuilder::new(&self.store, title);
-        for group in group_same_facts(&happened).into_iter().take(n) {
+        for group in group_same_facts(&leads).into_iter().take(n) {
             b.event_item(group[0], modality_label(group[0].modality), &group[1..])?;
         }
         if b.item_count() == 0 {
@@ -396,7 +399,7 @@ impl Engine {
                 .collect();
             dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
             let refs: Vec<&Event> = dated.iter().collect();
-            let groups = group_same_facts(&refs);
+            let groups = group_same_facts(&article_leads(&refs));
             if recent.complete || groups.len() > TIMELINE_MAX {
                 let groups: Vec<Vec<Event>> = groups
                     .into_iter()

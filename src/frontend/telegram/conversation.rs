@@ -118,6 +118,8 @@ pub struct State {
     pub stop: watch::Receiver<bool>,
     /// Telegram's limits, shared with the pushes.
     pub pacer: Arc<super::pace::Pacer>,
+    /// The pages of long answers not yet shown (the More button).
+    pub more: super::more::MorePages,
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -217,6 +219,13 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, state: Arc<State>) -> Handler
             send_text(&bot, &state, from, SLOW_DOWN).await;
             return Ok(());
         }
+    }
+    if data.starts_with(super::more::MORE_PREFIX) {
+        match state.more.next_page(from.chat_id, data) {
+            Some(page) => send_page(&bot, &state, from, &page, &[]).await,
+            None => send_text(&bot, &state, from, super::more::EXPIRED).await,
+        }
+        return Ok(());
     }
     let gate = gate(
         &bot,
@@ -422,31 +431,35 @@ async fn send_text(bot: &TgBot, state: &State, mut to: Subscriber, text: &str) {
     }
 }
 
-/// Sends every part of a rendered reply, patiently ([`send_answer`]); the buttons go under the
-/// last part.
-async fn send_reply(bot: &TgBot, state: &State, mut to: Subscriber, reply: &Reply) {
-    let parts = render::render(reply);
-    let last = parts.len().saturating_sub(1);
-    for (i, part) in parts.into_iter().enumerate() {
-        let keyboard = if i == last {
-            render::keyboard(&reply.actions)
-        } else {
-            None
-        };
-        if let Err(e) = send_answer(
-            bot,
-            &state.pacer,
-            &state.engine,
-            &mut to,
-            part,
-            keyboard,
-            state.stop.clone(),
-        )
-        .await
-        {
-            tracing::warn!(chat = to.chat_id, error = %e, "could not send a reply");
-            return;
-        }
+/// Sends a reply's first page (about [`super::more::CHAT_PAGE`] characters, cut at item
+/// boundaries), with a More button for the rest and the reply's actions under it.
+async fn send_reply(bot: &TgBot, state: &State, to: Subscriber, reply: &Reply) {
+    let pages = render::render_with_limit(reply, super::more::CHAT_PAGE);
+    if let Some(page) = state.more.first_page(to.chat_id, pages) {
+        send_page(bot, state, to, &page, &reply.actions).await;
+    }
+}
+
+/// Sends one page, patiently ([`send_answer`]), with its buttons.
+async fn send_page(
+    bot: &TgBot,
+    state: &State,
+    mut to: Subscriber,
+    page: &super::more::Page,
+    actions: &[crate::answer::Action],
+) {
+    if let Err(e) = send_answer(
+        bot,
+        &state.pacer,
+        &state.engine,
+        &mut to,
+        page.html.clone(),
+        page.keyboard(actions),
+        state.stop.clone(),
+    )
+    .await
+    {
+        tracing::warn!(chat = to.chat_id, error = %e, "could not send a reply");
     }
 }
 

@@ -18,6 +18,7 @@ pub mod access;
 pub mod commands;
 pub mod conversation;
 pub mod delivery;
+pub mod more;
 pub mod pace;
 pub mod render;
 pub mod send;
@@ -268,6 +269,7 @@ pub async fn serve_with_bot(
         bot_username: username,
         stop: stop_rx.clone(),
         pacer,
+        more: more::MorePages::new(),
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), conversation::schema())
         .dependencies(dptree::deps![state])
