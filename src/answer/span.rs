@@ -268,6 +268,9 @@ pub fn counted_noun(question: &str) -> Option<String> {
         .map(|x| stem(x))
 }
 
+/// How many words a span may lie from the nearest of the question's terms.
+const MAX_DISTANCE: usize = 8;
+
 /// One span found in a sentence: its text and where it lies (word indexes, end exclusive).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -328,14 +331,8 @@ pub fn best_span(
     let mut found: Vec<Span> = match kind {
         SpanKind::Person => people(sentence, &spans, &folded, reader),
         SpanKind::Count => numbers(sentence, &spans, &folded, reader, false),
-        SpanKind::Amount => {
-            let money: Vec<Span> = numbers(sentence, &spans, &folded, reader, true);
-            if money.is_empty() {
-                numbers(sentence, &spans, &folded, reader, false)
-            } else {
-                money
-            }
-        }
+        // Money only: "how much are they paid?" is not answered by "two members".
+        SpanKind::Amount => numbers(sentence, &spans, &folded, reader, true),
         SpanKind::Duration => numbers(sentence, &spans, &folded, reader, false)
             .into_iter()
             .filter(|s| {
@@ -347,7 +344,10 @@ pub fn best_span(
         SpanKind::Place => places(sentence, &spans, &folded, reader),
         SpanKind::Date => return None,
     };
-    found.retain(|s| !named_in_question(s));
+    // The actors the question names are not its answer ("who was on team USA" is not
+    // answered by "the United States").
+    let asked_actors = reader.actors.find(question);
+    found.retain(|s| !named_in_question(s) && !asked_actors.contains(&s.text));
     if kind == SpanKind::Count {
         // "How many votes …": a number that counts votes beats a nearer one that counts days.
         if let Some(noun) = counted_noun(question) {
@@ -362,6 +362,11 @@ pub fn best_span(
         }
     }
     let nearest = found.iter().map(distance).min()?;
+    // A span far from everything the question asks about answers something else ("for 30
+    // days" of a truce is not the length of the call the sentence mentions at its end).
+    if !anchors.is_empty() && nearest > MAX_DISTANCE {
+        return None;
+    }
     if kind == SpanKind::Person {
         let mut names: Vec<String> = Vec::new();
         for s in found.iter().filter(|s| distance(s) <= nearest + 8) {
@@ -649,6 +654,10 @@ pub fn direct_answer(
     let first = events.first()?;
     let date = |e: &Event| e.date.as_ref().map(format_event_date);
     let found = events.iter().enumerate().find_map(|(i, e)| {
+        // "has not signed" names who did not: no answer to "who signed".
+        if e.modality == Modality::Negated {
+            return None;
+        }
         if kind == SpanKind::Date {
             return e.date.is_some().then_some((i, None));
         }
@@ -836,6 +845,28 @@ mod tests {
             )
             .as_deref(),
             Some("£1.5bn loan")
+        );
+    }
+
+    #[test]
+    fn no_money_no_amount() {
+        assert_eq!(
+            span(
+                "Two members of the board were appointed on Monday.",
+                "how much are the board members paid"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_span_far_from_what_is_asked_answers_something_else() {
+        assert_eq!(
+            span(
+                "The rebels agreed to stop shelling the port for 30 days, but rejected a full truce, according to their account of the long call with the mediator.",
+                "how long was the call with the mediator"
+            ),
+            None
         );
     }
 
