@@ -287,6 +287,12 @@ fn the_dev_corpus_draws_its_stages_and_events() {
         "{:?}",
         uk.stages
     );
+    // The longer phrase wins over the "signed" it holds.
+    assert!(
+        uk.stages.iter().any(|s| s.name == "меморандум підписано"),
+        "{:?}",
+        uk.stages
+    );
     for kind in [PictureKind::Timeline, PictureKind::StatusCard] {
         let p = decode(
             &engine

@@ -52,6 +52,8 @@ const PHRASES: &[(&str, &str)] = &[
     ("Conditional", "За умови"),
     ("hedged", "непевно"),
     ("conditional", "за умови"),
+    // Before "signed", which it holds.
+    ("memorandum signed", "меморандум підписано"),
     ("signed", "підписано"),
     ("ratified", "ратифіковано"),
     ("in force", "чинна"),
@@ -61,7 +63,6 @@ const PHRASES: &[(&str, &str)] = &[
     ("stalled", "загальмовано"),
     ("collapsed", "зірвано"),
     ("negotiating", "переговори"),
-    ("memorandum signed", "меморандум підписано"),
     (" on ", " — "),
 ];
 

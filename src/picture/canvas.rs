@@ -77,11 +77,25 @@ impl Canvas {
         })
     }
 
-    /// The picture as PNG bytes.
+    /// The picture as PNG bytes: RGB (the canvas is opaque) with the png crate's fast
+    /// compression. tiny-skia's own encoder writes RGBA at the balanced level: a 40-event
+    /// timeline took 33 ms (median, release) with it and takes 11 ms with this, for a PNG of
+    /// 238 KB instead of 173 KB (Telegram takes photos up to 10 MB).
     pub fn into_png(self) -> Result<Vec<u8>, PictureError> {
-        self.pixmap
-            .encode_png()
-            .map_err(|e| PictureError::Encode(e.to_string()))
+        let encode = |e: png::EncodingError| PictureError::Encode(e.to_string());
+        let mut rgb = Vec::with_capacity(self.pixmap.pixels().len() * 3);
+        for p in self.pixmap.pixels() {
+            rgb.extend_from_slice(&[p.red(), p.green(), p.blue()]);
+        }
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, self.pixmap.width(), self.pixmap.height());
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header().map_err(encode)?;
+        writer.write_image_data(&rgb).map_err(encode)?;
+        writer.finish().map_err(encode)?;
+        Ok(out)
     }
 
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, colour: Rgb) {

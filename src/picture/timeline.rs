@@ -230,6 +230,7 @@ fn draw_stages(canvas: &mut Canvas, data: &TimelineData, layout: &TimelineLayout
         let colour = stage.tone.colour();
         canvas.fill_rect(x0, layout.band_top, x1 - x0, BAND_HEIGHT, colour);
         let name = canvas.fit(&stage.name, Face::Bold, 12.5, x1 - x0 - 8.0);
+        // A name cut to a stub ("s…") says nothing in a narrow span: the legend names it.
         if name.chars().count() > 3 || name == stage.name {
             canvas.text(
                 &name,

@@ -20,6 +20,7 @@ use teloxide::RequestError;
 use crate::answer::{Engine, PictureKind, Reply, ReplyKind, Request, Subscriber};
 use crate::picture::Lang;
 
+use super::access::{now_since_epoch, Verdict};
 use super::conversation::State;
 use super::pace::Lane;
 use super::send::{backoff, classify, sleep_or_stop, Failure};
@@ -245,6 +246,12 @@ pub async fn on_inline_query(
     q: InlineQuery,
     state: Arc<State>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // Telegram sends a query as the user types: the same per-user limit as messages (a user's
+    // private chat has the user's id), and past it the query goes unanswered.
+    let user = i64::try_from(q.from.id.0).unwrap_or(i64::MAX);
+    if state.limiter.check(user, now_since_epoch()) != Verdict::Allow {
+        return Ok(());
+    }
     let engine = state.engine.clone();
     let query = q.query.clone();
     let answers = tokio::task::spawn_blocking(move || inline_answers(&engine, &query)).await?;
