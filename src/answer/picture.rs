@@ -1,11 +1,11 @@
 //! The values the pictures draw ([`crate::picture`]), from the same core values as the text
-//! answers: the stage history of [`topic_status`], the dated events of `/timeline` (reports of
-//! one fact folded, the newest [`TIMELINE_MAX`]), and the story's own "now" (the newest
+//! answers: the stage history of [`topic_status`], the dated events of `/timeline` (one per
+//! article and day, reports of one fact folded, the newest [`TIMELINE_MAX`]), and the story's own "now" (the newest
 //! article's day) as the as-of line. Front-ends only send the PNG bytes.
 
 use chrono::NaiveDate;
 
-use super::builder::group_same_facts;
+use super::builder::{article_leads, group_same_facts};
 use super::{expected_label, locale, topic_status, Engine, TIMELINE_MAX};
 use crate::config::Topic;
 use crate::event::{Event, Modality, Precision};
@@ -119,7 +119,8 @@ impl Engine {
                 .collect();
             dated.sort_by_key(|e| (e.date.as_ref().map(|d| d.date), e.reported, e.key()));
             let refs: Vec<&Event> = dated.iter().collect();
-            let groups = group_same_facts(&refs);
+            // As `/timeline`: one item per article and day, then reports of one fact folded.
+            let groups = group_same_facts(&article_leads(&refs));
             if recent.complete || groups.len() > TIMELINE_MAX {
                 let skip = groups.len().saturating_sub(TIMELINE_MAX);
                 return Ok(groups
