@@ -130,6 +130,15 @@ pub enum Form {
 
 /// The [`Form`] of a folded word.
 pub fn form(word: &str) -> Form {
+    if word.chars().any(is_cyrillic) {
+        // Ukrainian past tense: "ратифікував", "підписала", "набуло", "підписали". Nouns and
+        // infinitives ("ратифікацію", "ратифікувати") are the base form.
+        let past = word.chars().count() > 4
+            && ["ав", "ив", "ів", "ла", "ло", "ли"]
+                .iter()
+                .any(|e| word.ends_with(e));
+        return if past { Form::Past } else { Form::Base };
+    }
     if word.len() > 4 && word.ends_with("ing") {
         Form::Gerund
     } else if (word.len() > 3 && word.ends_with("ed")) || IRREGULAR_PAST.contains(&word) {

@@ -264,7 +264,7 @@ fn every_evaluation_question_is_answered_through_the_binary() {
 /// interview, clutter, Ukrainian). Not every case passes yet: the test holds the score at or
 /// above the floor reached so far (raise it as answers improve, never lower it) and prints
 /// every failing case with its answer.
-const WILD_FLOOR: usize = 43;
+const WILD_FLOOR: usize = 44;
 
 #[test]
 fn wild_questions_hold_their_score() {
@@ -313,7 +313,7 @@ fn trade_story_questions_hold_their_score() {
 /// article of the Ukraine story (stage wild). The score is held at or above the floor reached so
 /// far (a ratchet: raise it as answers improve, never lower it); the test prints the score per
 /// category and every failing case with its answer.
-const TYPED_FLOOR: usize = 41;
+const TYPED_FLOOR: usize = 42;
 
 #[test]
 fn typed_questions_hold_their_score() {

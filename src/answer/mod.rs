@@ -739,11 +739,23 @@ impl Engine {
             // prediction never counts as a signing. "When did Zelensky sign the law ratifying
             // the deal?" names the stage's words too, but the event that answers it best
             // carries no stage of the topic: that one is answered from the events.
-            let about_stage = found
-                .first()
-                .is_none_or(|s| s.event.stages.iter().any(|(topic, _)| *topic == t.id));
+            // A yes/no question is about the stage when any answer found speaks of that stage
+            // (a day named in the question lifts that day's events to the top, and an
+            // unrelated sentence of that day must not decide it).
+            let of_topic = |s: &search::Scored, only: Option<&str>| {
+                s.event
+                    .stages
+                    .iter()
+                    .any(|(tp, st)| *tp == t.id && only.is_none_or(|o| st == o))
+            };
+            let about_stage = |stage: &str| match kind {
+                QuestionKind::YesNo => {
+                    found.is_empty() || found.iter().any(|s| of_topic(s, Some(stage)))
+                }
+                _ => found.first().is_none_or(|s| of_topic(s, None)),
+            };
             if let Some(stage) =
-                question::stage_in(t, question, &self.lexicon).filter(|_| about_stage)
+                question::stage_in(t, question, &self.lexicon).filter(|s| about_stage(&s.id))
             {
                 if matches!(kind, QuestionKind::YesNo | QuestionKind::When) {
                     // "Has the Congo minerals deal been signed?" is not about this deal.

@@ -56,7 +56,15 @@ impl QuestionKind {
             QuestionKind::Who
         } else if first == "why" {
             QuestionKind::Why
-        } else if first == "how" && w.get(1).is_some_and(|x| x == "many" || x == "much") {
+        } else if first == "how"
+            && w.get(1).is_some_and(|x| {
+                // A quantity: "how many", "how much", "how big was the loan", "how long was the call".
+                matches!(
+                    x.as_str(),
+                    "many" | "much" | "big" | "large" | "long" | "high" | "far" | "old"
+                )
+            })
+        {
             QuestionKind::HowMany
         } else if matches!(
             first,

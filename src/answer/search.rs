@@ -101,7 +101,8 @@ pub fn search(
         };
         let coverage = coverage(&event, concepts, &weights) / total_weight;
         if coverage >= MIN_COVERAGE {
-            out.push(Scored { event, coverage });
+            let own = own_clause_coverage(&event, concepts, &weights) / total_weight;
+            out.push((Scored { event, coverage }, own));
         }
     }
     // Among near-equals, prefer what answers the kind of question: a dated fact for "when",
@@ -125,7 +126,7 @@ pub fn search(
                 0.03
             };
         }
-        if kind == QuestionKind::HowMany && e.clause.chars().any(|c| c.is_ascii_digit()) {
+        if kind == QuestionKind::HowMany && says_a_number(&e.clause) {
             b += 0.1;
         }
         if kind == QuestionKind::Why
@@ -135,13 +136,55 @@ pub fn search(
         }
         b
     };
+    // A clause is indexed with the rest of its sentence (see `event_terms`), so the clauses
+    // of one sentence cover a question alike: the one that says more of it itself ranks first,
+    // and the sentence is shown once.
+    let score = |(s, own): &(Scored, f32)| s.coverage + bonus(&s.event) + OWN_CLAUSE * own;
     out.sort_by(|a, b| {
-        (b.coverage + bonus(&b.event))
-            .total_cmp(&(a.coverage + bonus(&a.event)))
-            .then_with(|| a.event.key().cmp(&b.event.key()))
+        score(b)
+            .total_cmp(&score(a))
+            .then_with(|| a.0.event.key().cmp(&b.0.event.key()))
     });
-    out.truncate(limit);
-    Ok(out)
+    let mut seen: Vec<(String, u32)> = Vec::new();
+    let mut kept = Vec::new();
+    for (s, _) in out {
+        let sentence = (s.event.article.clone(), s.event.sentence_index);
+        if !seen.contains(&sentence) {
+            seen.push(sentence);
+            kept.push(s);
+        }
+    }
+    kept.truncate(limit);
+    Ok(kept)
+}
+
+/// Whether `clause` has a number that is not part of a date ("338 votes", "$2.26bn", not "on 28
+/// February"): what a "how many / how much" question asks for.
+fn says_a_number(clause: &str) -> bool {
+    let dates = crate::extract::time::find_dates(
+        clause,
+        &crate::extract::time::TimeContext {
+            published: NaiveDate::default(),
+        },
+    );
+    clause
+        .char_indices()
+        .any(|(i, c)| c.is_ascii_digit() && !dates.iter().any(|m| i >= m.start && i < m.end))
+}
+
+/// The weight of a clause's own words (not the rest of its sentence) in the ranking.
+const OWN_CLAUSE: f32 = 0.05;
+
+/// [`coverage`] over the clause's own words and the event's actors.
+fn own_clause_coverage(event: &Event, concepts: &[Concept], weights: &[f32]) -> f32 {
+    if event.clause.len() >= event.sentence.len() {
+        return coverage(event, concepts, weights);
+    }
+    let own = Event {
+        sentence: event.clause.clone(),
+        ..event.clone()
+    };
+    coverage(&own, concepts, weights)
 }
 
 /// Each concept's weight: rare concepts weigh more. A concept's frequency is that of all its
@@ -243,6 +286,14 @@ fn coverage(event: &Event, concepts: &[Concept], weights: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_dates_are_not_amounts() {
+        assert!(says_a_number("338 lawmakers voted for it on May 8"));
+        assert!(says_a_number("a £2.26bn loan was signed"));
+        assert!(!says_a_number("the framework collapsed on 28 February"));
+        assert!(!says_a_number("it was signed on April 30, 2025"));
+    }
 
     #[test]
     fn covering_sets_are_the_minimal_sets_that_reach_the_bar() {

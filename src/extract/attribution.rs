@@ -89,6 +89,14 @@ pub fn find_in(clause: &str, words: &[Word<'_>], actors: &ActorMatcher) -> Optio
             continue;
         }
         if subject.is_empty() {
+            // "Ukraine's prime minister, Denys Shmyhal, said": the appositive between the last
+            // two commas names the speaker.
+            if let Some(prev) = before[..cut.saturating_sub(1)].rfind(',') {
+                let apposition = &before[prev + 1..cut.saturating_sub(1)];
+                if let Some(actor) = actors.find(apposition).into_iter().last() {
+                    return named(actor);
+                }
+            }
             // "Zelensky, speaking from Finland, said" or "Bessent, who said": the subject is
             // the last actor before the first comma.
             let head = &clause[..clause.find(',').unwrap_or(0).min(words[verb].start)];
@@ -108,7 +116,38 @@ pub fn find_in(clause: &str, words: &[Word<'_>], actors: &ActorMatcher) -> Optio
             }
             continue;
         }
-        if subject.split_whitespace().count() <= 6 {
+        // A described speaker is a noun phrase ("a White House official", "the statement"),
+        // not a clause ("no formal decision was") or a prepositional phrase ("amid").
+        let first = subject
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        let clause_like = subject.split_whitespace().any(|w| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "was" | "were" | "is" | "are" | "been" | "be" | "this" | "that" | "it"
+            )
+        });
+        let preposition = matches!(
+            first.as_str(),
+            "amid"
+                | "in"
+                | "on"
+                | "at"
+                | "after"
+                | "before"
+                | "with"
+                | "by"
+                | "for"
+                | "from"
+                | "during"
+                | "to"
+                | "of"
+                | "as"
+                | "than"
+        );
+        if subject.split_whitespace().count() <= 6 && !clause_like && !preposition {
             return named(subject);
         }
     }
@@ -187,6 +226,21 @@ mod tests {
             Some("newspaper, citing two officials")
         );
         assert_eq!(who("The parliament voted on Thursday.").as_deref(), None);
+        // An appositive names the speaker, not the country before it.
+        assert_eq!(
+            who("Ukraine's prime minister, Denys Shmyhal, said the deal was close.").as_deref(),
+            Some("Denys Shmyhal")
+        );
+        // A clause or a prepositional phrase before the verb is not a speaker.
+        assert_eq!(
+            who("The pause was lifted, but no formal decision was announced until Friday.")
+                .as_deref(),
+            None
+        );
+        assert_eq!(
+            who("Markets rose sharply, amid reports that talks had resumed.").as_deref(),
+            None
+        );
         assert_eq!(
             who("It must still be ratified, and officials have said two more deals are to follow.")
                 .as_deref(),

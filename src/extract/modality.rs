@@ -29,11 +29,21 @@ const HEDGES: &[&str] = &[
     "rumored",
     "allegedly",
     "uncertain",
+    // Ukrainian: may, possibly, probably, allegedly, hopes.
+    "може",
+    "можуть",
+    "можливо",
+    "ймовірно",
+    "нібито",
+    "сподівається",
+    "сподіваються",
 ];
 
 /// Words that make it depend on something else.
 const CONDITIONS: &[&str] = &[
     "if", "once", "provided", "unless", "depend", "depends", "until",
+    // Ukrainian: if, provided that.
+    "якщо", "якби",
 ];
 const CONDITION_PHRASES: &[&str] = &[
     "subject to",
@@ -70,6 +80,17 @@ const FUTURE: &[&str] = &[
     "scheduled",
     "tomorrow",
     "'ll",
+    // Ukrainian: will be, will take place, plans, is expected, intends, soon.
+    "буде",
+    "будуть",
+    "відбудеться",
+    "відбудуться",
+    "планує",
+    "планують",
+    "очікується",
+    "очікують",
+    "збирається",
+    "незабаром",
 ];
 const FUTURE_PHRASES: &[&str] = &[
     "yet to",
@@ -134,6 +155,15 @@ const REPORTING: &[&str] = &[
     "expected",
     "promised",
     "pledged",
+    // Ukrainian: said, stated, reported.
+    "заявив",
+    "заявила",
+    "заявили",
+    "сказав",
+    "сказала",
+    "повідомив",
+    "повідомила",
+    "повідомили",
 ];
 
 // Which of the word lists above a word is in, as bits: one lookup per word instead of

@@ -87,6 +87,11 @@ pub fn find_dates(sentence: &str, ctx: &TimeContext) -> Vec<TimeMention> {
             None => i += 1,
         }
     }
+    if sentence.bytes().any(|b| b >= 0xD0) {
+        // Cyrillic letters start with 0xD0..0xD3 in UTF-8: only then look for Ukrainian dates.
+        out.extend(sc.ukrainian_mentions());
+        out.sort_by_key(|m| m.start);
+    }
     let anchored = sc.anchored_offsets(&out);
     if !anchored.is_empty() {
         out.extend(anchored);
@@ -182,6 +187,64 @@ const MONTH_CUES: &[&str] = &[
     "in", "on", "early", "late", "mid", "since", "until", "till", "by", "from", "through",
     "during", "of", "before", "after", "around", "between",
 ];
+/// Ukrainian month names after a day ("8 травня") and after "у/в" ("у травні").
+const UK_MONTHS_GENITIVE: [&str; 12] = [
+    "січня",
+    "лютого",
+    "березня",
+    "квітня",
+    "травня",
+    "червня",
+    "липня",
+    "серпня",
+    "вересня",
+    "жовтня",
+    "листопада",
+    "грудня",
+];
+const UK_MONTHS_LOCATIVE: [&str; 12] = [
+    "січні",
+    "лютому",
+    "березні",
+    "квітні",
+    "травні",
+    "червні",
+    "липні",
+    "серпні",
+    "вересні",
+    "жовтні",
+    "листопаді",
+    "грудні",
+];
+/// Ukrainian weekdays as they follow "у/в" ("у четвер"); Friday is split by its apostrophe.
+const UK_WEEKDAYS: [(&str, Weekday); 6] = [
+    ("понеділок", Weekday::Mon),
+    ("вівторок", Weekday::Tue),
+    ("середу", Weekday::Wed),
+    ("четвер", Weekday::Thu),
+    ("суботу", Weekday::Sat),
+    ("неділю", Weekday::Sun),
+];
+/// Words that put a Ukrainian sentence in the future: its undated days lie ahead.
+const UK_FUTURE: &[&str] = &[
+    "буде",
+    "будуть",
+    "відбудеться",
+    "відбудуться",
+    "планує",
+    "планують",
+    "очікується",
+    "наступного",
+    "завтра",
+    "має",
+    "мають",
+    "збирається",
+];
+
+fn uk_month(word: &str, names: &[&str; 12]) -> Option<u32> {
+    names.iter().position(|n| *n == word).map(|k| k as u32 + 1)
+}
+
 /// Words after which a bare four-digit number is a year.
 const YEAR_CUES: &[&str] = &[
     "in", "since", "until", "till", "by", "from", "through", "during", "of", "before", "after",
@@ -787,6 +850,95 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Ukrainian date expressions: "8 травня", "30 квітня 2025 року", "у травні", "у четвер",
+    /// "вчора", "сьогодні", "минулого тижня", "наступного тижня". A weekday or a day without a
+    /// year reads as past unless the sentence speaks of the future ([`UK_FUTURE`]).
+    fn ukrainian_mentions(&self) -> Vec<TimeMention> {
+        let low: Vec<String> = (0..self.n()).map(|i| self.word(i).to_lowercase()).collect();
+        let future = low.iter().any(|w| UK_FUTURE.contains(&w.as_str()));
+        let p = self.p;
+        let mut out = Vec::new();
+        let mut push = |i: usize, last: usize, date: Option<NaiveDate>, precision| {
+            if let Some(date) = date {
+                out.push(TimeMention {
+                    start: self.t[i].start,
+                    end: self.t[last].end,
+                    date,
+                    precision,
+                });
+            }
+        };
+        let mut i = 0;
+        while i < low.len() {
+            let w = low[i].as_str();
+            let next = low.get(i + 1).map_or("", String::as_str);
+            // "8 травня", "8 травня 2025 року".
+            if let (Ok(d @ 1..=31), Some(m)) =
+                (w.parse::<u32>(), uk_month(next, &UK_MONTHS_GENITIVE))
+            {
+                let year = low
+                    .get(i + 2)
+                    .and_then(|y| (y.len() == 4).then(|| y.parse::<i32>().ok()).flatten());
+                let (date, last) = match year {
+                    Some(y) => (ymd(y, m, d), i + 2),
+                    None => (infer_year(p, m, d, future), i + 1),
+                };
+                let last = if low.get(last + 1).is_some_and(|r| r == "року" || r == "р") {
+                    last + 1
+                } else {
+                    last
+                };
+                push(i, last, date, Precision::Day);
+                i = last + 1;
+                continue;
+            }
+            let preposition = w == "у" || w == "в";
+            // "у травні": that month (of this year, or last year's if it is still ahead).
+            if let Some(m) = uk_month(next, &UK_MONTHS_LOCATIVE).filter(|_| preposition) {
+                let y = if m > p.month() && !future {
+                    p.year() - 1
+                } else {
+                    p.year()
+                };
+                push(i, i + 1, ymd(y, m, 1), Precision::Month);
+                i += 2;
+                continue;
+            }
+            // "у четвер", "у п'ятницю" (the apostrophe splits the word).
+            let (weekday, last) = match (next, low.get(i + 2).map(String::as_str)) {
+                ("п", Some("ятницю")) => (Some(Weekday::Fri), i + 2),
+                (n, _) => (
+                    UK_WEEKDAYS.iter().find(|(f, _)| *f == n).map(|(_, d)| *d),
+                    i + 1,
+                ),
+            };
+            if let Some(wd) = weekday.filter(|_| preposition) {
+                let back = (p.weekday().num_days_from_monday() as i64
+                    - wd.num_days_from_monday() as i64)
+                    .rem_euclid(7);
+                let delta = if future { (7 - back) % 7 } else { -back };
+                push(i, last, add_days(p, delta), Precision::Day);
+                i = last + 1;
+                continue;
+            }
+            let (date, precision, last) = match (w, next) {
+                ("вчора", _) => (add_days(p, -1), Precision::Day, i),
+                ("сьогодні", _) => (Some(p), Precision::Day, i),
+                ("завтра", _) => (add_days(p, 1), Precision::Day, i),
+                ("минулого", "тижня") => {
+                    (add_days(monday_of(p), -7), Precision::Week, i + 1)
+                }
+                ("наступного", "тижня") => {
+                    (add_days(monday_of(p), 7), Precision::Week, i + 1)
+                }
+                _ => (None, Precision::Day, i),
+            };
+            push(i, last, date, precision);
+            i = last + 1;
+        }
+        out
+    }
+
     /// "N days/weeks/months/years ago".
     fn ago(&self, j: usize) -> Option<(NaiveDate, Precision, usize)> {
         if !(self.spaced(j) && self.spaced(j + 1) && self.is(j + 2, "ago")) {
@@ -1374,6 +1526,31 @@ mod tests {
         ("The truce ended a week ago.", "2025-04-16", "a week ago", "2025-04-07", Week),
         ("He resigned three days ago.", "2025-03-19", "three days ago", "2025-03-16", Day),
     ];
+
+    /// Ukrainian dates, resolved like the English ones against the publication day.
+    #[test]
+    fn ukrainian_dates() {
+        #[rustfmt::skip]
+        let rows: &[(&str, &str, &str, Precision)] = &[
+            ("Верховна Рада ратифікувала угоду 8 травня.", "8 травня", "2025-05-08", Day),
+            ("Угоду підписали у Вашингтоні 30 квітня 2025 року.", "30 квітня 2025 року", "2025-04-30", Day),
+            ("Рада фонду вперше зібралася у вівторок.", "у вівторок", "2025-09-02", Day),
+            ("Засідання відбудеться у п'ятницю.", "у п'ятницю", "2025-09-05", Day),
+            ("Уряд схвалив конкурс вчора.", "вчора", "2025-09-02", Day),
+            ("Депутати голосували минулого тижня.", "минулого тижня", "2025-08-25", Week),
+            ("Закон набув чинності у травні.", "у травні", "2025-05-01", Month),
+        ];
+        for (sentence, expr, day, precision) in rows {
+            // Published on Wednesday, September 3, 2025.
+            let found = find(sentence, "2025-09-03");
+            let m = found
+                .first()
+                .unwrap_or_else(|| panic!("no date in {sentence:?}"));
+            assert_eq!(m.expression(sentence), *expr, "{sentence}");
+            assert_eq!((m.date, m.precision), (date(day), *precision), "{sentence}");
+        }
+        assert!(find("Угода про надра важлива для обох країн.", "2025-09-03").is_empty());
+    }
 
     /// Offsets count from the day named before them in the sentence; without a named day, or
     /// with an event as anchor, they stay unresolved.
