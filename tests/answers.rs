@@ -133,3 +133,30 @@ fn a_day_in_the_question_picks_that_day() {
     let (reply, text) = ask(&e, "What happened on June 3?");
     assert_eq!(reply.kind, ReplyKind::NotInSources, "{text}");
 }
+
+/// Two outlets date one signing to different days (Washington and Kyiv time): both days are
+/// shown, each cited, and the pending ratification is a dated "No".
+#[test]
+fn outlets_that_date_one_act_differently_are_shown_side_by_side() {
+    let (_d, e) = engine(&["tests/data/conflict"]);
+    let (_, text) = ask(&e, "When was the minerals deal signed?");
+    let head = text.lines().next().unwrap_or("");
+    assert!(
+        head.contains("Apr 30, 2025") && head.contains("May 1, 2025"),
+        "{text}"
+    );
+    assert!(head.contains("sources differ"), "{text}");
+    assert!(
+        text.contains("Potomac Ledger") && text.contains("Podil Evening Post"),
+        "{text}"
+    );
+    let (_, text) = ask(&e, "Is the minerals deal ratified?");
+    assert!(
+        text.starts_with("No — not ratified as of May 2, 2025"),
+        "{text}"
+    );
+    // One report alone is no dispute.
+    let (_d, e) = engine(&["tests/data/later"]);
+    let (_, text) = ask(&e, "When was the minerals deal signed?");
+    assert!(!text.contains("sources differ"), "{text}");
+}

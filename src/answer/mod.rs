@@ -998,7 +998,13 @@ impl Engine {
         let reached = st.reached(stage);
         // How things stood at the bound, for states ("still paused on March 20?").
         let status_then = match &bound {
-            Some(b) => Some(topic_status(&self.store, topic, Some(b.last_day()))?),
+            // By everything reported so far: a pause reported two days later still held then.
+            Some(b) => Some(status::topic_status_known_by(
+                &self.store,
+                topic,
+                Some(b.last_day()),
+                None,
+            )?),
             None => None,
         };
         // Statements that the stage had not been reached, newest first, up to the bound.
@@ -1009,21 +1015,44 @@ impl Engine {
             topic_name: &topic.name,
             reached: reached.map(|r| r.date),
             bound: bound.as_ref(),
+            // At the bound, or now when the question names no day.
             then_current: status_then
                 .as_ref()
-                .and_then(|s| s.current.as_ref())
+                .unwrap_or(&st)
+                .current
+                .as_ref()
                 .map(|c| (c.stage == stage, c.stage_name, c.date)),
             absent_as_of: absent.first().map(absence_day),
             state: topic.stages.iter().any(|s| s.id == stage && s.state),
             pending_end: pending_end(status_then.as_ref().unwrap_or(&st), stage),
         });
-        let mut b = ReplyBuilder::new(&self.store, v.title);
+        // Other outlets that date the same act to a nearby day: shown side by side, never
+        // settled silently.
+        let disputed = match reached {
+            Some(step) => self.other_days(topic, step)?,
+            None => Vec::new(),
+        };
+        let mut title = v.title;
+        if !disputed.is_empty() && reached.is_some_and(|r| r.date.is_some()) {
+            let days: Vec<String> = disputed
+                .iter()
+                .filter_map(|e| e.date.as_ref().map(|d| format_day(d.date)))
+                .collect();
+            title.push_str(&format!(
+                " — sources differ: {} in other reports (see below)",
+                days.join(", ")
+            ));
+        }
+        let mut b = ReplyBuilder::new(&self.store, title);
         if let Some(step) = reached {
             b.event_item(
                 &step.evidence[0],
                 Some(format!("Stage: {}", step.stage_name)),
                 &refs(&step.evidence[1..]),
             )?;
+        }
+        for e in &disputed {
+            b.event_item(e, Some("Another report's day".to_string()), &[])?;
         }
         // Evidence that it had not happened, when that is what the answer rests on.
         if v.shows_absence {
@@ -1067,6 +1096,39 @@ impl Engine {
         }
         b.note("Only reported facts count as having happened; predictions and hedged statements are marked.");
         Ok(b.finish())
+    }
+
+    /// Facts that date `step`'s act to another day close to it (within [`DISPUTE_DAYS`]), each
+    /// stated in so many words by its sentence: "signed on April 30" in Washington, "on May 1"
+    /// in Kyiv. One per day, the first reported.
+    fn other_days(&self, topic: &Topic, step: &StageStep<'_>) -> Result<Vec<Event>, StoreError> {
+        use crate::event::DateSource;
+        let Some(day) = step.date else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<Event> = Vec::new();
+        for cell in self.store.stage_fact_cells(&topic.id, None, 3)? {
+            if cell.stage != step.stage
+                || cell.before
+                || cell.day == day
+                || (cell.day - day).num_days().abs() > DISPUTE_DAYS
+            {
+                continue;
+            }
+            for key in &cell.keys {
+                let Some(e) = self.store.event(key)? else {
+                    continue;
+                };
+                let explicit = e.date.as_ref().is_some_and(|d| {
+                    d.source == DateSource::Explicit && d.precision == Precision::Day
+                });
+                if explicit && !out.iter().any(|o| o.date == e.date) {
+                    out.push(e);
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The negated statements about `stage` of `topic` ("has yet to be ratified", "not yet in
@@ -1151,6 +1213,10 @@ impl Engine {
         Ok(b.finish())
     }
 }
+
+/// How far apart two reports may date one act and still be read as disputing its day (time
+/// zones, a signing late at night), not as two acts.
+const DISPUTE_DAYS: i64 = 2;
 
 /// When `stage` is the status's current stage: the first expectation of a later stage reported
 /// since it was reached ("pledged to lift the pause immediately"), as (report day, stage name).

@@ -51,6 +51,17 @@ pub fn topic_status<'t>(
     topic: &'t Topic,
     as_of: Option<NaiveDate>,
 ) -> Result<TopicStatus<'t>, StoreError> {
+    topic_status_known_by(store, topic, as_of, as_of)
+}
+
+/// [`topic_status`] as of `as_of` by what was reported by `reported_by` (`None`: everything
+/// reported so far, the view a verdict about a past day takes).
+pub fn topic_status_known_by<'t>(
+    store: &Store,
+    topic: &'t Topic,
+    as_of: Option<NaiveDate>,
+    reported_by: Option<NaiveDate>,
+) -> Result<TopicStatus<'t>, StoreError> {
     let rank_of = |stage: &str| topic.stages.iter().position(|st| st.id == stage);
     // Facts with a stage, in cells of (before?, day, stage) from the store's stage index; a
     // day's cells ordered by rank. "Before X" dates sort first since they name only an upper
@@ -58,7 +69,7 @@ pub fn topic_status<'t>(
     // event of a cell has the same rank and date, so the history below treats a cell as
     // one event would, and only the first few of its events are evidence.
     let mut cells: Vec<(usize, StageCell)> = store
-        .stage_fact_cells(&topic.id, as_of, EVIDENCE_MAX)?
+        .stage_fact_cells_known_by(&topic.id, as_of, reported_by, EVIDENCE_MAX)?
         .into_iter()
         .filter_map(|c| rank_of(&c.stage).map(|r| (r, c)))
         .collect();

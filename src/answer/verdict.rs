@@ -192,6 +192,19 @@ pub fn judge(c: &Case<'_>) -> Verdict {
     };
     match (c.reached, c.bound) {
         (Some(day), None) => {
+            // "Is aid still paused?" after it resumed: no longer.
+            if let (true, QuestionKind::YesNo, Some((false, now, since))) =
+                (c.state, c.kind, c.then_current)
+            {
+                return verdict(
+                    format!(
+                        "No — no longer {stage}: {now} since {} (it was {stage} on {})",
+                        day_or_unknown(since),
+                        day_or_unknown(day)
+                    ),
+                    false,
+                );
+            }
             // "Is aid still paused?" while its end was announced as coming.
             let current = c.then_current.is_none_or(|(same, _, _)| same);
             if c.kind != QuestionKind::When && current {
@@ -402,6 +415,17 @@ mod tests {
         // "When was it paused?" is answered with the day all the same.
         c.kind = QuestionKind::When;
         assert!(judge(&c).title.contains("paused on Mar 5, 2025"));
+        // Once it ended: no longer.
+        c.kind = QuestionKind::YesNo;
+        c.then_current = Some((false, "resumed", Some(day("2025-03-11"))));
+        let v = judge(&c);
+        assert!(
+            v.title
+                .starts_with("No — no longer paused: resumed since Mar 11, 2025"),
+            "{}",
+            v.title
+        );
+        c.then_current = Some((true, "paused", Some(day("2025-03-05"))));
         // Without the announced end: the plain yes.
         c.kind = QuestionKind::YesNo;
         c.pending_end = None;

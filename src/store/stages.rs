@@ -40,6 +40,20 @@ impl Store {
         as_of: Option<NaiveDate>,
         per_cell: usize,
     ) -> Result<Vec<StageCell>, StoreError> {
+        self.stage_fact_cells_known_by(topic, as_of, as_of, per_cell)
+    }
+
+    /// [`Store::stage_fact_cells`] with the report bound apart from the event bound: facts dated
+    /// by `as_of` as known from reports made by `reported_by` ("was it still paused on March 10,
+    /// by what we know now?" counts the March 12 report of the March 5 pause).
+    pub fn stage_fact_cells_known_by(
+        &self,
+        topic: &str,
+        as_of: Option<NaiveDate>,
+        reported_by: Option<NaiveDate>,
+        per_cell: usize,
+    ) -> Result<Vec<StageCell>, StoreError> {
+        let reported_by_day = reported_by.map(keys::day);
         let prefix = keys::name_prefix(keys::STAGE_FACT, topic);
         let p = prefix.len();
         let as_of_day = as_of.map(keys::day);
@@ -89,7 +103,7 @@ impl Store {
                     .get(cell_prefix.len()..head)
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(|| bad_entry(&k))?;
-                if as_of_day.is_some_and(|d| reported > d) {
+                if reported_by_day.is_some_and(|d| reported > d) {
                     // Entries of a cell go by report day: the rest were reported later.
                     break;
                 }
