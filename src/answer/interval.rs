@@ -77,6 +77,42 @@ pub fn lasted(question: &str) -> Option<String> {
     (last > aux + 1).then(|| w[aux + 1..last].join(" "))
 }
 
+/// "What changed between the March draft and the signed deal?", "how did A differ from B": the
+/// two things compared, in the question's order; `None` for any other question.
+pub fn compared(question: &str) -> Option<Interval> {
+    let w = words(question);
+    let asks = w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "changed"
+                | "change"
+                | "changes"
+                | "different"
+                | "difference"
+                | "differences"
+                | "differ"
+        )
+    });
+    if !asks {
+        return None;
+    }
+    if let Some(b) = w.iter().position(|x| x == "between") {
+        let sides = &w[b + 1..];
+        let and = sides.iter().position(|x| x == "and")?;
+        return sides_of(&sides[..and], &sides[and + 1..]);
+    }
+    // "how did A differ from B", "what changed from A to B".
+    let from = w.iter().position(|x| x == "from")?;
+    if let Some(to) = w[from + 1..].iter().position(|x| x == "to") {
+        return sides_of(&w[from + 1..from + 1 + to], &w[from + 2 + to..]);
+    }
+    let differ = w.iter().position(|x| x == "differ")?;
+    let aux = w[..differ]
+        .iter()
+        .position(|x| AUXILIARIES.contains(&x.as_str()))?;
+    sides_of(&w[aux + 1..differ], &w[from + 1..])
+}
+
 /// Phrases that ask whether something happened as foreseen, longest first.
 const PLAN_CUES: &[&str] = &[
     "on the day",
@@ -270,6 +306,29 @@ mod tests {
         assert_eq!(parse("How long were the talks?"), None);
         assert_eq!(parse("how many votes did it get after the debate"), None);
         assert_eq!(parse("how long after that did it happen"), None);
+    }
+
+    #[test]
+    fn the_two_things_compared() {
+        let pair = |a: &str, b: &str| {
+            Some(Interval {
+                from: a.into(),
+                to: b.into(),
+            })
+        };
+        assert_eq!(
+            compared("What changed between the first plan and the final budget?"),
+            pair("the first plan", "the final budget")
+        );
+        assert_eq!(
+            compared("how did the draft differ from the final text"),
+            pair("the draft", "the final text")
+        );
+        assert_eq!(
+            compared("what changed from the draft to the law?"),
+            pair("the draft", "the law")
+        );
+        assert_eq!(compared("what happened between the votes?"), None);
     }
 
     #[test]

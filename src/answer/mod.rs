@@ -704,6 +704,11 @@ impl Engine {
                 return Ok(reply);
             }
         }
+        if let Some(sides) = interval::compared(question) {
+            if let Some(reply) = self.compared_answer(&sides, language)? {
+                return Ok(reply);
+            }
+        }
         if let Some(sides) = interval::parse(question) {
             if let Some(reply) = self.interval_answer(&sides, language)? {
                 return Ok(reply);
@@ -841,6 +846,83 @@ impl Engine {
         Ok(Some(b.finish()))
     }
 
+    /// "What changed between A and B?": what the sources say of each, side by side (the two
+    /// best statements about each, labelled with what they are about). `None` when either side
+    /// finds nothing.
+    fn compared_answer(
+        &self,
+        sides: &interval::Interval,
+        language: Language,
+    ) -> Result<Option<Reply>, StoreError> {
+        // Each side: the stage it names when it names a reached one ("the signed deal"), then
+        // the best statements about it, reports of one fact by several outlets counted once.
+        let about = |side: &str| -> Result<Vec<Vec<Event>>, StoreError> {
+            let mut events: Vec<Event> = self.stage_fact(side)?.into_iter().collect();
+            events.extend(
+                question::retrieve(
+                    &self.store,
+                    &self.reader(),
+                    side,
+                    QuestionKind::Other,
+                    None,
+                    6,
+                )?
+                .into_iter()
+                .map(|s| s.event),
+            );
+            let refs: Vec<&Event> = events.iter().collect();
+            Ok(group_same_facts(&refs)
+                .into_iter()
+                .take(2)
+                .map(|g| g.into_iter().cloned().collect())
+                .collect())
+        };
+        let (first, second) = (about(&sides.from)?, about(&sides.to)?);
+        if first.is_empty() || second.is_empty() {
+            return Ok(None);
+        }
+        let mut b = ReplyBuilder::new(&self.store, "");
+        let first_cite = b.cite(&first[0][0])?;
+        let second_cite = b.cite(&second[0][0])?;
+        let label = |side: &str| (language == Language::English).then(|| side.to_string());
+        for (side, groups) in [(&sides.from, &first), (&sides.to, &second)] {
+            for g in groups {
+                b.event_item(&g[0], label(side), &refs(&g[1..]))?;
+            }
+        }
+        let when = |e: &Event| {
+            e.date
+                .as_ref()
+                .map(crate::event::format_event_date)
+                .map(|d| {
+                    if language == Language::Ukrainian {
+                        locale::iso_dates(&d)
+                    } else {
+                        d
+                    }
+                })
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        };
+        let reply = b.reply_mut();
+        reply.title = match language {
+            Language::English => format!(
+                "Side by side: {}{} [{first_cite}] and {}{} [{second_cite}]",
+                sides.from,
+                when(&first[0][0]),
+                sides.to,
+                when(&second[0][0])
+            ),
+            Language::Ukrainian => format!(
+                "Поруч: {} [{first_cite}] і {} [{second_cite}]",
+                when(&first[0][0]).trim(),
+                when(&second[0][0]).trim()
+            ),
+        };
+        reply.title_quotes_sources = true;
+        Ok(Some(b.finish()))
+    }
+
     /// "How long did the intelligence pause last?": a topic's stage named in the question,
     /// from the day it was reached to the day the next stage was, as an interval. `None` when
     /// the question names no reached stage or nothing followed it.
@@ -946,6 +1028,30 @@ impl Engine {
         Ok(Some(b.finish()))
     }
 
+    /// The fact that reached the stage `side` names ("the deal signed" → the signing), when it
+    /// names a topic and one of its stages and the topic has reached it: the first evidence of
+    /// the step dated to the day, else its first evidence.
+    fn stage_fact(&self, side: &str) -> Result<Option<Event>, StoreError> {
+        let Some(t) = question::topic_in(&self.config.topics, side) else {
+            return Ok(None);
+        };
+        let Some(stage) = question::stage_in(t, side, &self.lexicon) else {
+            return Ok(None);
+        };
+        let st = topic_status(&self.store, t, None)?;
+        Ok(st.reached(&stage.id).and_then(|step| {
+            step.evidence
+                .iter()
+                .find(|e| {
+                    e.date
+                        .as_ref()
+                        .is_some_and(|d| d.precision == Precision::Day)
+                })
+                .or(step.evidence.first())
+                .cloned()
+        }))
+    }
+
     /// One side of a two-fact question as a fact dated to the day: the stage it names when it
     /// names a topic's stage and the topic has reached it ("the deal signed"), else the best
     /// such fact the search finds ("the Oval Office meeting").
@@ -956,15 +1062,8 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|d| d.precision == Precision::Day && d.date <= e.reported)
         };
-        if let Some(t) = question::topic_in(&self.config.topics, side) {
-            if let Some(stage) = question::stage_in(t, side, &self.lexicon) {
-                let st = topic_status(&self.store, t, None)?;
-                if let Some(step) = st.reached(&stage.id) {
-                    if let Some(e) = step.evidence.iter().find(|e| on_day(e)) {
-                        return Ok(Some(e.clone()));
-                    }
-                }
-            }
+        if let Some(e) = self.stage_fact(side)?.filter(on_day) {
+            return Ok(Some(e));
         }
         let found = question::retrieve(
             &self.store,
