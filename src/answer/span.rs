@@ -291,12 +291,28 @@ pub struct SpanReader<'a> {
 /// The span of `kind` in `sentence` that answers `question` best: the one nearest the
 /// question's terms, leaving out what the question itself names. For people, every person
 /// as near as the nearest (up to three) is kept: "who signed" may have two answers.
-pub fn best_span(
+#[cfg(test)]
+fn best_span(
     sentence: &str,
     kind: SpanKind,
     question: &str,
     reader: &SpanReader<'_>,
 ) -> Option<String> {
+    best_span_at(sentence, kind, question, reader).map(|(text, _)| text)
+}
+
+/// Words that deny the word after them: "left without signing" says who did not sign.
+const DENIALS: &[&str] = &[
+    "without", "not", "never", "no", "failed", "refused", "declined",
+];
+
+/// [`best_span`] with its distance (in words) from the nearest of the question's terms.
+fn best_span_at(
+    sentence: &str,
+    kind: SpanKind,
+    question: &str,
+    reader: &SpanReader<'_>,
+) -> Option<(String, usize)> {
     let spans = word_spans(sentence);
     let folded: Vec<String> = spans.iter().map(Word::folded).collect();
     let asked: Vec<String> = words(question)
@@ -304,10 +320,19 @@ pub fn best_span(
         .filter(|w| !is_stopword(w))
         .map(|w| stem(w))
         .collect();
+    // The question's terms in the sentence, except where the sentence denies them ("without
+    // signing", "did not sign"): a name next to a denied act did not do it.
+    let denied = |i: usize| {
+        (i.saturating_sub(2)..i).any(|j| {
+            DENIALS.contains(&folded[j].as_str())
+                || folded[j].ends_with("n't")
+                || folded[j].ends_with("n’t")
+        })
+    };
     let anchors: Vec<usize> = folded
         .iter()
         .enumerate()
-        .filter(|(_, f)| asked.contains(&stem(f)))
+        .filter(|(i, f)| asked.contains(&stem(f)) && !denied(*i))
         .map(|(i, _)| i)
         .collect();
     let distance = |s: &Span| -> usize {
@@ -361,6 +386,25 @@ pub fn best_span(
             }
         }
     }
+    if kind == SpanKind::Person {
+        // "Zelensky left without signing, and Ratcliffe signed": a denial between a name and
+        // the nearest of the question's terms says that one did not.
+        found.retain(|s| {
+            let Some(&a) = anchors.iter().min_by_key(|&&a| a.abs_diff(s.first)) else {
+                return true;
+            };
+            let (from, to) = if a < s.first {
+                (a, s.first)
+            } else {
+                (s.last, a)
+            };
+            !(from..to).any(|j| {
+                folded
+                    .get(j)
+                    .is_some_and(|f| DENIALS.contains(&f.as_str()) || f.ends_with("n't"))
+            })
+        });
+    }
     let nearest = found.iter().map(distance).min()?;
     // A span far from everything the question asks about answers something else ("for 30
     // days" of a truce is not the length of the call the sentence mentions at its end).
@@ -374,12 +418,12 @@ pub fn best_span(
                 names.push(s.text.clone());
             }
         }
-        return Some(names.join(" and "));
+        return Some((names.join(" and "), nearest));
     }
     found
         .into_iter()
         .find(|s| distance(s) == nearest)
-        .map(|s| s.text)
+        .map(|s| (s.text, nearest))
 }
 
 /// People named in the sentence: the gazetteer's (not its countries and organisations), and
@@ -653,21 +697,29 @@ pub fn direct_answer(
     let kind = expected_kind(question)?;
     let first = events.first()?;
     let date = |e: &Event| e.date.as_ref().map(format_event_date);
-    let found = events.iter().enumerate().find_map(|(i, e)| {
-        // "has not signed" names who did not: no answer to "who signed".
-        if e.modality == Modality::Negated {
-            return None;
-        }
+    // The event whose span lies nearest the question's terms; the earlier on a tie (events
+    // come best first).
+    let mut found: Option<(usize, Option<String>, usize)> = None;
+    for (i, e) in events.iter().enumerate() {
         if kind == SpanKind::Date {
-            return e.date.is_some().then_some((i, None));
+            if e.date.is_some() {
+                found = Some((i, None, 0));
+                break;
+            }
+            continue;
         }
         let reader = SpanReader {
             actors,
             bodies,
             reported: e.reported,
         };
-        best_span(&e.sentence, kind, question, &reader).map(|s| (i, Some(s)))
-    });
+        if let Some((text, d)) = best_span_at(&e.sentence, kind, question, &reader) {
+            if found.as_ref().is_none_or(|f| d < f.2) {
+                found = Some((i, Some(text), d));
+            }
+        }
+    }
+    let found = found.map(|(i, span, _)| (i, span));
     let Some((i, span)) = found else {
         return Some(DirectAnswer {
             span: None,
@@ -900,6 +952,15 @@ mod tests {
             )
             .as_deref(),
             Some("Maria Lindqvist")
+        );
+        // Who did not do it is no answer to who did.
+        assert_eq!(
+            span(
+                "Zelensky left without signing the lease, and later Ratcliffe signed the lease.",
+                "who signed the lease"
+            )
+            .as_deref(),
+            Some("John Ratcliffe")
         );
         // A body's name followed by a role does not swallow the name after it.
         assert_eq!(
