@@ -313,7 +313,7 @@ fn trade_story_questions_hold_their_score() {
 /// article of the Ukraine story (stage wild). The score is held at or above the floor reached so
 /// far (a ratchet: raise it as answers improve, never lower it); the test prints the score per
 /// category and every failing case with its answer.
-const TYPED_FLOOR: usize = 43;
+const TYPED_FLOOR: usize = 44;
 
 #[test]
 fn typed_questions_hold_their_score() {
