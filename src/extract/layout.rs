@@ -357,13 +357,42 @@ fn timestamp(line: &str) -> Option<(u32, Option<&str>)> {
 /// run newest first (or oldest first); crossing midnight shows as a time that jumps the wrong
 /// way, which moves to the day before (or after). Anchored at the page's own time.
 fn live_entry_days(article: &Article, lines: &[(&str, Line)]) -> Vec<NaiveDate> {
-    let times: Vec<u32> = lines
+    // (time, whether the timestamp stands on a line of its own).
+    let stamps: Vec<(u32, bool)> = lines
         .iter()
         .filter_map(|(_, l)| match l {
-            Line::Timestamp(t, _) => Some(*t),
+            Line::Timestamp(t, rest) => Some((*t, rest.is_none())),
             _ => None,
         })
         .collect();
+    // A page whose entries open with a timestamp line of their own may also list "key events"
+    // as "02:10 BST US and Ukraine sign …": a summary repeating entry times, not entries. The
+    // day chain runs over the entries; a summary line takes the day of the entry at its time.
+    let standalone: Vec<u32> = stamps.iter().filter(|s| s.1).map(|s| s.0).collect();
+    if !standalone.is_empty() && standalone.len() < stamps.len() {
+        let entry_days = chain_days(article, &standalone);
+        let mut entries = standalone.iter().zip(&entry_days);
+        return stamps
+            .iter()
+            .map(|(t, alone)| {
+                if *alone {
+                    entries.next().map_or(article.published_date(), |(_, d)| *d)
+                } else {
+                    standalone
+                        .iter()
+                        .zip(&entry_days)
+                        .find(|(s, _)| *s == t)
+                        .map_or_else(|| chain_days(article, &[*t])[0], |(_, d)| *d)
+                }
+            })
+            .collect();
+    }
+    let times: Vec<u32> = stamps.iter().map(|s| s.0).collect();
+    chain_days(article, &times)
+}
+
+/// The days of timestamps in page order (see [`live_entry_days`]).
+fn chain_days(article: &Article, times: &[u32]) -> Vec<NaiveDate> {
     let published = article.published_date();
     if times.is_empty() {
         return Vec::new();
@@ -628,6 +657,39 @@ mod tests {
                 ("We are pausing our coverage here.", day("2025-05-01"), 1),
                 ("Still no signature.", day("2025-04-30"), 2),
                 ("Good morning.", day("2025-04-30"), 3),
+            ]
+        );
+        // A key-events list of several entries (newest first, as the entries) does not count
+        // as a run of entries crossing midnight.
+        let a = article(
+            "2025-05-01T02:25:00+01:00",
+            &[
+                "Key events",
+                "02:10 BST The ministers sign the accord",
+                "19:40 BST The minister says he is ready to sign",
+                "16:10 BST The premier expects a signing within a day",
+                "02:25 BST",
+                "We are pausing our coverage here.",
+                "02:10 BST",
+                "The deal is done.",
+                "19:40 BST",
+                "Ready to sign, the minister says.",
+                "16:10 BST",
+                "The premier spoke earlier today.",
+            ],
+        );
+        let days: Vec<(&str, NaiveDate)> = blocks(&a)
+            .iter()
+            .filter(|b| b.text.ends_with('.'))
+            .map(|b| (b.text, b.reference))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("We are pausing our coverage here.", day("2025-05-01")),
+                ("The deal is done.", day("2025-05-01")),
+                ("Ready to sign, the minister says.", day("2025-04-30")),
+                ("The premier spoke earlier today.", day("2025-04-30")),
             ]
         );
         // Oldest first.
